@@ -1,0 +1,66 @@
+/**
+ * Every way a request can be turned away, as a small typed hierarchy. The status code lives in the class, and
+ * `toResponse` in the handler is the one place that maps an error to an HTTP answer. Messages are safe to show
+ * to the caller: they never carry secrets, ARNs or stack traces.
+ */
+
+export abstract class WebhookError extends Error {
+  /** HTTP status returned to the caller. */
+  abstract readonly status: number;
+
+  constructor(
+    /** Machine-readable code, returned in the body as `error`. */
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** 400: the request cannot be a delivery (no body where one is needed, not JSON where JSON is expected). */
+export class MalformedRequestError extends WebhookError {
+  readonly status = 400;
+}
+
+/** 401: the signature is missing, malformed, stale or does not match. */
+export class AuthenticationError extends WebhookError {
+  readonly status = 401;
+}
+
+/** 404: no provider is configured at this path. */
+export class UnknownRouteError extends WebhookError {
+  readonly status = 404;
+  constructor(message: string) {
+    super('unknown_route', message);
+  }
+}
+
+/** 413: the body is larger than the configured maximum or than a queue message can carry. */
+export class PayloadTooLargeError extends WebhookError {
+  readonly status = 413;
+  constructor(message: string) {
+    super('body_too_large', message);
+  }
+}
+
+/**
+ * 409: another attempt of the same delivery holds the lease and might still fail. Retryable: the provider
+ * tries again later, when the first attempt has either enqueued the event or released it.
+ */
+export class DeliveryInFlightError extends WebhookError {
+  readonly status = 409;
+  constructor(readonly retryAfterSeconds: number) {
+    super('delivery_in_flight', 'Another attempt of this delivery is in progress; retry later.');
+  }
+}
+
+/** 5xx: our own fault (AWS call failed, misconfiguration). The provider retries. */
+export class InternalError extends WebhookError {
+  readonly status: number;
+  constructor(code: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options);
+    this.status = options?.status ?? 500;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The verifier's only contact with Secrets Manager. Secrets are read once per container and cached for a
+ * bounded age. Both the AWSCURRENT and the AWSPREVIOUS version are kept, so a rotation never drops a delivery
+ * signed with the old secret. After a signature mismatch the caller may ask for a re-read, which happens at
+ * most once per `refreshMinIntervalMs` per secret, so a flood of forged requests cannot turn into a flood of
+ * Secrets Manager calls.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InternalError } from './errors';
+
+export interface SecretCacheOptions {
+  readonly maxAgeMs: number;
+  readonly refreshMinIntervalMs: number;
+  readonly now?: () => number;
+}
+
+/** The versions of one secret, current first. */
+export type SecretValues = readonly string[];
+
+/** The labels of the versions in `SecretValues`, index for index. */
+export const VERSION_LABELS = ['current', 'previous'] as const;
+
+interface Entry {
+  values?: SecretValues;
+  fetchedAt: number;
+  pending?: Promise<SecretValues>;
+}
+
+export class SecretCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: Pick<SecretsManagerClient, 'send'>,
+    private readonly options: SecretCacheOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The cached versions of a secret, read again when older than `maxAgeMs`. */
+  async get(secretId: string): Promise<SecretValues> {
+    const entry = this.entries.get(secretId);
+    if (entry?.values && this.now() - entry.fetchedAt < this.options.maxAgeMs) {
+      return entry.values;
+    }
+    return this.load(secretId);
+  }
+
+  /**
+   * Re-reads a secret after a signature mismatch, unless it was read less than `refreshMinIntervalMs` ago.
+   * Returns the fresh values, or undefined when the re-read was skipped.
+   */
+  async refresh(secretId: string): Promise<SecretValues | undefined> {
+    const entry = this.entries.get(secretId);
+    if (entry && this.now() - entry.fetchedAt < this.options.refreshMinIntervalMs) {
+      return undefined;
+    }
+    return this.load(secretId);
+  }
+
+  private load(secretId: string): Promise<SecretValues> {
+    const entry = this.entries.get(secretId) ?? { fetchedAt: 0 };
+    this.entries.set(secretId, entry);
+    if (!entry.pending) {
+      entry.pending = this.fetch(secretId)
+        .then((values) => {
+          entry.values = values;
+          return values;
+        })
+        .catch((error: unknown) => {
+          // A stale secret still verifies most deliveries: keep serving it when a re-read fails.
+          if (entry.values) return entry.values;
+          throw new InternalError('secret_unavailable', 'The signing secret could not be read.', { cause: error, status: 503 });
+        })
+        .finally(() => {
+          entry.fetchedAt = this.now();
+          entry.pending = undefined;
+        });
+    }
+    return entry.pending;
+  }
+
+  private async fetch(secretId: string): Promise<SecretValues> {
+    const [current, previous] = await Promise.all([
+      this.version(secretId, 'AWSCURRENT'),
+      this.version(secretId, 'AWSPREVIOUS').catch((error: unknown) => {
+        // A secret that was never rotated has no AWSPREVIOUS version.
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }),
+    ]);
+    if (current === undefined) {
+      throw new Error('The secret has no string value.');
+    }
+    return previous === undefined || previous === current ? [current] : [current, previous];
+  }
+
+  private async version(secretId: string, stage: string): Promise<string | undefined> {
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+    return out.SecretString;
+  }
+}

@@ -1,0 +1,391 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WebhookProvider } from './provider';
+import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
+
+/** Largest SQS message, set explicitly on the queue. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Room in a message for the envelope around the body. */
+const ENVELOPE_ALLOWANCE_BYTES = 8 * 1024;
+/** Largest body whose base64 form, in its envelope, still fits one message. */
+const MAX_BODY_BYTES = Math.floor(((MAX_MESSAGE_BYTES - ENVELOPE_ALLOWANCE_BYTES) * 3) / 4);
+/** Lambda's limit for the whole environment of a function. */
+const MAX_ENVIRONMENT_BYTES = 4 * 1024;
+
+export interface WebhookReceiverProps {
+  /**
+   * The provider this receiver serves. Give either `provider` or `providers`.
+   *
+   * @default - the providers in `providers`
+   */
+  readonly provider?: WebhookProvider;
+
+  /**
+   * Several providers, each at its own path with its own secret, sharing the table, queue and processor.
+   *
+   * @default - only `provider`
+   */
+  readonly providers?: WebhookProvider[];
+
+  /** Your function that handles verified events, fed from the queue. */
+  readonly processor: lambda.IFunction;
+
+  /**
+   * The processor's timeout, from which the queue's visibility timeout is derived (6x plus the batching window).
+   *
+   * @default - the processor's own timeout when it is a `lambda.Function` (3 seconds if it sets none);
+   * required for an imported function
+   */
+  readonly processorTimeout?: Duration;
+
+  /**
+   * Events per processor invocation (1-10000).
+   *
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long Lambda gathers events before invoking the processor (at most 5 minutes).
+   *
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Most processor invocations the queue may drive at once (2-1000).
+   *
+   * @default - no limit beyond the function's own concurrency
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Failed receives after which an event moves to the dead-letter queue (1-1000).
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * Largest request body accepted; larger bodies get 413 before any AWS call. At most 774 KiB, the largest
+   * body that still fits one SQS message when base64-encoded.
+   *
+   * @default Size.kibibytes(256)
+   */
+  readonly maxBodySize?: Size;
+
+  /**
+   * Steady-state requests per second the API stage accepts.
+   *
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst of requests the API stage accepts.
+   *
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * The verifier's timeout. A claimed delivery is leased for this long plus 10 seconds, so no retry can take
+   * it over while the attempt that claimed it may still be running.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly verifierTimeout?: Duration;
+
+  /**
+   * The verifier's memory.
+   *
+   * @default 256
+   */
+  readonly verifierMemorySize?: number;
+
+  /**
+   * How long the verifier caches secrets before reading them again.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly secretCacheMaxAge?: Duration;
+
+  /**
+   * Retention of the verifier's logs and the API's access logs.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the inbox table when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Name of the API stage (part of the endpoint URLs).
+   *
+   * @default 'webhooks'
+   */
+  readonly stageName?: string;
+
+  /**
+   * Create the account-wide IAM role API Gateway needs to write logs. Set false when the account already has
+   * one (only one is in force per account and region).
+   *
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+}
+
+/**
+ * A production webhook endpoint: API Gateway -> verifier Lambda (signature, idempotency) -> SQS -> your
+ * processor, with a dead-letter queue.
+ */
+export class WebhookReceiver extends Construct {
+  /** The REST API, with one POST route per provider. */
+  public readonly api: apigateway.RestApi;
+  /** The inbox: one record per delivery id, for idempotency and processing state. */
+  public readonly table: dynamodb.Table;
+  /** The queue of verified events. */
+  public readonly queue: sqs.Queue;
+  /** Where events rest after `maxReceiveCount` failed receives. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The function that verifies, deduplicates and enqueues. */
+  public readonly verifier: lambda.Function;
+  /** Your processor. */
+  public readonly processor: lambda.IFunction;
+  /** The providers, in the order they were added. */
+  public readonly providers: WebhookProvider[] = [];
+
+  private readonly integration: apigateway.LambdaIntegration;
+  private readonly endpointUrls = new Map<string, string>();
+  private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
+
+  constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
+    super(scope, id);
+    validateProps(props);
+
+    const providers = [...(props.provider ? [props.provider] : []), ...(props.providers ?? [])];
+    const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined);
+    if (processorTimeout === undefined) {
+      throw new Error('processorTimeout is required when the processor is an imported function: the queue\'s visibility timeout is derived from it.');
+    }
+    const verifierTimeout = props.verifierTimeout ?? Duration.seconds(10);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.table = new dynamodb.Table(this, 'Inbox', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const visibilityTimeout = Duration.seconds(6 * processorTimeout.toSeconds() + (props.maxBatchingWindow?.toSeconds() ?? 0));
+    if (!Token.isUnresolved(visibilityTimeout.toSeconds()) && visibilityTimeout.toSeconds() > 43200) {
+      throw new Error(`The queue's visibility timeout would be ${visibilityTimeout.toSeconds()} s (6x processorTimeout plus maxBatchingWindow); SQS allows at most 43200 s. Lower processorTimeout.`);
+    }
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+
+    this.verifierConfig = {
+      tableName: this.table.tableName,
+      queueUrl: this.queue.queueUrl,
+      maxBodyBytes: (props.maxBodySize ?? Size.kibibytes(256)).toBytes(),
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      leaseSeconds: verifierTimeout.toSeconds() + 10,
+      secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
+      secretRefreshMinIntervalSeconds: 30,
+    };
+
+    this.verifier = new lambda.Function(this, 'Verifier', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(handlerAsset('verifier')),
+      memorySize: props.verifierMemorySize ?? 256,
+      timeout: verifierTimeout,
+      description: 'Verifies webhook signatures, deduplicates deliveries and enqueues them.',
+      logGroup: new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention }),
+      environment: {
+        [CONFIG_ENV]: Stack.of(this).toJsonString({ ...this.verifierConfig, providers: {} }),
+      },
+    });
+    this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
+    this.queue.grantSendMessages(this.verifier);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Webhook endpoints: one POST route per provider.',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName ?? 'webhooks',
+        throttlingRateLimit: props.throttlingRateLimit ?? 100,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        metricsEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        // Never log request bodies: they are customer data.
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+    });
+    this.integration = new apigateway.LambdaIntegration(this.verifier, { proxy: true, allowTestInvoke: false });
+
+    this.processor = props.processor;
+    this.processor.addEventSource(
+      new lambdaEventSources.SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 10,
+        maxBatchingWindow: props.maxBatchingWindow,
+        maxConcurrency: props.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    if (this.processor instanceof lambda.Function) {
+      this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
+    } else {
+      Annotations.of(this).addWarningV2(
+        'cdk-webhook-receiver:processorEnvironment',
+        `The processor is an imported function: set its ${INBOX_TABLE_ENV} environment variable to the inbox table name yourself.`,
+      );
+    }
+
+    for (const provider of providers) {
+      this.addProvider(provider);
+    }
+  }
+
+  /**
+   * Serves one more provider at its own path (`/<provider.id>`), with its own secret. Adds a route, a Lambda
+   * permission and read access to the provider's secret.
+   */
+  public addProvider(provider: WebhookProvider): void {
+    if (this.providers.some((p) => p.id === provider.id)) {
+      throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
+    }
+    this.providers.push(provider);
+    this.api.root.addResource(provider.id).addMethod('POST', this.integration);
+    // Only the two versions the verifier reads, and only this secret.
+    provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
+
+    const url = this.api.urlForPath(`/${provider.id}`);
+    this.endpointUrls.set(provider.id, url);
+    new CfnOutput(this, `${pascal(provider.id)}Endpoint`, {
+      description: `Webhook URL for ${provider.id}`,
+      value: url,
+    });
+    this.renderConfig();
+  }
+
+  /** The URL to give the provider with the given id. */
+  public urlFor(providerId: string): string {
+    const url = this.endpointUrls.get(providerId);
+    if (url === undefined) {
+      throw new Error(`No provider "${providerId}" in this receiver; it has: ${[...this.endpointUrls.keys()].join(', ') || 'none'}.`);
+    }
+    return url;
+  }
+
+  /** Lets a principal read and update the inbox records (for tools that inspect or repair deliveries). */
+  public grantInboxReadWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadWriteData(grantee);
+  }
+
+  private renderConfig(): void {
+    const config: VerifierConfig = {
+      ...this.verifierConfig,
+      providers: Object.fromEntries(this.providers.map((p) => [`/${p.id}`, p._toConfig()])),
+    };
+    const rendered = Stack.of(this).toJsonString(config);
+    this.verifier.addEnvironment(CONFIG_ENV, rendered);
+    // Tokens (ARNs, names) render longer than their placeholders; 120 bytes each is a safe estimate.
+    const estimate = rendered.replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
+    if (estimate > MAX_ENVIRONMENT_BYTES - 256) {
+      throw new Error(`The verifier's configuration for ${this.providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
+    }
+  }
+}
+
+function validateProps(props: WebhookReceiverProps): void {
+  if (!props.provider && (!props.providers || props.providers.length === 0)) {
+    throw new Error('A WebhookReceiver needs at least one provider: set provider or providers.');
+  }
+  if (props.provider && props.providers) {
+    throw new Error('Set provider or providers, not both.');
+  }
+  checkRange('batchSize', props.batchSize, 1, 10000);
+  checkRange('maxConcurrency', props.maxConcurrency, 2, 1000);
+  checkRange('maxReceiveCount', props.maxReceiveCount, 1, 1000);
+  checkRange('throttlingRateLimit', props.throttlingRateLimit, 1, 10000);
+  checkRange('throttlingBurstLimit', props.throttlingBurstLimit, 1, 5000);
+  checkRange('verifierMemorySize', props.verifierMemorySize, 128, 10240);
+  const maxBody = props.maxBodySize?.toBytes();
+  checkRange('maxBodySize (bytes)', maxBody, 1, MAX_BODY_BYTES);
+  const timeout = props.verifierTimeout?.toSeconds();
+  checkRange('verifierTimeout (seconds)', timeout, 3, 29);
+  checkRange('maxBatchingWindow (seconds)', props.maxBatchingWindow?.toSeconds(), 0, 300);
+  if ((props.batchSize ?? 10) > 10 && props.maxBatchingWindow === undefined) {
+    throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow.`);
+  }
+  checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
+}
+
+function checkRange(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${value}.`);
+  }
+}
+
+function handlerAsset(name: string): string {
+  const dir = path.join(__dirname, '..', 'assets', name);
+  if (!fs.existsSync(path.join(dir, 'index.js'))) {
+    throw new Error(`The bundled ${name} handler is missing at ${dir}; run "npm run build" in cdk-webhook-receiver.`);
+  }
+  return dir;
+}
+
+function pascal(id: string): string {
+  return id.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
