@@ -167,19 +167,8 @@ export class WebhookProvider {
    */
   public static stripe(options: StripeProviderOptions): WebhookProvider {
     return new WebhookProvider('stripe', options, {
-      algorithm: 'sha256',
-      encoding: 'hex',
-      header: 'stripe-signature',
-      format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
-      signedContent: '{timestamp}.{body}',
-      timestamp: {
-        source: 'signatureHeader',
-        unit: 's',
-        toleranceSeconds: seconds(options.tolerance ?? DEFAULT_TOLERANCE, 'tolerance'),
-        allowFuture: false,
-      },
-      keyEncoding: 'utf8',
-    }, [{ jsonPath: 'id' }], { jsonPath: 'type' });
+      toleranceSeconds: seconds(options.tolerance ?? DEFAULT_TOLERANCE, 'tolerance'),
+    });
   }
 
   /**
@@ -188,14 +177,7 @@ export class WebhookProvider {
    * and answered, not enqueued. GitHub never retries: a delivery is only redelivered by hand.
    */
   public static github(options: GitHubProviderOptions): WebhookProvider {
-    return new WebhookProvider('github', options, {
-      algorithm: 'sha256',
-      encoding: 'hex',
-      header: 'x-hub-signature-256',
-      format: { kind: 'plain', prefix: 'sha256=' },
-      signedContent: '{body}',
-      keyEncoding: 'utf8',
-    }, [{ header: 'x-github-delivery' }], { header: 'x-github-event' }, ['ping']);
+    return new WebhookProvider('github', options, {});
   }
 
   /** Any provider that signs with an HMAC in one header. */
@@ -236,13 +218,11 @@ export class WebhookProvider {
       keyEncoding: options.secretEncoding ?? SecretEncoding.UTF8,
       keyPrefix: options.secretEncoding === SecretEncoding.BASE64 ? 'whsec_' : undefined,
     };
-    return new WebhookProvider(
-      'hmac',
-      options,
+    return new WebhookProvider('hmac', options, {
       hmac,
-      (options.deliveryId ?? []).map((v) => v._toConfig()),
-      options.eventType?._toConfig(),
-    );
+      deliveryId: (options.deliveryId ?? []).map((v) => v._toConfig()),
+      eventType: options.eventType?._toConfig(),
+    });
   }
 
   /** Identifier of the provider in this receiver (path segment, event field, metric dimension). */
@@ -257,10 +237,7 @@ export class WebhookProvider {
   private constructor(
     private readonly kind: string,
     options: ProviderOptions,
-    private readonly hmacConfig: HmacConfig,
-    private readonly deliveryIdSources: ValueSourceConfig[],
-    private readonly eventTypeSource?: ValueSourceConfig,
-    private readonly handshakeEventTypes?: string[],
+    private readonly scheme: SchemeConfig,
   ) {
     this.id = options.id ?? kind;
     if (!ID_PATTERN.test(this.id)) {
@@ -272,7 +249,7 @@ export class WebhookProvider {
     if (!Token.isUnresolved(window) && window < 3600) {
       throw new Error(`dedupWindow of provider "${this.id}" is ${window} s; it must be at least 1 hour to outlive provider retries.`);
     }
-    const tolerance = hmacConfig.timestamp?.toleranceSeconds;
+    const tolerance = scheme.toleranceSeconds ?? scheme.hmac?.timestamp?.toleranceSeconds;
     if (tolerance !== undefined && !Token.isUnresolved(tolerance)) {
       if (tolerance < 1) {
         throw new Error(`tolerance of provider "${this.id}" is ${tolerance} s; it must be at least 1 second.`);
@@ -288,15 +265,16 @@ export class WebhookProvider {
     return {
       id: this.id,
       kind: this.kind,
-      secretArn: this.secret.secretArn,
-      hmac: this.hmacConfig,
-      deliveryId: this.deliveryIdSources,
-      eventType: this.eventTypeSource,
+      // A secret imported by name has only a partial ARN, which GetSecretValue may not resolve: use the name.
+      secretId: this.secret.secretFullArn ?? this.secret.secretName,
       dedupWindowSeconds: this.dedupWindow.toSeconds(),
-      handshakeEventTypes: this.handshakeEventTypes,
+      ...this.scheme,
     };
   }
 }
+
+/** The kind-specific part of a provider's configuration. */
+type SchemeConfig = Pick<ProviderConfig, 'toleranceSeconds' | 'hmac' | 'deliveryId' | 'eventType'>;
 
 function seconds(duration: Duration, name: string): number {
   const value = duration.toSeconds();

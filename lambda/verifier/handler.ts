@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ENVELOPE_VERSION, type Envelope, type ProviderConfig, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
+import { ENVELOPE_VERSION, type Envelope, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
@@ -21,6 +21,7 @@ import {
   WebhookError,
 } from './errors';
 import { Inbox } from './inbox';
+import { resolveProviders } from './providers';
 import { SecretCache, VERSION_LABELS } from './secrets';
 import { matchingSecret, readClaim, signedContent, type Headers } from './signature';
 
@@ -39,11 +40,12 @@ const MAX_ID_LENGTH = 512;
 
 export function createVerifier(deps: VerifierDependencies): VerifierHandler {
   const now = deps.now ?? Date.now;
+  const providers = resolveProviders(deps.config.providers);
   return async (event) => {
     const started = now();
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
     try {
-      const outcome = await verifyAndEnqueue(deps, event, started);
+      const outcome = await verifyAndEnqueue(deps, providers, event, started);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
       return json(200, { ok: true, code: outcome.code, deliveryId: outcome.deliveryId });
     } catch (error) {
@@ -64,10 +66,15 @@ interface Outcome {
   readonly secretVersion: string;
 }
 
-async function verifyAndEnqueue(deps: VerifierDependencies, event: APIGatewayProxyEvent, nowMs: number): Promise<Outcome> {
+async function verifyAndEnqueue(
+  deps: VerifierDependencies,
+  providers: Map<string, ResolvedProvider>,
+  event: APIGatewayProxyEvent,
+  nowMs: number,
+): Promise<Outcome> {
   const { config } = deps;
   const body = readBody(event, config.maxBodyBytes);
-  const provider = config.providers[event.resource];
+  const provider = providers.get(event.resource);
   if (!provider) {
     throw new UnknownRouteError('No webhook provider is configured at this path.');
   }
@@ -78,11 +85,11 @@ async function verifyAndEnqueue(deps: VerifierDependencies, event: APIGatewayPro
   const fields = extractFields(provider, headers, body);
   const content = signedContent(provider.hmac, body, { timestamp: claim.timestamp, id: fields.deliveryId });
 
-  let secrets = await deps.secrets.get(provider.secretArn);
+  let secrets = await deps.secrets.get(provider.secretId);
   let match = matchingSecret(provider.hmac, claim, content, secrets);
   if (match < 0) {
     // Perhaps the secret was rotated since we cached it.
-    const fresh = await deps.secrets.refresh(provider.secretArn);
+    const fresh = await deps.secrets.refresh(provider.secretId);
     if (fresh) {
       secrets = fresh;
       match = matchingSecret(provider.hmac, claim, content, secrets);
@@ -194,7 +201,7 @@ interface Fields {
   readonly eventType?: string;
 }
 
-function extractFields(provider: ProviderConfig, headers: Headers, body: Buffer): Fields {
+function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer): Fields {
   let parsed: unknown;
   let isParsed = false;
   const jsonBody = () => {

@@ -61,19 +61,38 @@ export interface HmacConfig {
   readonly keyPrefix?: string;
 }
 
+/**
+ * One provider as the construct configures it. Catalog providers (`stripe`, `github`) carry only their
+ * options: the verifier holds their signing schemes (`lambda/verifier/providers.ts`), which keeps the
+ * environment small. Generic providers (`hmac`) carry the whole scheme.
+ */
 export interface ProviderConfig {
   /** Stable identifier, used in logs, metrics and the dedup key. */
   readonly id: string;
   /** Provider family (`stripe`, `github`, `hmac`). */
   readonly kind: string;
-  /** ARN of the Secrets Manager secret holding the signing secret. */
-  readonly secretArn: string;
-  readonly hmac: HmacConfig;
-  /** Delivery id sources, in order; none found means the body's SHA-256 is the id. */
-  readonly deliveryId: ValueSourceConfig[];
-  readonly eventType?: ValueSourceConfig;
+  /** Secret id (full ARN, or name when only the name is known) of the signing secret. */
+  readonly secretId: string;
   /** How long a delivery id is remembered, in seconds. */
   readonly dedupWindowSeconds: number;
+  /** Catalog providers: replay window in seconds, where the provider signs a timestamp. */
+  readonly toleranceSeconds?: number;
+  /** Generic providers: the whole signing scheme. */
+  readonly hmac?: HmacConfig;
+  /** Generic providers: delivery id sources, in order; none found means the body's SHA-256 is the id. */
+  readonly deliveryId?: ValueSourceConfig[];
+  /** Generic providers: where the event type is. */
+  readonly eventType?: ValueSourceConfig;
+}
+
+/** A provider with its scheme filled in, as the verifier uses it. */
+export interface ResolvedProvider {
+  readonly id: string;
+  readonly secretId: string;
+  readonly dedupWindowSeconds: number;
+  readonly hmac: HmacConfig;
+  readonly deliveryId: ValueSourceConfig[];
+  readonly eventType?: ValueSourceConfig;
   /** Event types that are handshakes: verified, answered 200, never enqueued (e.g. GitHub `ping`). */
   readonly handshakeEventTypes?: string[];
 }
