@@ -8,6 +8,9 @@ export abstract class WebhookError extends Error {
   /** HTTP status returned to the caller. */
   abstract readonly status: number;
 
+  /** The class name, spelled out: bundles are minified, and logs name errors by it. */
+  abstract override readonly name: string;
+
   constructor(
     /** Machine-readable code, returned in the body as `error`. */
     readonly code: string,
@@ -15,22 +18,24 @@ export abstract class WebhookError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** 400: the request cannot be a delivery (no body where one is needed, not JSON where JSON is expected). */
 export class MalformedRequestError extends WebhookError {
+  readonly name = 'MalformedRequestError';
   readonly status = 400;
 }
 
 /** 401: the signature is missing, malformed, stale or does not match. */
 export class AuthenticationError extends WebhookError {
+  readonly name = 'AuthenticationError';
   readonly status = 401;
 }
 
 /** 404: no provider is configured at this path. */
 export class UnknownRouteError extends WebhookError {
+  readonly name = 'UnknownRouteError';
   readonly status = 404;
   constructor(message: string) {
     super('unknown_route', message);
@@ -39,6 +44,7 @@ export class UnknownRouteError extends WebhookError {
 
 /** 413: the body is larger than the configured maximum or than a queue message can carry. */
 export class PayloadTooLargeError extends WebhookError {
+  readonly name = 'PayloadTooLargeError';
   readonly status = 413;
   constructor(message: string) {
     super('body_too_large', message);
@@ -50,6 +56,7 @@ export class PayloadTooLargeError extends WebhookError {
  * tries again later, when the first attempt has either enqueued the event or released it.
  */
 export class DeliveryInFlightError extends WebhookError {
+  readonly name = 'DeliveryInFlightError';
   readonly status = 409;
   constructor(readonly retryAfterSeconds: number) {
     super('delivery_in_flight', 'Another attempt of this delivery is in progress; retry later.');
@@ -58,6 +65,7 @@ export class DeliveryInFlightError extends WebhookError {
 
 /** 5xx: our own fault (AWS call failed, misconfiguration). The provider retries. */
 export class InternalError extends WebhookError {
+  readonly name = 'InternalError';
   readonly status: number;
   constructor(code: string, message: string, options?: { cause?: unknown; status?: number }) {
     super(code, message, options);
