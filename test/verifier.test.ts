@@ -3,7 +3,7 @@
  * (fauxqs) and a Secrets Manager endpoint on loopback, with the real AWS SDK v3 clients. Signatures come from
  * the providers' own packages: `stripe` and `@octokit/webhooks-methods`.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
@@ -52,7 +52,26 @@ beforeAll(async () => {
   });
   process.env.WEBHOOK_RECEIVER_CONFIG = JSON.stringify(config);
   verifier = loadBundle<VerifierModule>('verifier');
+  // Count every AWS call the bundle's own clients make, by command name.
+  for (const client of [verifier.dynamodb, verifier.sqs, verifier.secretsManager] as const) {
+    (client.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName: string }) => async (args: unknown) => {
+        awsCalls[context.commandName] = (awsCalls[context.commandName] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'testCallCounter' },
+    );
+  }
 });
+
+const awsCalls: Record<string, number> = {};
+function callsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
+  const before = { ...awsCalls };
+  return fn().then((result) => ({
+    result,
+    calls: Object.fromEntries(Object.entries(awsCalls).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0)),
+  }));
+}
 
 afterEach(async () => {
   // Each test starts from an empty queue.
@@ -221,5 +240,367 @@ describe('genuine deliveries', () => {
     expect(envelope.bodyEncoding).toBe('utf8');
     expect(envelope.body).toBe(payload);
     expect(message.Body).not.toMatch(/[\ud800-\udfff]/);
+  });
+});
+
+describe('rejections: 4xx with a code, no message, no record', () => {
+  async function expectNoSideEffects() {
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
+  }
+
+  async function expectRejected(event: ReturnType<typeof apiEvent>, status: number, code: string) {
+    const before = (await scanTable(aws.dynamodb, tableName)).length;
+    const response = await invoke(event);
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ ok: false, error: code });
+    await expectNoSideEffects();
+    expect((await scanTable(aws.dynamodb, tableName)).length).toBe(before);
+    return response;
+  }
+
+  test('a tampered body is rejected', async () => {
+    const payload = stripeEvent();
+    const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+    const tampered = payload.replace('"amount":2000', '"amount":1');
+    await expectRejected(stripeRequest(tampered, { signature }), 401, 'signature_mismatch');
+  });
+
+  test('a signature made with the wrong secret is rejected', async () => {
+    await expectRejected(stripeRequest(stripeEvent(), { secret: 'whsec_not_the_right_one' }), 401, 'signature_mismatch');
+  });
+
+  test('a GitHub signature made with the wrong secret is rejected', async () => {
+    await expectRejected(await githubRequest('{"zen":"Keep it logically awesome."}', { secret: 'wrong' }), 401, 'signature_mismatch');
+  });
+
+  test('a stale timestamp is rejected', async () => {
+    const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
+    await expectRejected(stripeRequest(stripeEvent(), { timestamp: tenMinutesAgo }), 401, 'timestamp_out_of_window');
+  });
+
+  test('size, route, header, timestamp and JSON checks make no AWS call at all', async () => {
+    // GIVEN a new container (nothing cached)
+    const fresh = verifierWith(config.providers);
+    const t = Math.floor(Date.now() / 1000);
+    const requests = [
+      stripeRequest(stripeEvent({ padding: 'x'.repeat(300 * 1024) })),
+      { ...stripeRequest(stripeEvent()), body: '%%%' },
+      apiEvent({ resource: '/nowhere', body: '{}' }),
+      apiEvent({ resource: '/stripe', body: stripeEvent() }),
+      stripeRequest(stripeEvent(), { timestamp: t - 3600 }),
+      stripeRequest(stripeEvent(), { signature: `t=${t},v1=zz` }),
+      stripeRequest('not json'),
+    ];
+
+    // WHEN
+    const { result, calls } = await callsDuring(() => captureLogs(() => Promise.all(requests.map((r) => fresh(r)))));
+
+    // THEN
+    expect(result.result.map((r) => r.statusCode)).toEqual([413, 400, 404, 401, 401, 401, 400]);
+    expect(calls).toEqual({});
+  });
+
+  test('a timestamp too far in the future is rejected', async () => {
+    const inTenMinutes = Math.floor(Date.now() / 1000) + 600;
+    await expectRejected(stripeRequest(stripeEvent(), { timestamp: inTenMinutes }), 401, 'timestamp_out_of_window');
+  });
+
+  test('a timestamp inside the window is accepted', async () => {
+    const fourMinutesAgo = Math.floor(Date.now() / 1000) - 240;
+    const response = await invoke(stripeRequest(stripeEvent(), { timestamp: fourMinutesAgo }));
+    expect(response.status).toBe(200);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+  });
+
+  test('a missing signature header is rejected', async () => {
+    await expectRejected(apiEvent({ resource: '/stripe', body: stripeEvent() }), 401, 'signature_missing');
+    await expectRejected(apiEvent({ resource: '/github', body: '{}', headers: { 'X-GitHub-Delivery': randomUUID() } }), 401, 'signature_missing');
+  });
+
+  test('a signature header without a v1 entry or with a wrong prefix is rejected as malformed', async () => {
+    const t = Math.floor(Date.now() / 1000);
+    await expectRejected(stripeRequest(stripeEvent(), { signature: `t=${t},v0=abcdef` }), 401, 'signature_malformed');
+    await expectRejected(
+      apiEvent({ resource: '/github', body: '{}', headers: { 'X-Hub-Signature-256': 'sha1=abcdef', 'X-GitHub-Delivery': randomUUID() } }),
+      401,
+      'signature_malformed',
+    );
+  });
+
+  test('a Stripe signature header without a timestamp is rejected', async () => {
+    const signed = stripe.webhooks.generateTestHeaderString({ payload: stripeEvent(), secret: STRIPE_SECRET });
+    const withoutTimestamp = signed.split(',').filter((part) => !part.startsWith('t=')).join(',');
+    await expectRejected(stripeRequest(stripeEvent(), { signature: withoutTimestamp }), 401, 'timestamp_missing');
+  });
+
+  test('a signature header sent twice is rejected', async () => {
+    const payload = stripeEvent();
+    const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+    const event = apiEvent({
+      resource: '/stripe',
+      body: payload,
+      headers: { 'Stripe-Signature': signature },
+      multiValueHeaders: { 'Stripe-Signature': [signature, signature] },
+    });
+    await expectRejected(event, 401, 'signature_missing');
+  });
+
+  test('a body over the maximum is rejected with 413', async () => {
+    const payload = stripeEvent({ padding: 'x'.repeat(300 * 1024) });
+    await expectRejected(stripeRequest(payload), 413, 'body_too_large');
+  });
+
+  test('a body that is not base64 is rejected with 400', async () => {
+    const event = { ...stripeRequest(stripeEvent()), body: 'not*base64!' };
+    await expectRejected(event, 400, 'body_malformed');
+  });
+
+  test('a Stripe body that is not JSON is rejected with 400', async () => {
+    await expectRejected(stripeRequest('this is not json'), 400, 'body_malformed');
+  });
+
+  test('an unknown route is rejected with 404', async () => {
+    await expectRejected(apiEvent({ resource: '/shopify', body: '{}' }), 404, 'unknown_route');
+  });
+
+  test('logs carry neither the secret, the signature nor the body', async () => {
+    const payload = stripeEvent({ marker: 'BODY-MARKER-5b7e' });
+    const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+    const accepted = await invoke(stripeRequest(payload, { signature }));
+    const rejected = await invoke(stripeRequest(payload.replace('5b7e', '5b7f'), { signature }));
+    const lines = [...accepted.lines, ...rejected.lines];
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const v1 = signature.split('v1=')[1].split(',')[0];
+    for (const line of lines) {
+      expect(() => JSON.parse(line)).not.toThrow();
+      expect(line).not.toContain(STRIPE_SECRET);
+      expect(line).not.toContain(v1);
+      expect(line).not.toContain('BODY-MARKER');
+    }
+    expect(JSON.parse(rejected.lines[0])).toMatchObject({ level: 'WARN', code: 'signature_mismatch', status: 401 });
+    await drain(aws.sqs, queueUrl);
+  });
+});
+
+describe('idempotency', () => {
+  test('a redelivery of a finished delivery is acknowledged without a second message', async () => {
+    // GIVEN a delivery that was enqueued and processed
+    const payload = stripeEvent();
+    const { id } = JSON.parse(payload);
+    expect((await invoke(stripeRequest(payload))).status).toBe(200);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+    await markDone(`stripe#${id}`);
+
+    // WHEN Stripe delivers it again, freshly signed
+    const response = await invoke(stripeRequest(payload));
+
+    // THEN
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ok: true, code: 'duplicate', deliveryId: id });
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
+  });
+
+  test('a redelivery while the first attempt holds the lease gets a retryable 409 and no second message', async () => {
+    const payload = stripeEvent();
+    expect((await invoke(stripeRequest(payload))).status).toBe(200);
+
+    const response = await invoke(stripeRequest(payload));
+
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ ok: false, error: 'delivery_in_flight' });
+    expect(Number(response.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(Number(response.headers['Retry-After'])).toBeLessThanOrEqual(20);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+  });
+
+  test('20 concurrent deliveries of one id enqueue exactly one message', async () => {
+    // GIVEN one GitHub delivery sent 20 times at once (GitHub's id is a header, so the bodies are identical)
+    const delivery = randomUUID();
+    const event = await githubRequest('{"action":"opened","number":7}', { delivery, event: 'pull_request' });
+
+    // WHEN
+    const { result: responses } = await captureLogs(() => Promise.all(Array.from({ length: 20 }, () => verifier.handler(event))));
+
+    // THEN
+    const statuses = responses.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const messages = await drain(aws.sqs, queueUrl);
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0].Body!).deliveryId).toBe(delivery);
+  });
+
+  test('a provider without a delivery id is deduplicated by the hash of its body', async () => {
+    // GIVEN a generic HMAC provider with no id source, signed as GitHub signs (octokit)
+    const local = verifierWith({
+      '/acme': {
+        id: 'acme',
+        kind: 'hmac',
+        secretId: githubSecretArn,
+        dedupWindowSeconds: 3600,
+        hmac: { algorithm: 'sha256', encoding: 'hex', header: 'x-acme-signature', format: { kind: 'plain', prefix: 'sha256=' }, signedContent: '{body}', keyEncoding: 'utf8' },
+      },
+    });
+    const payload = `{"order":"${randomUUID()}"}`;
+    const event = apiEvent({ resource: '/acme', body: payload, headers: { 'X-Acme-Signature': await octokitSign(GITHUB_SECRET, payload) } });
+
+    // WHEN
+    const first = await captureLogs(() => local(event));
+    const second = await captureLogs(() => local(event));
+
+    // THEN
+    expect(first.result.statusCode).toBe(200);
+    expect(JSON.parse(first.result.body).deliveryId).toBe(`sha256:${createHash('sha256').update(payload).digest('hex')}`);
+    expect(second.result.statusCode).toBe(409);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+  });
+});
+
+/** A verifier built by the shipped bundle from another configuration, with the bundle's own clients. */
+function verifierWith(providers: { [path: string]: ProviderConfig }, overrides: Partial<VerifierConfig> = {}) {
+  return verifier.verifierFromConfig(verifierConfig(providers, overrides));
+}
+
+describe('nothing verified is lost', () => {
+  /** The bundle's verifier with its real clients, but an SQS client whose SendMessage fails `failures` times. */
+  function verifierWithFlakySqs(failures: number, options: { now?: () => number; releaseFails?: boolean } = {}) {
+    let remaining = failures;
+    const sqs = {
+      send: (command: { constructor: { name: string } }) => {
+        if (remaining > 0) {
+          remaining--;
+          return Promise.reject(Object.assign(new Error('injected SQS outage'), { name: 'ServiceUnavailable' }));
+        }
+        return verifier.sqs.send(command as never);
+      },
+    };
+    const inbox = new verifier.Inbox(verifier.dynamodb, tableName, config.leaseSeconds * 1000);
+    if (options.releaseFails) {
+      inbox.release = () => Promise.reject(new Error('injected DynamoDB outage'));
+    }
+    return verifier.createVerifier({
+      config,
+      inbox,
+      secrets: new verifier.SecretCache(verifier.secretsManager, { maxAgeMs: 300_000, refreshMinIntervalMs: 30_000 }),
+      sqs: sqs as never,
+      log: verifier.jsonLogger(() => undefined),
+      now: options.now,
+    });
+  }
+
+  test('an SQS failure after the dedup write answers 503, and the next retry enqueues the event', async () => {
+    // GIVEN SQS fails once
+    const handler = verifierWithFlakySqs(1);
+    const payload = stripeEvent();
+    const { id } = JSON.parse(payload);
+
+    // WHEN the first attempt hits the outage
+    const first = await handler(stripeRequest(payload));
+
+    // THEN it is our fault (5xx: the provider retries), and the claim was given back
+    expect(first.statusCode).toBe(503);
+    expect(JSON.parse(first.body)).toMatchObject({ error: 'enqueue_failed' });
+    expect(await getRecord(aws.dynamodb, tableName, `stripe#${id}`)).toBeUndefined();
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
+
+    // WHEN the provider retries at once
+    const retry = await handler(stripeRequest(payload));
+
+    // THEN the event is enqueued exactly once
+    expect(retry.statusCode).toBe(200);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+  });
+
+  test('a verifier that dies between the dedup write and the enqueue leaves the event deliverable after the lease', async () => {
+    // GIVEN an attempt that claimed the delivery and then could neither enqueue nor release (as if it crashed)
+    let clock = Date.now();
+    const handler = verifierWithFlakySqs(1, { now: () => clock, releaseFails: true });
+    const payload = stripeEvent();
+    const { id } = JSON.parse(payload);
+    expect((await handler(stripeRequest(payload))).statusCode).toBe(503);
+    expect((await getRecord(aws.dynamodb, tableName, `stripe#${id}`))?.status.S).toBe('PENDING');
+
+    // WHEN a retry comes within the lease, THEN it is told to come back later, and nothing is enqueued
+    const early = await handler(stripeRequest(payload));
+    expect(early.statusCode).toBe(409);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
+
+    // WHEN a retry comes after the lease, THEN it takes the delivery over and enqueues it once
+    clock += (config.leaseSeconds + 1) * 1000;
+    const late = await handler(stripeRequest(payload, { timestamp: Math.floor(clock / 1000) }));
+    expect(late.statusCode).toBe(200);
+    const messages = await drain(aws.sqs, queueUrl);
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0].Body!).deliveryId).toBe(id);
+  });
+});
+
+describe('secret rotation', () => {
+  test('a signature made with the previous secret version is accepted after a rotation', async () => {
+    // GIVEN a secret rotated from old to new, and a new container
+    const arn = await createSecret(aws.secretsManager, 'whsec_old_version_0001');
+    await rotateSecret(aws.secretsManager, arn, 'whsec_new_version_0002');
+    const handler = verifierWith({ '/stripe': { id: 'stripe', kind: 'stripe', secretId: arn, dedupWindowSeconds: 604800, toleranceSeconds: 300 } });
+
+    // WHEN Stripe still signs with the old secret, and then with the new one
+    const old = await captureLogs(() => handler(stripeRequest(stripeEvent(), { secret: 'whsec_old_version_0001' })));
+    const current = await captureLogs(() => handler(stripeRequest(stripeEvent(), { secret: 'whsec_new_version_0002' })));
+    const unrelated = await captureLogs(() => handler(stripeRequest(stripeEvent(), { secret: 'whsec_never_valid_0003' })));
+
+    // THEN both versions verify, and the log says which one matched
+    expect(old.result.statusCode).toBe(200);
+    expect(JSON.parse(old.lines[0])).toMatchObject({ secretVersion: 'previous' });
+    expect(current.result.statusCode).toBe(200);
+    expect(JSON.parse(current.lines[0])).toMatchObject({ secretVersion: 'current' });
+    expect(unrelated.result.statusCode).toBe(401);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(2);
+  });
+
+  test('a rotation after the secret was cached is picked up by one bounded re-read', async () => {
+    // GIVEN a container that cached the secret before the rotation
+    const arn = await createSecret(aws.secretsManager, 'whsec_before_rotation');
+    const handler = verifierWith({ '/stripe': { id: 'stripe', kind: 'stripe', secretId: arn, dedupWindowSeconds: 604800, toleranceSeconds: 300 } });
+    expect((await captureLogs(() => handler(stripeRequest(stripeEvent(), { secret: 'whsec_before_rotation' })))).result.statusCode).toBe(200);
+    await rotateSecret(aws.secretsManager, arn, 'whsec_after_rotation');
+
+    // WHEN the provider signs with the new secret, and then forgers send 10 bad signatures
+    const { result, calls } = await callsDuring(async () => {
+      const rotated = await captureLogs(() => handler(stripeRequest(stripeEvent(), { secret: 'whsec_after_rotation' })));
+      const forged = await captureLogs(() =>
+        Promise.all(Array.from({ length: 10 }, () => handler(stripeRequest(stripeEvent(), { secret: 'whsec_forged' })))),
+      );
+      return { rotated: rotated.result.statusCode, forged: forged.result.map((r) => r.statusCode) };
+    });
+
+    // THEN the new secret verifies after one re-read (two versions), and the forgeries cause no further reads
+    expect(result.rotated).toBe(200);
+    expect(result.forged).toEqual(Array(10).fill(401));
+    expect(calls.GetSecretValueCommand).toBe(2);
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(2);
+  });
+
+  test('a warm delivery makes one DynamoDB write, one SQS send and no Secrets Manager call', async () => {
+    await invoke(stripeRequest(stripeEvent()));
+    await drain(aws.sqs, queueUrl);
+
+    const { calls } = await callsDuring(() => invoke(stripeRequest(stripeEvent())));
+
+    expect(calls).toEqual({ PutItemCommand: 1, SendMessageCommand: 1 });
+  });
+});
+
+describe('handshakes', () => {
+  test('a GitHub ping is verified and answered, never enqueued or recorded', async () => {
+    const delivery = randomUUID();
+    const response = await invoke(await githubRequest('{"zen":"Design for failure.","hook_id":1}', { event: 'ping', delivery }));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ok: true, code: 'handshake' });
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
+    expect(await getRecord(aws.dynamodb, tableName, `github#${delivery}`)).toBeUndefined();
+  });
+
+  test('a ping with a bad signature is rejected', async () => {
+    const response = await invoke(await githubRequest('{"zen":"x"}', { event: 'ping', secret: 'nope' }));
+    expect(response.status).toBe(401);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The verifier's only contact with Secrets Manager. Secrets are read once per container and cached for a
  * bounded age. Both the AWSCURRENT and the AWSPREVIOUS version are kept, so a rotation never drops a delivery
- * signed with the old secret. After a signature mismatch the caller may ask for a re-read, which happens at
- * most once per `refreshMinIntervalMs` per secret, so a flood of forged requests cannot turn into a flood of
- * Secrets Manager calls.
+ * signed with the old secret. After a signature mismatch the caller may ask for a re-read (a rotation since
+ * the secret was cached), which happens at most once per `refreshMinIntervalMs` per secret, so a flood of
+ * forged requests cannot turn into a flood of Secrets Manager calls.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InternalError } from './errors';
@@ -23,6 +23,8 @@ export const VERSION_LABELS = ['current', 'previous'] as const;
 interface Entry {
   values?: SecretValues;
   fetchedAt: number;
+  /** When a signature mismatch last caused a re-read. */
+  refreshedAt: number;
   pending?: Promise<SecretValues>;
 }
 
@@ -47,19 +49,20 @@ export class SecretCache {
   }
 
   /**
-   * Re-reads a secret after a signature mismatch, unless it was read less than `refreshMinIntervalMs` ago.
-   * Returns the fresh values, or undefined when the re-read was skipped.
+   * Re-reads a secret after a signature mismatch, unless a mismatch already caused a re-read less than
+   * `refreshMinIntervalMs` ago. Returns the fresh values, or undefined when the re-read was skipped.
    */
   async refresh(secretId: string): Promise<SecretValues | undefined> {
     const entry = this.entries.get(secretId);
-    if (entry && this.now() - entry.fetchedAt < this.options.refreshMinIntervalMs) {
-      return undefined;
+    if (entry) {
+      if (this.now() - entry.refreshedAt < this.options.refreshMinIntervalMs) return undefined;
+      entry.refreshedAt = this.now();
     }
     return this.load(secretId);
   }
 
   private load(secretId: string): Promise<SecretValues> {
-    const entry = this.entries.get(secretId) ?? { fetchedAt: 0 };
+    const entry = this.entries.get(secretId) ?? { fetchedAt: 0, refreshedAt: Number.NEGATIVE_INFINITY };
     this.entries.set(secretId, entry);
     if (!entry.pending) {
       entry.pending = this.fetch(secretId)
