@@ -76,7 +76,7 @@ export interface WebhookReceiverProps {
   readonly maxReceiveCount?: number;
 
   /**
-   * Largest request body accepted; larger bodies get 413 before any AWS call. At most 774 KiB, the largest
+   * Largest request body accepted; larger bodies get 413 before any AWS call. At most 762 KiB, the largest
    * body that still fits one SQS message when base64-encoded.
    *
    * @default Size.kibibytes(256)

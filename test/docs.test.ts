@@ -1,0 +1,19 @@
+/**
+ * The README's reference section is generated from the code's own docs (the jsii assembly): a prop or a
+ * default changed in code and not in the README fails here.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+test('the README lists every prop with the default the code documents', async () => {
+  // GIVEN
+  const { renderTables } = await import(path.join(__dirname, '..', 'scripts', 'props-table.mjs'));
+  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+  // WHEN
+  const section = readme.split('<!-- props:start -->\n')[1]?.split('<!-- props:end -->')[0];
+
+  // THEN
+  expect(section).toBe(renderTables());
+  expect(section).toContain('| `maxReceiveCount` | `number` | 5 |');
+});
