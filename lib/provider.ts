@@ -1,12 +1,20 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { HmacConfig, ProviderConfig, ValueSourceConfig } from './private/config';
+import type { ProviderConfig, SchemeConfig, SignatureFormatConfig, TimestampConfig, ValueSourceConfig } from './private/config';
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {
   SHA1 = 'sha1',
   SHA256 = 'sha256',
   SHA512 = 'sha512',
+}
+
+/** Public-key signature algorithm; the secret's value is the provider's public key. */
+export enum PublicKeyAlgorithm {
+  /** Ed25519; the key as 64 hex characters (raw) or base64 DER SPKI. */
+  ED25519 = 'ed25519',
+  /** ECDSA on P-256 with SHA-256, DER-encoded signatures; the key as base64 DER SPKI. */
+  ECDSA_P256_SHA256 = 'ecdsa-p256-sha256',
 }
 
 /** How signature bytes are written in the header. */
@@ -25,27 +33,28 @@ export enum SecretEncoding {
   HEX = 'hex',
 }
 
-/** Unit of a timestamp header. */
+/** Unit of a signed timestamp. */
 export enum TimestampUnit {
   SECONDS = 's',
   MILLISECONDS = 'ms',
+  /** An RFC 3339 date-time such as `2026-11-26T18:00:00.123Z` (Twitch). */
+  RFC3339 = 'rfc3339',
 }
 
 /** Where a value of the request (delivery id, event type) is read from. */
 export class RequestValue {
   /** A request header (matched case-insensitively). */
   public static header(name: string): RequestValue {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
-      throw new Error(`Header name "${name}" is not a valid HTTP header name.`);
-    }
+    checkHeaderName(name);
     return new RequestValue({ header: name.toLowerCase() });
   }
 
-  /** A string or number field of the JSON body, as a dot-separated path (e.g. `data.object.id`). */
+  /**
+   * A string or number field of the JSON body, as a dot-separated path (e.g. `data.object.id`); numeric
+   * segments index arrays (`0.eventId`).
+   */
   public static jsonPath(path: string): RequestValue {
-    if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(path)) {
-      throw new Error(`JSON path "${path}" must be field names separated by dots, e.g. "data.id".`);
-    }
+    checkJsonPath(path);
     return new RequestValue({ jsonPath: path });
   }
 
@@ -57,11 +66,95 @@ export class RequestValue {
   }
 }
 
+/** Options of `SignatureFormat.keyValue`. */
+export interface KeyValueFormatOptions {
+  /** The key whose values are signatures, e.g. `v1`. Several entries with it may be present; any may match. */
+  readonly signatureKey: string;
+  /**
+   * The key whose value is the signed timestamp, e.g. `t`; read it with `TimestampSource.signatureHeader()`.
+   *
+   * @default - the header carries no timestamp
+   */
+  readonly timestampKey?: string;
+  /** @default ',' */
+  readonly pairSeparator?: string;
+  /** @default '=' */
+  readonly keyValueSeparator?: string;
+}
+
+/** Options of `SignatureFormat.list`. */
+export interface ListFormatOptions {
+  /** The prefix of each signature of this scheme, e.g. `v1,`. Entries with another prefix are ignored. */
+  readonly prefix: string;
+  /** @default ' ' */
+  readonly separator?: string;
+}
+
+/** How the signature header is laid out. */
+export class SignatureFormat {
+  /** One signature, optionally after a prefix such as `sha256=`. */
+  public static plain(prefix?: string): SignatureFormat {
+    return new SignatureFormat({ kind: 'plain', prefix: prefix ?? '' });
+  }
+
+  /** A key-value list such as `t=1700000000,v1=abc,v1=def` (Stripe) or `ts=1;h1=abc` (Paddle). */
+  public static keyValue(options: KeyValueFormatOptions): SignatureFormat {
+    return new SignatureFormat({
+      kind: 'keyValue',
+      pairSeparator: options.pairSeparator ?? ',',
+      keyValueSeparator: options.keyValueSeparator ?? '=',
+      signatureKey: options.signatureKey,
+      timestampKey: options.timestampKey,
+    });
+  }
+
+  /** Several signatures separated by spaces, each with a version prefix: `v1,abc v1,def` (Standard Webhooks). */
+  public static list(options: ListFormatOptions): SignatureFormat {
+    return new SignatureFormat({ kind: 'list', prefix: options.prefix, pairSeparator: options.separator ?? ' ' });
+  }
+
+  private constructor(private readonly config: SignatureFormatConfig) {}
+
+  /** @internal */
+  public _toConfig(): SignatureFormatConfig {
+    return this.config;
+  }
+}
+
+/** Where the signed timestamp is. */
+export class TimestampSource {
+  /** A header of its own. */
+  public static header(name: string, unit?: TimestampUnit): TimestampSource {
+    checkHeaderName(name);
+    return new TimestampSource({ source: 'header', header: name.toLowerCase(), unit: unit ?? TimestampUnit.SECONDS });
+  }
+
+  /** The `timestampKey` entry of a key-value signature header. */
+  public static signatureHeader(unit?: TimestampUnit): TimestampSource {
+    return new TimestampSource({ source: 'signatureHeader', unit: unit ?? TimestampUnit.SECONDS });
+  }
+
+  /** A field of the JSON body (Linear's `webhookTimestamp`). */
+  public static jsonPath(path: string, unit?: TimestampUnit): TimestampSource {
+    checkJsonPath(path);
+    return new TimestampSource({ source: 'jsonPath', jsonPath: path, unit: unit ?? TimestampUnit.SECONDS });
+  }
+
+  private constructor(private readonly config: Omit<TimestampConfig, 'toleranceSeconds' | 'allowFuture'>) {}
+
+  /** @internal */
+  public _toConfig(toleranceSeconds: number): TimestampConfig {
+    return { ...this.config, toleranceSeconds, allowFuture: false };
+  }
+}
+
 /** Options every provider takes. */
 export interface ProviderOptions {
   /**
-   * The Secrets Manager secret whose string value is the signing secret. Its AWSCURRENT and AWSPREVIOUS
-   * versions are both accepted, so rotating it never drops a delivery.
+   * The Secrets Manager secret that verifies the provider's requests. Its string value is the signing secret
+   * (or public key, or token) as the provider shows it; or a JSON array of several, all accepted; or a JSON
+   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Its AWSCURRENT and
+   * AWSPREVIOUS versions are both accepted, so rotating it never drops a delivery.
    */
   readonly secret: secretsmanager.ISecret;
 
@@ -69,7 +162,7 @@ export interface ProviderOptions {
    * Identifier of this provider in the receiver: the URL path segment, the construct id suffix, the
    * `provider` field of events, and part of the idempotency key. Lowercase letters, digits and dashes.
    *
-   * @default - the provider's name (`stripe`, `github`); required for `WebhookProvider.hmac`
+   * @default - the provider's name (`stripe`, `github`, `lemon-squeezy`, ...); required for generic schemes
    */
   readonly id?: string;
 
@@ -82,61 +175,34 @@ export interface ProviderOptions {
   readonly dedupWindow?: Duration;
 }
 
-/** Options of `WebhookProvider.stripe`. */
-export interface StripeProviderOptions extends ProviderOptions {
+/** Options of providers that sign a timestamp. */
+export interface TimestampedProviderOptions extends ProviderOptions {
   /**
    * How far the signed timestamp may be from now, in both directions.
    *
-   * @default Duration.minutes(5) - Stripe's own default tolerance
+   * @default - the provider's documented window: Stripe, Slack, Zoom, Mailgun, HubSpot, Standard Webhooks,
+   * Svix, Resend and Clerk 5 minutes; Calendly 3 minutes; Twitch and SendGrid 10 minutes; Paddle and Linear 1
+   * minute
    */
   readonly tolerance?: Duration;
 }
 
-/** Options of `WebhookProvider.github`. */
-export interface GitHubProviderOptions extends ProviderOptions {}
-
-/** Options of `WebhookProvider.hmac`: a provider not in the catalog that signs with an HMAC. */
-export interface HmacProviderOptions extends ProviderOptions {
-  /** Header that carries the signature, e.g. `X-Signature`. */
-  readonly signatureHeader: string;
-
-  /** @default HmacAlgorithm.SHA256 */
-  readonly algorithm?: HmacAlgorithm;
-
-  /** @default SignatureEncoding.HEX */
-  readonly encoding?: SignatureEncoding;
-
+/** Options of providers that sign the URL they post to (Twilio, Square, HubSpot). */
+export interface UrlSigningProviderOptions extends ProviderOptions {
   /**
-   * A prefix the header value starts with, stripped before decoding, e.g. `sha256=`.
+   * The exact URL you registered with the provider (it is part of what they sign). Never read from the
+   * request's Host header, which behind API Gateway is not the URL the provider used.
    *
-   * @default - no prefix
+   * @default - the route's execute-api URL
    */
-  readonly prefix?: string;
+  readonly publicUrl?: string;
+}
 
-  /**
-   * The signed content, as a template over `{body}` (the exact request bytes), `{timestamp}` (the value of
-   * `timestampHeader`) and `{id}` (the first delivery id source); other characters are literal.
-   *
-   * @default '{body}'
-   */
-  readonly signedContent?: string;
+/** Options of `WebhookProvider.hubspot`. */
+export interface HubSpotProviderOptions extends TimestampedProviderOptions, UrlSigningProviderOptions {}
 
-  /**
-   * Header carrying the signed timestamp. When set, requests outside `tolerance` are rejected.
-   *
-   * @default - the signature carries no timestamp; replays are caught only by the dedup window
-   */
-  readonly timestampHeader?: string;
-
-  /** @default TimestampUnit.SECONDS */
-  readonly timestampUnit?: TimestampUnit;
-
-  /** @default Duration.minutes(5) */
-  readonly tolerance?: Duration;
-
-  /** @default SecretEncoding.UTF8 */
-  readonly secretEncoding?: SecretEncoding;
-
+/** Options of the generic schemes, which have no name of their own. */
+export interface GenericProviderOptions extends ProviderOptions {
   /**
    * Where the provider's delivery id is, tried in order.
    *
@@ -152,104 +218,391 @@ export interface HmacProviderOptions extends ProviderOptions {
   readonly eventType?: RequestValue;
 }
 
+/** Options of `WebhookProvider.hmac`: a provider not in the catalog that signs with an HMAC. */
+export interface HmacProviderOptions extends GenericProviderOptions {
+  /** Header that carries the signature, e.g. `X-Signature`. */
+  readonly signatureHeader: string;
+
+  /** @default HmacAlgorithm.SHA256 */
+  readonly algorithm?: HmacAlgorithm;
+
+  /** @default SignatureEncoding.HEX */
+  readonly encoding?: SignatureEncoding;
+
+  /**
+   * How the header is laid out.
+   *
+   * @default SignatureFormat.plain() - the whole header is one signature
+   */
+  readonly format?: SignatureFormat;
+
+  /**
+   * The signed content, as a template over `{body}` (the exact request bytes), `{timestamp}` (as sent),
+   * `{id}` (the first delivery id source), `{url}` (the public URL with the query string) and `{method}`;
+   * other characters are literal.
+   *
+   * @default '{body}'
+   */
+  readonly signedContent?: string;
+
+  /**
+   * Where the signed timestamp is. When set, requests outside `tolerance` are rejected.
+   *
+   * @default - the signature carries no timestamp; replays are caught only by the dedup window
+   */
+  readonly timestamp?: TimestampSource;
+
+  /** @default Duration.minutes(5) */
+  readonly tolerance?: Duration;
+
+  /** @default SecretEncoding.UTF8 */
+  readonly secretEncoding?: SecretEncoding;
+
+  /**
+   * The URL the provider signs, for `{url}` in `signedContent`.
+   *
+   * @default - the route's execute-api URL
+   */
+  readonly publicUrl?: string;
+}
+
+/** Options of `WebhookProvider.publicKey`. */
+export interface PublicKeyProviderOptions extends GenericProviderOptions {
+  readonly algorithm: PublicKeyAlgorithm;
+  /** Header that carries the signature. */
+  readonly signatureHeader: string;
+  /** @default SignatureEncoding.BASE64 */
+  readonly encoding?: SignatureEncoding;
+  /** As for `WebhookProvider.hmac`. @default '{body}' */
+  readonly signedContent?: string;
+  /** @default - no signed timestamp */
+  readonly timestamp?: TimestampSource;
+  /** @default Duration.minutes(5) */
+  readonly tolerance?: Duration;
+}
+
+/** Options of `WebhookProvider.sharedToken`. */
+export interface SharedTokenProviderOptions extends GenericProviderOptions {
+  /** Header that carries the token, compared with the secret in constant time. */
+  readonly header: string;
+}
+
 const DEFAULT_DEDUP_WINDOW = Duration.days(7);
-const DEFAULT_TOLERANCE = Duration.minutes(5);
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const PLACEHOLDERS = ['{body}', '{timestamp}', '{id}', '{url}', '{method}'];
+
+/** What the construct needs to know of a provider besides its configuration. */
+interface Traits {
+  /** Signs its public URL: the receiver fills in `publicUrl`. */
+  readonly signsUrl?: boolean;
+  /** Takes GET requests (its handshake is a GET). */
+  readonly acceptsGet?: boolean;
+}
 
 /**
  * A webhook provider: how its requests are signed, where its delivery id and event type are, and which secret
- * verifies it. Create one with a static factory.
+ * verifies it. Create one with a static factory: a catalog provider by name, or a generic scheme.
  */
 export class WebhookProvider {
-  /**
-   * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `{t}.{body}`, HMAC-SHA256. The `whsec_...`
-   * signing secret is used as written. Delivery id and event type are the body's `id` and `type`.
-   */
-  public static stripe(options: StripeProviderOptions): WebhookProvider {
-    return new WebhookProvider('stripe', options, {
-      toleranceSeconds: seconds(options.tolerance ?? DEFAULT_TOLERANCE, 'tolerance'),
-    });
+  /** Stripe: `Stripe-Signature: t=..,v1=..` over `{t}.{body}`, HMAC-SHA256; body `id` and `type`. */
+  public static stripe(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('stripe', options, 300);
   }
 
   /**
-   * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body, HMAC-SHA256. Delivery id is
-   * `X-GitHub-Delivery`, event type `X-GitHub-Event`. The `ping` sent when a hook is created is verified
-   * and answered, not enqueued. GitHub never retries: a delivery is only redelivered by hand.
+   * GitHub: `X-Hub-Signature-256: sha256=..` over the body; `X-GitHub-Delivery`, `X-GitHub-Event`. The `ping`
+   * sent when a hook is created is verified and answered, not enqueued. GitHub never retries.
    */
-  public static github(options: GitHubProviderOptions): WebhookProvider {
-    return new WebhookProvider('github', options, {});
+  public static github(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('github', options);
+  }
+
+  /** Shopify: `X-Shopify-Hmac-Sha256` (base64) over the body; `X-Shopify-Webhook-Id`, `X-Shopify-Topic`. */
+  public static shopify(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('shopify', options);
+  }
+
+  /**
+   * Slack: `X-Slack-Signature: v0=..` over `v0:{ts}:{body}`; body `event_id`, `event.type`. Answers
+   * `url_verification` with its challenge.
+   */
+  public static slack(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('slack', options, 300);
+  }
+
+  /**
+   * Twilio: `X-Twilio-Signature`, HMAC-SHA1 of the public URL and the sorted form parameters (or of the URL
+   * with `bodySHA256` for JSON bodies), keyed with the auth token; `I-Twilio-Idempotency-Token`.
+   */
+  public static twilio(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('twilio', options, undefined, { signsUrl: true });
+  }
+
+  /** Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`; `whsec_` base64 secret. */
+  public static standardWebhooks(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('standard-webhooks', options, 300);
+  }
+
+  /** Svix: Standard Webhooks with `svix-*` headers. */
+  public static svix(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('svix', options, 300);
+  }
+
+  /** Resend (signs through Svix). */
+  public static resend(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('resend', options, 300);
+  }
+
+  /** Clerk (signs through Svix). */
+  public static clerk(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('clerk', options, 300);
+  }
+
+  /**
+   * Zoom: `x-zm-signature: v0=..` over `v0:{ts}:{body}`; body `event`. Answers `endpoint.url_validation`.
+   * Zoom sends no delivery id: the body's hash is the id.
+   */
+  public static zoom(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('zoom', options, 300);
+  }
+
+  /** Square: `x-square-hmacsha256-signature` (base64) over `{notification URL}{body}`; body `event_id`, `type`. */
+  public static square(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('square', options, undefined, { signsUrl: true });
+  }
+
+  /** Paddle Billing: `Paddle-Signature: ts=..;h1=..` over `{ts}:{body}`; body `event_id`, `event_type`. */
+  public static paddle(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('paddle', options, 60);
+  }
+
+  /** Linear: `Linear-Signature` over the body, body `webhookTimestamp` (ms); `Linear-Delivery`, body `type`. */
+  public static linear(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('linear', options, 60);
+  }
+
+  /** Intercom: `X-Hub-Signature: sha1=..` over the body; body `id`, `topic`. The `ping` topic is answered. */
+  public static intercom(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('intercom', options);
+  }
+
+  /**
+   * Mailgun: the body's `signature` object, HMAC-SHA256 over `timestamp` + `token`; `event-data.id`. Mailgun
+   * signs only those two fields, not the rest of the body.
+   */
+  public static mailgun(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('mailgun', options, 300);
+  }
+
+  /**
+   * SendGrid Event Webhook: ECDSA P-256 over `{timestamp}{body}`; the secret is the verification key (base64
+   * SPKI). The body is an array of events: one POST is one delivery, keyed by its hash.
+   */
+  public static sendgrid(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('sendgrid', options, 600);
+  }
+
+  /**
+   * Discord interactions: Ed25519 over `{timestamp}{body}`; the secret is the application's public key (hex).
+   * Answers PING. Discord sends bad signatures on purpose to check that they are refused.
+   */
+  public static discord(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('discord', options);
+  }
+
+  /** PagerDuty v3: `X-PagerDuty-Signature: v1=..[,v1=..]` over the body; body `event.id`, `event.event_type`. */
+  public static pagerduty(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('pagerduty', options);
+  }
+
+  /** GitLab: `X-Gitlab-Token` is the secret itself; `X-Gitlab-Event-UUID`, `X-Gitlab-Event`. */
+  public static gitlab(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('gitlab', options);
+  }
+
+  /** Bitbucket: `X-Hub-Signature: sha256=..` over the body; `X-Request-UUID`, `X-Event-Key`. */
+  public static bitbucket(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('bitbucket', options);
+  }
+
+  /** Typeform: `Typeform-Signature: sha256=<base64>` over the body; body `event_id`, `event_type`. */
+  public static typeform(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('typeform', options);
+  }
+
+  /** Calendly: `Calendly-Webhook-Signature: t=..,v1=..` over `{t}.{body}`; body `event`. No delivery id. */
+  public static calendly(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('calendly', options, 180);
+  }
+
+  /**
+   * HubSpot v3: `X-HubSpot-Signature-v3` (base64) over `{method}{url}{body}{timestamp}`, timestamp in ms. The
+   * body is an array of events: one POST is one delivery, keyed by its hash.
+   */
+  public static hubspot(options: HubSpotProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('hubspot', options, 300, { signsUrl: true });
+  }
+
+  /**
+   * Meta (Facebook, Instagram, WhatsApp): `X-Hub-Signature-256: sha256=..` over the body with the app secret.
+   * Answers the subscription GET (`hub.verify_token` must equal the secret's `verifyToken`). No delivery id.
+   */
+  public static meta(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('meta', options, undefined, { acceptsGet: true });
+  }
+
+  /**
+   * Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=..` over `{id}{timestamp}{body}` (RFC 3339
+   * timestamp); `Twitch-Eventsub-Message-Id`. Answers `webhook_callback_verification` with its challenge.
+   */
+  public static twitch(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('twitch', options, 600);
+  }
+
+  /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
+  public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('lemon-squeezy', options);
+  }
+
+  /** Vercel: `x-vercel-signature`, HMAC-SHA1 hex over the body; body `id`, `type`. */
+  public static vercel(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('vercel', options);
+  }
+
+  /** Sentry integrations: `Sentry-Hook-Signature` (hex) over the body; `Request-ID`, `Sentry-Hook-Resource`. */
+  public static sentry(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('sentry', options);
+  }
+
+  /** Jira (admin webhooks with a secret): `X-Hub-Signature: sha256=..`; `X-Atlassian-Webhook-Identifier`. */
+  public static jira(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('jira', options);
+  }
+
+  /**
+   * X (Twitter) Account Activity: `x-twitter-webhooks-signature: sha256=<base64>` with the consumer secret;
+   * answers the CRC GET. No delivery id.
+   */
+  public static x(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('x', options, undefined, { acceptsGet: true });
+  }
+
+  /**
+   * Microsoft Graph change notifications: every notification's `clientState` must equal the secret; answers
+   * `validationToken`. No delivery id.
+   */
+  public static microsoftGraph(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('microsoft-graph', options);
   }
 
   /** Any provider that signs with an HMAC in one header. */
   public static hmac(options: HmacProviderOptions): WebhookProvider {
-    if (options.id === undefined) {
-      throw new Error('WebhookProvider.hmac needs an id (e.g. "acme"): it names the route and the events.');
+    checkHeaderName(options.signatureHeader);
+    const signedContent = checkTemplate(options.signedContent ?? '{body}', options);
+    const format = (options.format ?? SignatureFormat.plain())._toConfig();
+    const timestamp = options.timestamp?._toConfig(seconds(options.tolerance ?? Duration.minutes(5), 'tolerance'));
+    if (timestamp?.source === 'signatureHeader' && !format.timestampKey) {
+      throw new Error('TimestampSource.signatureHeader() needs a SignatureFormat.keyValue with a timestampKey.');
     }
-    RequestValue.header(options.signatureHeader);
-    if (options.timestampHeader !== undefined) RequestValue.header(options.timestampHeader);
-    const signedContent = options.signedContent ?? '{body}';
-    const placeholders: string[] = signedContent.match(/\{[^}]*\}/g) ?? [];
-    const unknown = placeholders.filter((p) => !['{body}', '{timestamp}', '{id}'].includes(p));
-    if (unknown.length > 0) {
-      throw new Error(`signedContent "${signedContent}" uses ${unknown.join(', ')}; only {body}, {timestamp} and {id} exist.`);
-    }
-    if (!placeholders.includes('{body}')) {
-      throw new Error(`signedContent "${signedContent}" must include {body}: a signature that does not cover the body proves nothing about it.`);
-    }
-    if (placeholders.includes('{timestamp}') && options.timestampHeader === undefined) {
-      throw new Error('signedContent uses {timestamp}, so timestampHeader must name the header that carries it.');
-    }
-    if (placeholders.includes('{id}') && options.deliveryId?.[0]?._toConfig().header === undefined) {
-      throw new Error('signedContent uses {id}, so the first deliveryId source must be a header.');
-    }
-    const hmac: HmacConfig = {
-      algorithm: options.algorithm ?? HmacAlgorithm.SHA256,
-      encoding: options.encoding ?? SignatureEncoding.HEX,
-      header: options.signatureHeader.toLowerCase(),
-      format: { kind: 'plain', prefix: options.prefix ?? '' },
-      signedContent,
-      timestamp: options.timestampHeader === undefined ? undefined : {
-        source: 'header',
-        header: options.timestampHeader.toLowerCase(),
-        unit: options.timestampUnit ?? TimestampUnit.SECONDS,
-        toleranceSeconds: seconds(options.tolerance ?? DEFAULT_TOLERANCE, 'tolerance'),
-        allowFuture: false,
+    return WebhookProvider.generic(options, {
+      signature: {
+        algorithm: options.algorithm ?? HmacAlgorithm.SHA256,
+        encoding: options.encoding ?? SignatureEncoding.HEX,
+        header: options.signatureHeader.toLowerCase(),
+        format,
+        signedContent,
+        timestamp,
+        keyEncoding: options.secretEncoding ?? SecretEncoding.UTF8,
+        keyPrefix: options.secretEncoding === SecretEncoding.BASE64 ? 'whsec_' : undefined,
       },
-      keyEncoding: options.secretEncoding ?? SecretEncoding.UTF8,
-      keyPrefix: options.secretEncoding === SecretEncoding.BASE64 ? 'whsec_' : undefined,
-    };
-    return new WebhookProvider('hmac', options, {
-      hmac,
+    }, { signsUrl: signedContent.includes('{url}') }, options.publicUrl);
+  }
+
+  /** Any provider that signs with Ed25519 or ECDSA P-256; the secret's value is the public key. */
+  public static publicKey(options: PublicKeyProviderOptions): WebhookProvider {
+    checkHeaderName(options.signatureHeader);
+    const signedContent = checkTemplate(options.signedContent ?? '{body}', options);
+    const timestamp = options.timestamp?._toConfig(seconds(options.tolerance ?? Duration.minutes(5), 'tolerance'));
+    if (timestamp?.source === 'signatureHeader') {
+      throw new Error('A public-key signature header carries no timestamp: use TimestampSource.header().');
+    }
+    return WebhookProvider.generic(options, {
+      signature: {
+        algorithm: options.algorithm,
+        encoding: options.encoding ?? SignatureEncoding.BASE64,
+        header: options.signatureHeader.toLowerCase(),
+        format: { kind: 'plain', prefix: '' },
+        signedContent,
+        timestamp,
+        keyEncoding: options.algorithm === PublicKeyAlgorithm.ED25519 ? 'hex' : 'base64',
+      },
+    }, { signsUrl: signedContent.includes('{url}') });
+  }
+
+  /** A provider that sends a shared token in a header (as GitLab does), compared in constant time. */
+  public static sharedToken(options: SharedTokenProviderOptions): WebhookProvider {
+    checkHeaderName(options.header);
+    return WebhookProvider.generic(options, { token: { header: options.header.toLowerCase() } });
+  }
+
+  /** A provider that authenticates with HTTP Basic credentials; the secret is `user:password`. */
+  public static basicAuth(options: GenericProviderOptions): WebhookProvider {
+    return WebhookProvider.generic(options, { basicAuth: true });
+  }
+
+  private static catalog(kind: string, options: ProviderOptions, defaultToleranceSeconds?: number, traits: Traits = {}): WebhookProvider {
+    const tolerance = (options as TimestampedProviderOptions).tolerance;
+    const toleranceSeconds = defaultToleranceSeconds === undefined ? undefined : tolerance ? seconds(tolerance, 'tolerance') : defaultToleranceSeconds;
+    return new WebhookProvider(kind, options, { toleranceSeconds, publicUrl: (options as UrlSigningProviderOptions).publicUrl }, traits);
+  }
+
+  private static generic(options: GenericProviderOptions, scheme: SchemeConfig, traits: Traits = {}, publicUrl?: string): WebhookProvider {
+    if (options.id === undefined) {
+      throw new Error('A generic provider needs an id (e.g. "acme"): it names the route and the events.');
+    }
+    return new WebhookProvider('custom', options, {
+      scheme,
+      publicUrl,
       deliveryId: (options.deliveryId ?? []).map((v) => v._toConfig()),
       eventType: options.eventType?._toConfig(),
-    });
+      toleranceSeconds: scheme.signature?.timestamp?.toleranceSeconds,
+    }, traits);
   }
 
   /** Identifier of the provider in this receiver (path segment, event field, metric dimension). */
   public readonly id: string;
 
-  /** The secret that verifies this provider's signatures. */
+  /** The provider family: `stripe`, `github`, ..., or `custom` for generic schemes. */
+  public readonly kind: string;
+
+  /** The secret that verifies this provider's requests. */
   public readonly secret: secretsmanager.ISecret;
 
   /** How long a delivery id is remembered. */
   public readonly dedupWindow: Duration;
 
+  /** HTTP methods the provider's route takes: POST, and GET for providers whose handshake is a GET. */
+  public readonly methods: string[];
+
   private constructor(
-    private readonly kind: string,
+    kind: string,
     options: ProviderOptions,
-    private readonly scheme: SchemeConfig,
+    private readonly scheme: Omit<ProviderConfig, 'id' | 'kind' | 'secretId' | 'dedupWindowSeconds'>,
+    private readonly traits: Traits,
   ) {
+    this.kind = kind;
     this.id = options.id ?? kind;
     if (!ID_PATTERN.test(this.id)) {
       throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or dashes, not starting or ending with a dash.`);
     }
     this.secret = options.secret;
+    this.methods = traits.acceptsGet ? ['GET', 'POST'] : ['POST'];
     this.dedupWindow = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
     const window = seconds(this.dedupWindow, 'dedupWindow');
     if (!Token.isUnresolved(window) && window < 3600) {
       throw new Error(`dedupWindow of provider "${this.id}" is ${window} s; it must be at least 1 hour to outlive provider retries.`);
     }
-    const tolerance = scheme.toleranceSeconds ?? scheme.hmac?.timestamp?.toleranceSeconds;
+    const tolerance = scheme.toleranceSeconds;
     if (tolerance !== undefined && !Token.isUnresolved(tolerance)) {
       if (tolerance < 1) {
         throw new Error(`tolerance of provider "${this.id}" is ${tolerance} s; it must be at least 1 second.`);
@@ -258,10 +611,16 @@ export class WebhookProvider {
         throw new Error(`dedupWindow of provider "${this.id}" (${window} s) must be longer than its tolerance (${tolerance} s), or a replay inside the tolerance would be enqueued again.`);
       }
     }
+    if (scheme.publicUrl !== undefined && !Token.isUnresolved(scheme.publicUrl) && !/^https:\/\/[^\s?#]+$/.test(scheme.publicUrl)) {
+      throw new Error(`publicUrl of provider "${this.id}" must be an https URL without query or fragment, got "${scheme.publicUrl}".`);
+    }
   }
 
-  /** @internal */
-  public _toConfig(): ProviderConfig {
+  /**
+   * @param defaultUrl the route's URL, used by providers that sign their URL when none was configured
+   * @internal
+   */
+  public _toConfig(defaultUrl: string): ProviderConfig {
     return {
       id: this.id,
       kind: this.kind,
@@ -269,12 +628,10 @@ export class WebhookProvider {
       secretId: this.secret.secretFullArn ?? this.secret.secretName,
       dedupWindowSeconds: this.dedupWindow.toSeconds(),
       ...this.scheme,
+      publicUrl: this.traits.signsUrl ? (this.scheme.publicUrl ?? defaultUrl) : undefined,
     };
   }
 }
-
-/** The kind-specific part of a provider's configuration. */
-type SchemeConfig = Pick<ProviderConfig, 'toleranceSeconds' | 'hmac' | 'deliveryId' | 'eventType'>;
 
 function seconds(duration: Duration, name: string): number {
   const value = duration.toSeconds();
@@ -282,4 +639,34 @@ function seconds(duration: Duration, name: string): number {
     throw new Error(`${name} must be a whole number of seconds, got ${value}.`);
   }
   return value;
+}
+
+function checkHeaderName(name: string): void {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+    throw new Error(`Header name "${name}" is not a valid HTTP header name.`);
+  }
+}
+
+function checkJsonPath(path: string): void {
+  if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(path)) {
+    throw new Error(`JSON path "${path}" must be field names separated by dots, e.g. "data.id".`);
+  }
+}
+
+function checkTemplate(template: string, options: { timestamp?: TimestampSource; deliveryId?: RequestValue[] }): string {
+  const placeholders: string[] = template.match(/\{[^}]*\}/g) ?? [];
+  const unknown = placeholders.filter((p) => !PLACEHOLDERS.includes(p));
+  if (unknown.length > 0) {
+    throw new Error(`signedContent "${template}" uses ${unknown.join(', ')}; only ${PLACEHOLDERS.join(', ')} exist.`);
+  }
+  if (!placeholders.includes('{body}')) {
+    throw new Error(`signedContent "${template}" must include {body}: a signature that does not cover the body proves nothing about it.`);
+  }
+  if (placeholders.includes('{timestamp}') && options.timestamp === undefined) {
+    throw new Error('signedContent uses {timestamp}, so timestamp must say where it is.');
+  }
+  if (placeholders.includes('{id}') && options.deliveryId?.[0]?._toConfig().header === undefined) {
+    throw new Error('signedContent uses {id}, so the first deliveryId source must be a header.');
+  }
+  return template;
 }

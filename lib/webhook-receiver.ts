@@ -305,7 +305,10 @@ export class WebhookReceiver extends Construct {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
     this.providers.push(provider);
-    this.api.root.addResource(provider.id).addMethod('POST', this.integration);
+    const resource = this.api.root.addResource(provider.id);
+    for (const method of provider.methods) {
+      resource.addMethod(method, this.integration);
+    }
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
 
@@ -335,7 +338,7 @@ export class WebhookReceiver extends Construct {
   private renderConfig(): void {
     const config: VerifierConfig = {
       ...this.verifierConfig,
-      providers: Object.fromEntries(this.providers.map((p) => [`/${p.id}`, p._toConfig()])),
+      providers: Object.fromEntries(this.providers.map((p) => [`/${p.id}`, p._toConfig(this.urlFor(p.id))])),
     };
     const rendered = Stack.of(this).toJsonString(config);
     this.verifier.addEnvironment(CONFIG_ENV, rendered);

@@ -435,10 +435,12 @@ describe('idempotency', () => {
     const local = verifierWith({
       '/acme': {
         id: 'acme',
-        kind: 'hmac',
+        kind: 'custom',
         secretId: githubSecretArn,
         dedupWindowSeconds: 3600,
-        hmac: { algorithm: 'sha256', encoding: 'hex', header: 'x-acme-signature', format: { kind: 'plain', prefix: 'sha256=' }, signedContent: '{body}', keyEncoding: 'utf8' },
+        scheme: {
+          signature: { algorithm: 'sha256', encoding: 'hex', header: 'x-acme-signature', format: { kind: 'plain', prefix: 'sha256=' }, signedContent: '{body}', keyEncoding: 'utf8' },
+        },
       },
     });
     const payload = `{"order":"${randomUUID()}"}`;

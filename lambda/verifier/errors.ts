@@ -42,6 +42,15 @@ export class UnknownRouteError extends WebhookError {
   }
 }
 
+/** 405: the route does not take this method. */
+export class MethodNotAllowedError extends WebhookError {
+  readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  constructor(readonly allowed: readonly string[]) {
+    super('method_not_allowed', `This route accepts ${allowed.join(', ')}.`);
+  }
+}
+
 /** 413: the body is larger than the configured maximum or than a queue message can carry. */
 export class PayloadTooLargeError extends WebhookError {
   readonly name = 'PayloadTooLargeError';

@@ -17,13 +17,15 @@ import {
   InternalError,
   MalformedRequestError,
   PayloadTooLargeError,
+  MethodNotAllowedError,
   UnknownRouteError,
   WebhookError,
 } from './errors';
 import { Inbox } from './inbox';
 import { resolveProviders } from './providers';
-import { SecretCache, VERSION_LABELS } from './secrets';
-import { matchingSecret, readClaim, signedContent, type Headers } from './signature';
+import { SecretCache, secretKeys } from './secrets';
+import { prepare, valueAt, type Headers, type RequestView } from './auth';
+import { answerSigned, answerUnsigned, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
 
 export interface VerifierDependencies {
   readonly config: VerifierConfig;
@@ -45,8 +47,11 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
     const started = now();
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
     try {
-      const outcome = await verifyAndEnqueue(deps, providers, event, started);
+      const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
+      if (response) {
+        return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
+      }
       return json(200, { ok: true, code: outcome.code, deliveryId: outcome.deliveryId });
     } catch (error) {
       const response = toResponse(error);
@@ -61,9 +66,11 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
 interface Outcome {
   readonly code: 'accepted' | 'duplicate' | 'handshake';
   readonly provider: string;
-  readonly deliveryId: string;
+  readonly deliveryId?: string;
   readonly eventType?: string;
-  readonly secretVersion: string;
+  readonly secretVersion?: string;
+  /** A handshake's own answer. */
+  readonly response?: HandshakeResponse;
 }
 
 async function verifyAndEnqueue(
@@ -78,39 +85,66 @@ async function verifyAndEnqueue(
   if (!provider) {
     throw new UnknownRouteError('No webhook provider is configured at this path.');
   }
+  if (!provider.methods.includes(event.httpMethod)) {
+    throw new MethodNotAllowedError(provider.methods);
+  }
   const headers = headerLookup(event);
+  const query = queryLookup(event);
+  const parseJson = lazyJson(body);
+  const handshakeRequest: HandshakeRequest = { method: event.httpMethod, query: query.get, header: headers.get, json: parseJson };
 
-  // Everything up to here, and the claim and body checks below, costs no AWS call.
-  const claim = readClaim(provider.hmac, headers, nowMs);
-  const fields = extractFields(provider, headers, body);
-  const content = signedContent(provider.hmac, body, { timestamp: claim.timestamp, id: fields.deliveryId });
+  if (isUnsignedHandshake(provider.handshake, handshakeRequest)) {
+    const secret = secretKeys(await deps.secrets.get(provider.secretId));
+    const response = answerUnsigned(provider.handshake!, handshakeRequest, secret.keys, secret.verifyToken);
+    return { code: 'handshake', provider: provider.id, response };
+  }
+  if (event.httpMethod !== 'POST') {
+    throw new MethodNotAllowedError(['POST']);
+  }
 
-  let secrets = await deps.secrets.get(provider.secretId);
-  let match = matchingSecret(provider.hmac, claim, content, secrets);
+  // Everything up to the secret read costs no AWS call: size, route, headers, timestamp window, JSON.
+  const fields = extractFields(provider, headers, body, parseJson);
+  const request: RequestView = {
+    body,
+    headers,
+    method: event.httpMethod,
+    rawQuery: query.raw,
+    publicUrl: provider.publicUrl,
+    id: fields.deliveryId,
+    json: parseJson,
+  };
+  const check = prepare(provider.scheme, request, nowMs);
+
+  let secret = secretKeys(await deps.secrets.get(provider.secretId));
+  let match = check.match(secret.keys);
   if (match < 0) {
     // Perhaps the secret was rotated since we cached it.
     const fresh = await deps.secrets.refresh(provider.secretId);
     if (fresh) {
-      secrets = fresh;
-      match = matchingSecret(provider.hmac, claim, content, secrets);
+      secret = secretKeys(fresh);
+      match = check.match(secret.keys);
     }
   }
   if (match < 0) {
-    throw new AuthenticationError('signature_mismatch', 'The signature does not match the body.');
+    throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
-  const secretVersion = VERSION_LABELS[match] ?? `#${match}`;
-  const base = { provider: provider.id, deliveryId: fields.deliveryId, eventType: fields.eventType, secretVersion };
+  const deliveryId = fields.deliveryId ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const base = { provider: provider.id, deliveryId, eventType: fields.eventType, secretVersion: secret.labels[match] };
 
+  const handshake = answerSigned(provider.handshake, handshakeRequest, secret.keys[match]);
+  if (handshake) {
+    return { code: 'handshake', ...base, response: handshake };
+  }
   if (fields.eventType !== undefined && provider.handshakeEventTypes?.includes(fields.eventType)) {
     return { code: 'handshake', ...base };
   }
 
-  const key = inboxKey(provider.id, fields.deliveryId);
+  const key = inboxKey(provider.id, deliveryId);
   const receivedAt = new Date(nowMs).toISOString();
   const envelope = (forceBase64: boolean): Envelope => ({
     v: ENVELOPE_VERSION,
     provider: provider.id,
-    deliveryId: fields.deliveryId,
+    deliveryId,
     key,
     eventType: fields.eventType,
     receivedAt,
@@ -131,7 +165,7 @@ async function verifyAndEnqueue(
     {
       key,
       provider: provider.id,
-      deliveryId: fields.deliveryId,
+      deliveryId,
       eventType: fields.eventType,
       receivedAt,
       expiresAt: Math.floor(nowMs / 1000) + provider.dedupWindowSeconds,
@@ -152,7 +186,7 @@ async function verifyAndEnqueue(
     await deps.inbox.release(key, claimed.token).catch((releaseError: unknown) => {
       deps.log.error('release after failed enqueue failed; the lease will expire', {
         provider: provider.id,
-        deliveryId: fields.deliveryId,
+        deliveryId,
         error: describeError(releaseError),
       });
     });
@@ -196,28 +230,42 @@ function headerLookup(event: APIGatewayProxyEvent): Headers {
   return { get: (name) => map.get(name.toLowerCase()) };
 }
 
-interface Fields {
-  readonly deliveryId: string;
-  readonly eventType?: string;
+function queryLookup(event: APIGatewayProxyEvent): { get: (name: string) => string | undefined; raw: string } {
+  const params = event.multiValueQueryStringParameters ?? {};
+  const single = event.queryStringParameters ?? {};
+  // REST APIs hand over decoded parameters only; re-encode them in the order received.
+  const raw = Object.entries(params)
+    .flatMap(([name, values]) => (values ?? []).map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`))
+    .join('&');
+  return { get: (name) => single[name] ?? undefined, raw };
 }
 
-function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer): Fields {
+function lazyJson(body: Buffer): () => unknown {
   let parsed: unknown;
-  let isParsed = false;
-  const jsonBody = () => {
-    if (!isParsed) {
+  let done = false;
+  return () => {
+    if (!done) {
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch {
         throw new MalformedRequestError('body_malformed', 'The request body is not valid JSON.');
       }
-      isParsed = true;
+      done = true;
     }
     return parsed;
   };
+}
+
+interface Fields {
+  /** The provider's delivery id; undefined when it sends none (the body's hash is used). */
+  readonly deliveryId?: string;
+  readonly eventType?: string;
+}
+
+function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
   const read = (source: ValueSourceConfig): string | undefined => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
-    if (source.jsonPath !== undefined) return scalarAt(jsonBody(), source.jsonPath);
+    if (source.jsonPath !== undefined) return valueAt(json(), source.jsonPath);
     return undefined;
   };
 
@@ -229,26 +277,20 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
   if (deliveryId !== undefined && (deliveryId.length > MAX_ID_LENGTH || /[\u0000-\u001f]/.test(deliveryId))) {
     throw new MalformedRequestError('delivery_id_invalid', `The delivery id is longer than ${MAX_ID_LENGTH} characters or has control characters.`);
   }
-  const eventType = provider.eventType ? read(provider.eventType)?.slice(0, 256) : undefined;
-  return {
-    deliveryId: deliveryId ?? `sha256:${createHash('sha256').update(body).digest('hex')}`,
-    eventType,
-  };
-}
-
-function scalarAt(value: unknown, path: string): string | undefined {
-  let current = value;
-  for (const segment of path.split('.')) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined;
+  // Event types that are not JSON-ish ids are still only labels: keep them short.
+  const eventType = provider.eventType && body.length > 0 ? read(provider.eventType)?.slice(0, 256) : undefined;
+  return { deliveryId, eventType };
 }
 
 /** The one place where an error becomes an HTTP answer. */
 export function toResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof WebhookError) {
-    const headers = error instanceof DeliveryInFlightError ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+    const headers: Record<string, string> | undefined =
+      error instanceof DeliveryInFlightError
+        ? { 'Retry-After': String(error.retryAfterSeconds) }
+        : error instanceof MethodNotAllowedError
+          ? { Allow: error.allowed.join(', ') }
+          : undefined;
     return json(error.status, { ok: false, error: error.code, message: error.message }, headers);
   }
   return json(500, { ok: false, error: 'internal_error', message: 'Internal error; retry later.' });

@@ -15,7 +15,7 @@ import { SecretCache } from './secrets';
 export { createVerifier, toResponse } from './handler';
 export { Inbox } from './inbox';
 export { SecretCache } from './secrets';
-export { constantTimeEqual } from './signature';
+export { constantTimeEqual, constantTimeTokenEqual } from './auth';
 export { jsonLogger } from '../shared/log';
 
 /** Bounded time per AWS call, so an attempt always ends (and releases its claim) before the Lambda times out. */

@@ -1,45 +1,303 @@
 /**
- * The signing schemes of the catalog providers, filled in from the few options the construct passes. Kept in
- * the verifier so the function's environment (4 KB in all) carries only what differs per receiver.
+ * The catalog: each provider's scheme as its documentation and SDK define it, filled in from the few options
+ * the construct passes. Kept in the verifier so the function's environment (4 KB in all) carries only what
+ * differs per receiver. `../shared/PROVIDERS.md` in the project records the sources.
  */
-import type { ProviderConfig, ResolvedProvider } from '../../lib/private/config';
+import type { ProviderConfig, ResolvedProvider, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../../lib/private/config';
 
-type Preset = (config: ProviderConfig) => Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds'>;
+type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'methods'> & { readonly methods?: string[] };
+type Preset = (config: ProviderConfig) => Scheme;
 
-const PRESETS: Record<string, Preset> = {
-  // https://docs.stripe.com/webhooks#verify-manually
-  stripe: (config) => ({
-    hmac: {
+const header = (name: string): ValueSourceConfig => ({ header: name });
+const body = (path: string): ValueSourceConfig => ({ jsonPath: path });
+
+/** HMAC-SHA256 over the raw body, one hex or base64 signature in a header with an optional prefix. */
+function bodyHmac(headerName: string, options: Partial<SignatureConfig> = {}): SchemeConfig {
+  return {
+    signature: {
       algorithm: 'sha256',
       encoding: 'hex',
-      header: 'stripe-signature',
-      format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
-      signedContent: '{timestamp}.{body}',
-      timestamp: { source: 'signatureHeader', unit: 's', toleranceSeconds: config.toleranceSeconds ?? 300, allowFuture: false },
-      keyEncoding: 'utf8',
-    },
-    deliveryId: [{ jsonPath: 'id' }],
-    eventType: { jsonPath: 'type' },
-  }),
-  // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
-  github: () => ({
-    hmac: {
-      algorithm: 'sha256',
-      encoding: 'hex',
-      header: 'x-hub-signature-256',
-      format: { kind: 'plain', prefix: 'sha256=' },
+      header: headerName,
+      format: { kind: 'plain', prefix: '' },
       signedContent: '{body}',
       keyEncoding: 'utf8',
+      ...options,
     },
-    deliveryId: [{ header: 'x-github-delivery' }],
-    eventType: { header: 'x-github-event' },
+  };
+}
+
+function window(config: ProviderConfig, fallbackSeconds: number) {
+  return { toleranceSeconds: config.toleranceSeconds ?? fallbackSeconds, allowFuture: false };
+}
+
+/** Standard Webhooks and the services built on it (Svix, Resend, Clerk), with `webhook-*` or `svix-*` headers. */
+function standardWebhooks(prefix: 'webhook' | 'svix'): Preset {
+  return (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: `${prefix}-signature`,
+        format: { kind: 'list', pairSeparator: ' ', prefix: 'v1,' },
+        signedContent: '{id}.{timestamp}.{body}',
+        timestamp: { source: 'header', header: `${prefix}-timestamp`, unit: 's', ...window(config, 300) },
+        keyEncoding: 'base64',
+        keyPrefix: 'whsec_',
+      },
+    },
+    deliveryId: [header(`${prefix}-id`)],
+    eventType: body('type'),
+  });
+}
+
+const PRESETS: Record<string, Preset> = {
+  stripe: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'stripe-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(config, 300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+  }),
+  github: () => ({
+    scheme: bodyHmac('x-hub-signature-256', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-github-delivery')],
+    eventType: header('x-github-event'),
     handshakeEventTypes: ['ping'],
   }),
-  hmac: (config) => {
-    if (!config.hmac) throw new Error(`Provider ${config.id}: an hmac provider needs its scheme.`);
-    return { hmac: config.hmac, deliveryId: config.deliveryId ?? [], eventType: config.eventType };
+  shopify: () => ({
+    scheme: bodyHmac('x-shopify-hmac-sha256', { encoding: 'base64' }),
+    deliveryId: [header('x-shopify-webhook-id'), header('x-shopify-event-id')],
+    eventType: header('x-shopify-topic'),
+  }),
+  slack: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'x-slack-signature',
+        format: { kind: 'plain', prefix: 'v0=' },
+        signedContent: 'v0:{timestamp}:{body}',
+        timestamp: { source: 'header', header: 'x-slack-request-timestamp', unit: 's', ...window(config, 300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('event_id')],
+    eventType: body('event.type'),
+    handshake: 'slack',
+  }),
+  twilio: () => ({
+    scheme: { twilio: true },
+    deliveryId: [header('i-twilio-idempotency-token')],
+  }),
+  'standard-webhooks': standardWebhooks('webhook'),
+  svix: standardWebhooks('svix'),
+  resend: standardWebhooks('svix'),
+  clerk: standardWebhooks('svix'),
+  zoom: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'x-zm-signature',
+        format: { kind: 'plain', prefix: 'v0=' },
+        signedContent: 'v0:{timestamp}:{body}',
+        timestamp: { source: 'header', header: 'x-zm-request-timestamp', unit: 's', ...window(config, 300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [],
+    eventType: body('event'),
+    handshake: 'zoom',
+  }),
+  square: () => ({
+    scheme: bodyHmac('x-square-hmacsha256-signature', { encoding: 'base64', signedContent: '{url}{body}' }),
+    deliveryId: [body('event_id')],
+    eventType: body('type'),
+  }),
+  paddle: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'paddle-signature',
+        format: { kind: 'keyValue', pairSeparator: ';', keyValueSeparator: '=', signatureKey: 'h1', timestampKey: 'ts' },
+        signedContent: '{timestamp}:{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(config, 60) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('event_id')],
+    eventType: body('event_type'),
+  }),
+  linear: (config) => ({
+    scheme: bodyHmac('linear-signature', {
+      timestamp: { source: 'jsonPath', jsonPath: 'webhookTimestamp', unit: 'ms', ...window(config, 60) },
+    }),
+    deliveryId: [header('linear-delivery')],
+    eventType: body('type'),
+  }),
+  intercom: () => ({
+    scheme: bodyHmac('x-hub-signature', { algorithm: 'sha1', format: { kind: 'plain', prefix: 'sha1=' } }),
+    deliveryId: [body('id')],
+    eventType: body('topic'),
+    handshakeEventTypes: ['ping'],
+  }),
+  mailgun: (config) => ({
+    scheme: { mailgun: { toleranceSeconds: config.toleranceSeconds ?? 300 } },
+    deliveryId: [body('event-data.id')],
+    eventType: body('event-data.event'),
+  }),
+  sendgrid: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'ecdsa-p256-sha256',
+        encoding: 'base64',
+        header: 'x-twilio-email-event-webhook-signature',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}{body}',
+        timestamp: { source: 'header', header: 'x-twilio-email-event-webhook-timestamp', unit: 's', ...window(config, 600) },
+        keyEncoding: 'base64',
+      },
+    },
+    // The body is an array of events, each with its sg_event_id: one POST is one delivery (keyed by its hash).
+    deliveryId: [],
+    eventType: body('0.event'),
+  }),
+  discord: () => ({
+    scheme: {
+      signature: {
+        algorithm: 'ed25519',
+        encoding: 'hex',
+        header: 'x-signature-ed25519',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}{body}',
+        // Signed, but Discord bounds no window; replays are caught by the interaction id.
+        timestamp: { source: 'header', header: 'x-signature-timestamp', unit: 's', allowFuture: true },
+        keyEncoding: 'hex',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    handshake: 'discord',
+  }),
+  pagerduty: () => ({
+    scheme: bodyHmac('x-pagerduty-signature', {
+      format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1' },
+    }),
+    deliveryId: [body('event.id')],
+    eventType: body('event.event_type'),
+  }),
+  gitlab: () => ({
+    scheme: { token: { header: 'x-gitlab-token' } },
+    deliveryId: [header('x-gitlab-event-uuid')],
+    eventType: header('x-gitlab-event'),
+  }),
+  bitbucket: () => ({
+    scheme: bodyHmac('x-hub-signature', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-request-uuid')],
+    eventType: header('x-event-key'),
+  }),
+  typeform: () => ({
+    scheme: bodyHmac('typeform-signature', { encoding: 'base64', format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [body('event_id')],
+    eventType: body('event_type'),
+  }),
+  calendly: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'calendly-webhook-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(config, 180) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [],
+    eventType: body('event'),
+  }),
+  hubspot: (config) => ({
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: 'x-hubspot-signature-v3',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{method}{url}{body}{timestamp}',
+        timestamp: { source: 'header', header: 'x-hubspot-request-timestamp', unit: 'ms', ...window(config, 300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    // The body is an array of events, each with its eventId: one POST is one delivery (keyed by its hash).
+    deliveryId: [],
+    eventType: body('0.subscriptionType'),
+  }),
+  meta: () => ({
+    scheme: bodyHmac('x-hub-signature-256', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [],
+    eventType: body('object'),
+    handshake: 'meta',
+    methods: ['GET', 'POST'],
+  }),
+  twitch: (config) => ({
+    scheme: bodyHmac('twitch-eventsub-message-signature', {
+      format: { kind: 'plain', prefix: 'sha256=' },
+      signedContent: '{id}{timestamp}{body}',
+      timestamp: { source: 'header', header: 'twitch-eventsub-message-timestamp', unit: 'rfc3339', ...window(config, 600) },
+    }),
+    deliveryId: [header('twitch-eventsub-message-id')],
+    eventType: header('twitch-eventsub-subscription-type'),
+    handshake: 'twitch',
+  }),
+  'lemon-squeezy': () => ({
+    scheme: bodyHmac('x-signature'),
+    deliveryId: [],
+    eventType: header('x-event-name'),
+  }),
+  vercel: () => ({
+    scheme: bodyHmac('x-vercel-signature', { algorithm: 'sha1' }),
+    deliveryId: [body('id')],
+    eventType: body('type'),
+  }),
+  sentry: () => ({
+    scheme: bodyHmac('sentry-hook-signature'),
+    deliveryId: [header('request-id')],
+    eventType: header('sentry-hook-resource'),
+  }),
+  jira: () => ({
+    scheme: bodyHmac('x-hub-signature', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-atlassian-webhook-identifier')],
+    eventType: body('webhookEvent'),
+  }),
+  x: () => ({
+    scheme: bodyHmac('x-twitter-webhooks-signature', { encoding: 'base64', format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [],
+    handshake: 'x',
+    methods: ['GET', 'POST'],
+  }),
+  'microsoft-graph': () => ({
+    scheme: { token: { jsonPath: 'value.clientState' } },
+    deliveryId: [],
+    eventType: body('value.0.changeType'),
+    handshake: 'graph',
+  }),
+  custom: (config) => {
+    if (!config.scheme) throw new Error(`Provider ${config.id}: a custom provider needs its scheme.`);
+    return { scheme: config.scheme, deliveryId: config.deliveryId ?? [], eventType: config.eventType };
   },
 };
+
+/** The provider kinds this verifier knows. */
+export const PROVIDER_KINDS = Object.keys(PRESETS);
 
 /** Fills in each provider's scheme; throws on a kind this verifier does not know (a version mismatch). */
 export function resolveProviders(providers: { [path: string]: ProviderConfig }): Map<string, ResolvedProvider> {
@@ -47,11 +305,14 @@ export function resolveProviders(providers: { [path: string]: ProviderConfig }):
   for (const [path, config] of Object.entries(providers)) {
     const preset = PRESETS[config.kind];
     if (!preset) throw new Error(`Provider ${config.id}: unknown kind "${config.kind}".`);
+    const { methods, ...scheme } = preset(config);
     resolved.set(path, {
       id: config.id,
       secretId: config.secretId,
       dedupWindowSeconds: config.dedupWindowSeconds,
-      ...preset(config),
+      publicUrl: config.publicUrl,
+      methods: methods ?? ['POST'],
+      ...scheme,
     });
   }
   return resolved;

@@ -20,6 +20,57 @@ export type SecretValues = readonly string[];
 /** The labels of the versions in `SecretValues`, index for index. */
 export const VERSION_LABELS = ['current', 'previous'] as const;
 
+/** The keys a provider's secret holds, with a label for each (which version, which position). */
+export interface SecretKeys {
+  readonly keys: string[];
+  readonly labels: string[];
+  /** Meta's verify token for the subscription handshake. */
+  readonly verifyToken?: string;
+}
+
+/**
+ * Reads a secret's versions. A version's value is one of:
+ * - the signing secret itself (a plain string);
+ * - a JSON array of signing secrets, all accepted (for providers that rotate by adding a secret);
+ * - a JSON object `{"signingSecrets": [...]}` or `{"signingSecret": "..."}`, with `"verifyToken"` for Meta.
+ */
+export function secretKeys(values: SecretValues): SecretKeys {
+  const keys: string[] = [];
+  const labels: string[] = [];
+  let verifyToken: string | undefined;
+  values.forEach((value, version) => {
+    const parsed = parseSecretValue(value);
+    parsed.keys.forEach((key, position) => {
+      keys.push(key);
+      labels.push(position === 0 ? VERSION_LABELS[version] : `${VERSION_LABELS[version]}#${position + 1}`);
+    });
+    verifyToken ??= parsed.verifyToken;
+  });
+  return { keys, labels, verifyToken };
+}
+
+function parseSecretValue(value: string): { keys: string[]; verifyToken?: string } {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s.length > 0) : []);
+      if (Array.isArray(parsed)) return { keys: strings(parsed) };
+      if (parsed && typeof parsed === 'object') {
+        const record = parsed as Record<string, unknown>;
+        const single = typeof record.signingSecret === 'string' ? [record.signingSecret] : [];
+        return {
+          keys: [...single, ...strings(record.signingSecrets)],
+          verifyToken: typeof record.verifyToken === 'string' ? record.verifyToken : undefined,
+        };
+      }
+    } catch {
+      // Not JSON after all: the value is the secret.
+    }
+  }
+  return { keys: [value] };
+}
+
 interface Entry {
   values?: SecretValues;
   fetchedAt: number;

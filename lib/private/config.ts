@@ -17,11 +17,13 @@ export interface SignatureFormatConfig {
   /**
    * - `plain`: the whole header (after an optional prefix) is one signature.
    * - `keyValue`: a list such as `t=1,v1=abc,v1=def`; every entry named `signatureKey` is a candidate.
+   * - `list`: signatures separated by `separator`, each starting with `prefix` (Standard Webhooks:
+   *   `v1,<sig> v1,<sig>`); entries with another prefix are ignored.
    */
-  readonly kind: 'plain' | 'keyValue';
-  /** For `plain`: a prefix that must be present and is stripped, e.g. `sha256=`. */
+  readonly kind: 'plain' | 'keyValue' | 'list';
+  /** For `plain` and `list`: a prefix that each signature starts with, stripped before decoding. */
   readonly prefix?: string;
-  /** For `keyValue`: separator between entries. */
+  /** For `keyValue`: separator between entries. For `list`: separator between signatures. */
   readonly pairSeparator?: string;
   /** For `keyValue`: separator between a key and its value. */
   readonly keyValueSeparator?: string;
@@ -33,33 +35,71 @@ export interface SignatureFormatConfig {
 
 /** Where the signed timestamp comes from and how far it may be from now. */
 export interface TimestampConfig {
-  /** `signatureHeader`: a key of the key-value signature header; `header`: a header of its own. */
-  readonly source: 'signatureHeader' | 'header';
+  /**
+   * `signatureHeader`: a key of the key-value signature header; `header`: a header of its own; `jsonPath`: a
+   * field of the JSON body (signed with it).
+   */
+  readonly source: 'signatureHeader' | 'header' | 'jsonPath';
   readonly header?: string;
-  /** Unit of the timestamp value. */
-  readonly unit: 's' | 'ms';
-  /** Maximum age (and, unless `allowFuture`, maximum lead) in seconds. */
-  readonly toleranceSeconds: number;
+  readonly jsonPath?: string;
+  /** Unit of the timestamp value: whole seconds, whole milliseconds, or an RFC 3339 date-time. */
+  readonly unit: 's' | 'ms' | 'rfc3339';
+  /**
+   * Maximum age (and, unless `allowFuture`, maximum lead) in seconds; absent for providers that sign a
+   * timestamp without bounding it (Discord).
+   */
+  readonly toleranceSeconds?: number;
   /** Accept timestamps in the future by any amount (some providers only bound the age). */
   readonly allowFuture: boolean;
 }
 
-export interface HmacConfig {
-  readonly algorithm: 'sha1' | 'sha256' | 'sha512';
+/**
+ * A signature over a signed-content template. `algorithm` is an HMAC hash, or a public-key algorithm whose
+ * public key is the secret's value.
+ */
+export interface SignatureConfig {
+  readonly algorithm: 'sha1' | 'sha256' | 'sha512' | 'ed25519' | 'ecdsa-p256-sha256';
   readonly encoding: 'hex' | 'base64';
   readonly header: string;
   readonly format: SignatureFormatConfig;
   /**
-   * The signed content as a template over `{timestamp}`, `{id}`, `{body}`; other characters are literal.
-   * `{body}` stands for the exact request bytes.
+   * The signed content as a template over `{timestamp}`, `{id}`, `{body}`, `{url}` (the configured public URL
+   * of the route, with the request's query string), `{method}`; other characters are literal. `{body}` stands
+   * for the exact request bytes.
    */
   readonly signedContent: string;
   readonly timestamp?: TimestampConfig;
-  /** How the secret string becomes the HMAC key. */
+  /**
+   * How the secret string becomes the key: HMAC key bytes (`utf8`, `base64`, `hex`), or for public keys `hex`
+   * (raw Ed25519 key) or `base64` (DER SPKI).
+   */
   readonly keyEncoding: 'utf8' | 'base64' | 'hex';
   /** A prefix stripped from the secret before decoding (e.g. `whsec_`). */
   readonly keyPrefix?: string;
 }
+
+/** A shared token the provider sends as is (GitLab), compared with the secret in constant time. */
+export interface TokenConfig {
+  /** Header carrying the token. */
+  readonly header?: string;
+  /** Or a JSON path to it in the body; for arrays (`value.clientState`), every item must carry it. */
+  readonly jsonPath?: string;
+}
+
+/** How requests of a provider are authenticated. Exactly one member is set. */
+export interface SchemeConfig {
+  readonly signature?: SignatureConfig;
+  readonly token?: TokenConfig;
+  /** HTTP Basic authentication; the secret is `user:password`. */
+  readonly basicAuth?: boolean;
+  /** Twilio: HMAC-SHA1 over the public URL and the sorted form parameters, or `bodySHA256` for JSON. */
+  readonly twilio?: boolean;
+  /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
+  readonly mailgun?: { readonly toleranceSeconds: number };
+}
+
+/** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */
+export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph' | 'discord';
 
 /**
  * One provider as the construct configures it. Catalog providers (`stripe`, `github`) carry only their
@@ -69,7 +109,7 @@ export interface HmacConfig {
 export interface ProviderConfig {
   /** Stable identifier, used in logs, metrics and the dedup key. */
   readonly id: string;
-  /** Provider family (`stripe`, `github`, `hmac`). */
+  /** Provider family (`stripe`, `github`, ...; `custom` for generic schemes). */
   readonly kind: string;
   /** Secret id (full ARN, or name when only the name is known) of the signing secret. */
   readonly secretId: string;
@@ -77,8 +117,10 @@ export interface ProviderConfig {
   readonly dedupWindowSeconds: number;
   /** Catalog providers: replay window in seconds, where the provider signs a timestamp. */
   readonly toleranceSeconds?: number;
-  /** Generic providers: the whole signing scheme. */
-  readonly hmac?: HmacConfig;
+  /** The public URL of the route, for providers that sign it (Twilio, Square, HubSpot). */
+  readonly publicUrl?: string;
+  /** Generic providers: the whole scheme. */
+  readonly scheme?: SchemeConfig;
   /** Generic providers: delivery id sources, in order; none found means the body's SHA-256 is the id. */
   readonly deliveryId?: ValueSourceConfig[];
   /** Generic providers: where the event type is. */
@@ -90,11 +132,15 @@ export interface ResolvedProvider {
   readonly id: string;
   readonly secretId: string;
   readonly dedupWindowSeconds: number;
-  readonly hmac: HmacConfig;
+  readonly scheme: SchemeConfig;
   readonly deliveryId: ValueSourceConfig[];
   readonly eventType?: ValueSourceConfig;
+  readonly publicUrl?: string;
   /** Event types that are handshakes: verified, answered 200, never enqueued (e.g. GitHub `ping`). */
   readonly handshakeEventTypes?: string[];
+  readonly handshake?: HandshakeKind;
+  /** HTTP methods the route accepts (POST, and GET for providers whose handshake is a GET). */
+  readonly methods: string[];
 }
 
 export interface VerifierConfig {

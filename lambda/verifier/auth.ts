@@ -1,0 +1,325 @@
+/**
+ * Request authentication as pure functions of (raw body bytes, headers, query, URL, secrets, now). No AWS call,
+ * no clock, no global state. `prepare` does every check that needs no secret (syntax, timestamp window) and
+ * builds the signed content; the returned check then tries each candidate key. The handler only adapts the
+ * API Gateway event to these and their result to a response.
+ */
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../lib/private/config';
+import { AuthenticationError } from './errors';
+
+/** Request headers with case-insensitive lookup. */
+export interface Headers {
+  get(name: string): string | undefined;
+}
+
+/** What authentication may look at. */
+export interface RequestView {
+  readonly body: Buffer;
+  readonly headers: Headers;
+  readonly method: string;
+  /** The query string as received (`a=1&b=2`), without `?`. */
+  readonly rawQuery: string;
+  /** The configured public URL of the route (never the Host header). */
+  readonly publicUrl?: string;
+  /** The delivery id, for schemes that sign it. */
+  readonly id?: string;
+  /** The body parsed as JSON; throws `MalformedRequestError` when it is not JSON. */
+  json(): unknown;
+}
+
+/** A prepared check: tries keys, returns the index of the first that authenticates the request, or -1. */
+export interface PreparedCheck {
+  match(keys: readonly string[]): number;
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const DIGITS = /^[0-9]{1,16}$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const MAX_SIGNATURE_CHARS = 1024;
+
+/**
+ * Compares two byte strings in time that depends only on their lengths. Every secret-derived comparison in the
+ * verifier goes through here.
+ */
+export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Compares a presented token with a secret without revealing either's length: both are hashed first. */
+export function constantTimeTokenEqual(presented: string, secret: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return constantTimeEqual(digest(presented), digest(secret));
+}
+
+/** Runs every secret-free check of a scheme and returns the check that needs the keys. */
+export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: number): PreparedCheck {
+  if (scheme.signature) return prepareSignature(scheme.signature, request, nowMs);
+  if (scheme.token) return prepareToken(scheme.token, request);
+  if (scheme.basicAuth) return prepareBasicAuth(request);
+  if (scheme.twilio) return prepareTwilio(request);
+  if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
+  throw new Error('The provider has no authentication scheme.');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
+
+function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
+  const raw = request.headers.get(config.header);
+  if (raw === undefined || raw.trim() === '') {
+    throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
+  }
+  const { values, timestamp: fromHeader } = splitSignatureHeader(config, raw.trim());
+  const signatures = values.map((v) => decode(v, config.encoding)).filter((b): b is Buffer => b !== undefined);
+  if (signatures.length === 0) {
+    throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
+  }
+  const timestamp = config.timestamp ? checkTimestamp(config.timestamp, request, fromHeader, nowMs) : undefined;
+  const content = signedContent(config.signedContent, request, timestamp);
+
+  if (config.algorithm === 'ed25519' || config.algorithm === 'ecdsa-p256-sha256') {
+    const algorithm = config.algorithm;
+    return {
+      match: (keys) => keys.findIndex((key) => {
+        const publicKey = parsePublicKey(algorithm, key, config.keyEncoding);
+        return publicKey !== undefined && signatures.some((signature) => verifyPublicKey(algorithm, publicKey, content, signature));
+      }),
+    };
+  }
+  const algorithm = config.algorithm;
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      const expected = createHmac(algorithm, hmacKey(config, key)).update(content).digest();
+      let matched = false;
+      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+      return matched;
+    }),
+  };
+}
+
+function splitSignatureHeader(config: SignatureConfig, header: string): { values: string[]; timestamp?: string } {
+  const format = config.format;
+  const prefix = format.prefix ?? '';
+  if (format.kind === 'plain') {
+    if (!header.startsWith(prefix)) {
+      throw new AuthenticationError('signature_malformed', `The ${config.header} header does not start with "${prefix}".`);
+    }
+    return { values: [header.slice(prefix.length)] };
+  }
+  if (format.kind === 'list') {
+    const entries = header.split(format.pairSeparator ?? ' ').map((e) => e.trim());
+    return { values: entries.filter((e) => e.startsWith(prefix)).map((e) => e.slice(prefix.length)) };
+  }
+  const values: string[] = [];
+  let timestamp: string | undefined;
+  for (const entry of header.split(format.pairSeparator ?? ',')) {
+    const at = entry.indexOf(format.keyValueSeparator ?? '=');
+    if (at <= 0) continue;
+    const key = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (key === format.signatureKey) values.push(value);
+    else if (key === format.timestampKey && timestamp === undefined) timestamp = value;
+  }
+  return { values, timestamp };
+}
+
+function decode(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
+  const pattern = encoding === 'hex' ? HEX : BASE64;
+  return value.length > 0 && value.length <= MAX_SIGNATURE_CHARS && pattern.test(value) ? Buffer.from(value, encoding) : undefined;
+}
+
+/** Reads the signed timestamp, checks its window, and returns it exactly as sent (it is signed as sent). */
+function checkTimestamp(config: TimestampConfig, request: RequestView, fromSignatureHeader: string | undefined, nowMs: number): string {
+  let value: string | undefined;
+  if (config.source === 'signatureHeader') value = fromSignatureHeader;
+  else if (config.source === 'header') value = request.headers.get(config.header ?? '');
+  else value = valueAt(request.json(), config.jsonPath ?? '');
+  if (value === undefined || value === '') {
+    throw new AuthenticationError('timestamp_missing', 'The request carries no signed timestamp.');
+  }
+  let seconds: number;
+  if (config.unit === 'rfc3339') {
+    if (!RFC3339.test(value)) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not an RFC 3339 date-time.');
+    seconds = Date.parse(value) / 1000;
+  } else {
+    if (!DIGITS.test(value)) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not a whole number.');
+    seconds = Number(value) / (config.unit === 'ms' ? 1000 : 1);
+  }
+  const ageSeconds = nowMs / 1000 - seconds;
+  const tolerance = config.toleranceSeconds;
+  if (tolerance !== undefined && (!Number.isFinite(ageSeconds) || ageSeconds > tolerance || (!config.allowFuture && -ageSeconds > tolerance))) {
+    throw new AuthenticationError('timestamp_out_of_window', `The signed timestamp is outside the ${tolerance} s window.`);
+  }
+  return value;
+}
+
+/** The bytes the provider signed, from a template over {body} {timestamp} {id} {url} {method}. */
+export function signedContent(template: string, request: RequestView, timestamp: string | undefined): Buffer {
+  const parts: Buffer[] = [];
+  for (const piece of template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/)) {
+    if (piece === '{body}') parts.push(request.body);
+    else if (piece === '{timestamp}') parts.push(Buffer.from(timestamp ?? '', 'utf8'));
+    else if (piece === '{id}') parts.push(Buffer.from(request.id ?? '', 'utf8'));
+    else if (piece === '{url}') parts.push(Buffer.from(fullUrl(request), 'utf8'));
+    else if (piece === '{method}') parts.push(Buffer.from(request.method, 'utf8'));
+    else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
+  }
+  return Buffer.concat(parts);
+}
+
+function fullUrl(request: RequestView): string {
+  if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
+  return request.rawQuery ? `${request.publicUrl}?${request.rawQuery}` : request.publicUrl;
+}
+
+/** Turns a secret string into HMAC key bytes as the provider defines them. */
+export function hmacKey(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): Buffer {
+  const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
+  return Buffer.from(material, config.keyEncoding);
+}
+
+// DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const publicKeys = new Map<string, KeyObject | undefined>();
+
+function parsePublicKey(algorithm: 'ed25519' | 'ecdsa-p256-sha256', key: string, encoding: string): KeyObject | undefined {
+  const cacheKey = `${algorithm}:${key}`;
+  if (!publicKeys.has(cacheKey)) {
+    let parsed: KeyObject | undefined;
+    try {
+      const bytes = Buffer.from(key.trim(), encoding === 'hex' ? 'hex' : 'base64');
+      const der = algorithm === 'ed25519' && bytes.length === 32 ? Buffer.concat([ED25519_SPKI_PREFIX, bytes]) : bytes;
+      parsed = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    } catch {
+      parsed = undefined;
+    }
+    publicKeys.set(cacheKey, parsed);
+  }
+  return publicKeys.get(cacheKey);
+}
+
+function verifyPublicKey(algorithm: 'ed25519' | 'ecdsa-p256-sha256', key: KeyObject, content: Buffer, signature: Buffer): boolean {
+  try {
+    return algorithm === 'ed25519'
+      ? verifySignature(null, content, key, signature)
+      : verifySignature('sha256', content, { key, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared tokens and Basic authentication
+
+function prepareToken(config: TokenConfig, request: RequestView): PreparedCheck {
+  let presented: string[];
+  if (config.header !== undefined) {
+    const value = request.headers.get(config.header);
+    presented = value ? [value] : [];
+  } else {
+    presented = valuesAt(request.json(), config.jsonPath ?? '');
+  }
+  if (presented.length === 0) {
+    throw new AuthenticationError('signature_missing', 'The request carries no token.');
+  }
+  return { match: (keys) => keys.findIndex((key) => presented.every((value) => constantTimeTokenEqual(value, key))) };
+}
+
+function prepareBasicAuth(request: RequestView): PreparedCheck {
+  const header = request.headers.get('authorization');
+  const match = header?.match(/^Basic ([A-Za-z0-9+/]+={0,2})$/i);
+  if (!match) {
+    throw new AuthenticationError('signature_missing', 'The request carries no Basic credentials.');
+  }
+  const presented = Buffer.from(match[1], 'base64').toString('utf8');
+  return { match: (keys) => keys.findIndex((key) => constantTimeTokenEqual(presented, key)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Twilio: HMAC-SHA1, base64, over the URL (and, for form posts, every parameter's key and value, sorted)
+
+function prepareTwilio(request: RequestView): PreparedCheck {
+  const raw = request.headers.get('x-twilio-signature');
+  if (!raw) throw new AuthenticationError('signature_missing', 'Missing X-Twilio-Signature header.');
+  const signature = decode(raw.trim(), 'base64');
+  if (!signature) throw new AuthenticationError('signature_malformed', 'X-Twilio-Signature is not base64.');
+
+  const url = fullUrl(request);
+  const contentType = request.headers.get('content-type') ?? '';
+  let suffix = '';
+  if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    const params = new URLSearchParams(request.body.toString('utf8'));
+    const keys = [...new Set(params.keys())].sort();
+    suffix = keys.map((key) => params.getAll(key).sort().map((value) => key + value).join('')).join('');
+  } else {
+    // JSON and other bodies: the URL carries bodySHA256, the hex SHA-256 of the body, and is what is signed.
+    const declared = new URLSearchParams(request.rawQuery).get('bodySHA256');
+    if (!declared) throw new AuthenticationError('signature_malformed', 'A Twilio request with a non-form body must carry bodySHA256.');
+    const actual = createHash('sha256').update(request.body).digest('hex');
+    if (!constantTimeTokenEqual(declared.toLowerCase(), actual)) {
+      throw new AuthenticationError('signature_mismatch', 'bodySHA256 does not match the body.');
+    }
+  }
+  // Twilio's own validator accepts the URL with and without the default port.
+  const contents = urlVariants(url).map((u) => Buffer.from(u + suffix, 'utf8'));
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      let matched = false;
+      for (const content of contents) {
+        matched = constantTimeEqual(createHmac('sha1', Buffer.from(key, 'utf8')).update(content).digest(), signature) || matched;
+      }
+      return matched;
+    }),
+  };
+}
+
+function urlVariants(url: string): string[] {
+  const parsed = new URL(url);
+  const port = parsed.protocol === 'https:' ? '443' : '80';
+  const withPort = parsed.port ? url : url.replace(parsed.host, `${parsed.hostname}:${port}`);
+  const withoutPort = parsed.port === port ? url.replace(parsed.host, parsed.hostname) : url;
+  return [...new Set([url, withPort, withoutPort])];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Mailgun: HMAC-SHA256, hex, over the body's signature.timestamp + signature.token (the rest is not signed)
+
+function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
+  const signature = valueAt(request.json(), 'signature.signature');
+  const token = valueAt(request.json(), 'signature.token');
+  if (!signature || !token) throw new AuthenticationError('signature_missing', 'The body carries no Mailgun signature.');
+  const decoded = decode(signature, 'hex');
+  if (!decoded) throw new AuthenticationError('signature_malformed', 'The Mailgun signature is not hex.');
+  const timestamp = checkTimestamp({ source: 'jsonPath', jsonPath: 'signature.timestamp', unit: 's', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
+  const content = Buffer.from(timestamp + token, 'utf8');
+  return {
+    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), decoded)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON paths
+
+/** A string or number at a dot-separated path (numeric segments index arrays), as a string. */
+export function valueAt(value: unknown, path: string): string | undefined {
+  let current = value;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
+    else if (current !== null && typeof current === 'object' && !Array.isArray(current)) current = (current as Record<string, unknown>)[segment];
+    else return undefined;
+  }
+  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined;
+}
+
+/** Every string at a path, where an array on the way means "each item" (`value.clientState`). */
+export function valuesAt(value: unknown, path: string): string[] {
+  const [head, ...rest] = path.split('.');
+  if (Array.isArray(value)) return value.flatMap((item) => valuesAt(item, path));
+  if (value === null || typeof value !== 'object') return [];
+  const next = (value as Record<string, unknown>)[head];
+  if (rest.length === 0) return typeof next === 'string' ? [next] : Array.isArray(next) ? next.filter((v): v is string => typeof v === 'string') : [];
+  return valuesAt(next, rest.join('.'));
+}
+
