@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ProviderConfig, SchemeConfig, SignatureFormatConfig, TimestampConfig, ValueSourceConfig } from './private/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from './private/config';
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {
@@ -287,7 +287,7 @@ export interface SharedTokenProviderOptions extends GenericProviderOptions {
   readonly header: string;
 }
 
-const DEFAULT_DEDUP_WINDOW = Duration.days(7);
+const DEFAULT_DEDUP_WINDOW = Duration.seconds(DEFAULT_DEDUP_WINDOW_SECONDS);
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const PLACEHOLDERS = ['{body}', '{timestamp}', '{id}', '{url}', '{method}'];
 
@@ -621,12 +621,14 @@ export class WebhookProvider {
    * @internal
    */
   public _toConfig(defaultUrl: string): ProviderConfig {
+    // Lambda allows 4 KB of environment in all: leave out what the verifier can derive (route = id, kind = id,
+    // the default window).
+    const dedupWindowSeconds = this.dedupWindow.toSeconds();
     return {
-      id: this.id,
-      kind: this.kind,
+      kind: this.kind === this.id ? undefined : this.kind,
       // A secret imported by name has only a partial ARN, which GetSecretValue may not resolve: use the name.
       secretId: this.secret.secretFullArn ?? this.secret.secretName,
-      dedupWindowSeconds: this.dedupWindow.toSeconds(),
+      dedupWindowSeconds: dedupWindowSeconds === DEFAULT_DEDUP_WINDOW_SECONDS ? undefined : dedupWindowSeconds,
       ...this.scheme,
       publicUrl: this.traits.signsUrl ? (this.scheme.publicUrl ?? defaultUrl) : undefined,
     };

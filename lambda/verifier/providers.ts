@@ -3,7 +3,7 @@
  * the construct passes. Kept in the verifier so the function's environment (4 KB in all) carries only what
  * differs per receiver. `../shared/PROVIDERS.md` in the project records the sources.
  */
-import type { ProviderConfig, ResolvedProvider, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../../lib/private/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../../lib/private/config';
 
 type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'methods'> & { readonly methods?: string[] };
 type Preset = (config: ProviderConfig) => Scheme;
@@ -303,13 +303,15 @@ export const PROVIDER_KINDS = Object.keys(PRESETS);
 export function resolveProviders(providers: { [path: string]: ProviderConfig }): Map<string, ResolvedProvider> {
   const resolved = new Map<string, ResolvedProvider>();
   for (const [path, config] of Object.entries(providers)) {
-    const preset = PRESETS[config.kind];
-    if (!preset) throw new Error(`Provider ${config.id}: unknown kind "${config.kind}".`);
-    const { methods, ...scheme } = preset(config);
+    const id = config.id ?? path.replace(/^\//, '');
+    const kind = config.kind ?? id;
+    const preset = PRESETS[kind];
+    if (!preset) throw new Error(`Provider ${id}: unknown kind "${kind}".`);
+    const { methods, ...scheme } = preset({ ...config, id });
     resolved.set(path, {
-      id: config.id,
+      id,
       secretId: config.secretId,
-      dedupWindowSeconds: config.dedupWindowSeconds,
+      dedupWindowSeconds: config.dedupWindowSeconds ?? DEFAULT_DEDUP_WINDOW_SECONDS,
       publicUrl: config.publicUrl,
       methods: methods ?? ['POST'],
       ...scheme,

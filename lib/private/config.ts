@@ -107,14 +107,14 @@ export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph'
  * environment small. Generic providers (`hmac`) carry the whole scheme.
  */
 export interface ProviderConfig {
-  /** Stable identifier, used in logs, metrics and the dedup key. */
-  readonly id: string;
-  /** Provider family (`stripe`, `github`, ...; `custom` for generic schemes). */
-  readonly kind: string;
+  /** Stable identifier, used in logs, metrics and the dedup key. Absent: the route path without its slash. */
+  readonly id?: string;
+  /** Provider family (`stripe`, `github`, ...; `custom` for generic schemes). Absent: the same as `id`. */
+  readonly kind?: string;
   /** Secret id (full ARN, or name when only the name is known) of the signing secret. */
   readonly secretId: string;
-  /** How long a delivery id is remembered, in seconds. */
-  readonly dedupWindowSeconds: number;
+  /** How long a delivery id is remembered, in seconds. Absent: `DEFAULT_DEDUP_WINDOW_SECONDS`. */
+  readonly dedupWindowSeconds?: number;
   /** Catalog providers: replay window in seconds, where the provider signs a timestamp. */
   readonly toleranceSeconds?: number;
   /** The public URL of the route, for providers that sign it (Twilio, Square, HubSpot). */
@@ -158,6 +158,9 @@ export interface VerifierConfig {
   /** Providers keyed by their route path segment. */
   readonly providers: { [path: string]: ProviderConfig };
 }
+
+/** How long a delivery id is remembered unless a provider says otherwise: 7 days. */
+export const DEFAULT_DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
 
 /** The environment variable that carries the JSON `VerifierConfig`. */
 export const CONFIG_ENV = 'WEBHOOK_RECEIVER_CONFIG';

@@ -1,0 +1,221 @@
+/**
+ * The provider catalog as the construct configures it: every factory yields a kind the shipped verifier
+ * knows, the right routes (GET only where a handshake needs it), the public URL for URL-signing providers,
+ * and clear errors for bad generic options.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  HmacAlgorithm,
+  PublicKeyAlgorithm,
+  RequestValue,
+  SignatureFormat,
+  TimestampSource,
+  WebhookProvider,
+  WebhookReceiver,
+  type ProviderOptions,
+} from '../lib';
+import { PROVIDER_KINDS } from '../lambda/verifier/providers';
+
+function stackWithProcessor() {
+  const stack = new Stack(new App(), 'Test');
+  const processor = new lambda.Function(stack, 'Processor', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+  return { stack, processor };
+}
+
+/** The verifier's configuration, with each CloudFormation reference written as `<LogicalId>`. */
+function verifierConfig(stack: Stack, receiver: WebhookReceiver): any {
+  const env = stack.resolve((receiver.verifier.node.defaultChild as lambda.CfnFunction).environment).variables.WEBHOOK_RECEIVER_CONFIG;
+  const [separator, parts] = env['Fn::Join'] as [string, unknown[]];
+  const text = parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? 'token'}>`)).join(separator);
+  return JSON.parse(text);
+}
+
+const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
+  ['stripe', WebhookProvider.stripe],
+  ['github', WebhookProvider.github],
+  ['shopify', WebhookProvider.shopify],
+  ['slack', WebhookProvider.slack],
+  ['twilio', WebhookProvider.twilio],
+  ['standard-webhooks', WebhookProvider.standardWebhooks],
+  ['svix', WebhookProvider.svix],
+  ['resend', WebhookProvider.resend],
+  ['clerk', WebhookProvider.clerk],
+  ['zoom', WebhookProvider.zoom],
+  ['square', WebhookProvider.square],
+  ['paddle', WebhookProvider.paddle],
+  ['linear', WebhookProvider.linear],
+  ['intercom', WebhookProvider.intercom],
+  ['mailgun', WebhookProvider.mailgun],
+  ['sendgrid', WebhookProvider.sendgrid],
+  ['discord', WebhookProvider.discord],
+  ['pagerduty', WebhookProvider.pagerduty],
+  ['gitlab', WebhookProvider.gitlab],
+  ['bitbucket', WebhookProvider.bitbucket],
+  ['typeform', WebhookProvider.typeform],
+  ['calendly', WebhookProvider.calendly],
+  ['hubspot', WebhookProvider.hubspot],
+  ['meta', WebhookProvider.meta],
+  ['twitch', WebhookProvider.twitch],
+  ['lemon-squeezy', WebhookProvider.lemonSqueezy],
+  ['vercel', WebhookProvider.vercel],
+  ['sentry', WebhookProvider.sentry],
+  ['jira', WebhookProvider.jira],
+  ['x', WebhookProvider.x],
+  ['microsoft-graph', WebhookProvider.microsoftGraph],
+];
+
+test('the catalog has 31 providers, each a kind the shipped verifier knows', () => {
+  const { stack } = stackWithProcessor();
+  const secret = new secretsmanager.Secret(stack, 'Secret');
+  const kinds = CATALOG.map(([, factory]) => factory({ secret }).kind);
+  expect(new Set(kinds).size).toBe(31);
+  for (const kind of kinds) expect(PROVIDER_KINDS).toContain(kind);
+  expect(CATALOG.map(([id, factory]) => factory({ secret }).id)).toEqual(CATALOG.map(([id]) => id));
+});
+
+test('only providers whose handshake is a GET get a GET route', () => {
+  // GIVEN
+  const { stack, processor } = stackWithProcessor();
+  const secret = new secretsmanager.Secret(stack, 'Secret');
+
+  // WHEN
+  new WebhookReceiver(stack, 'Receiver', {
+    providers: [WebhookProvider.meta({ secret }), WebhookProvider.x({ secret }), WebhookProvider.slack({ secret }), WebhookProvider.microsoftGraph({ secret })],
+    processor,
+  });
+
+  // THEN
+  const methods = Object.values(Template.fromStack(stack).findResources('AWS::ApiGateway::Method')).map((m) => m.Properties.HttpMethod);
+  expect(methods.sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+});
+
+test('URL-signing providers get the route URL, or the one configured', () => {
+  // GIVEN
+  const { stack, processor } = stackWithProcessor();
+  const secret = new secretsmanager.Secret(stack, 'Secret');
+
+  // WHEN
+  const receiver = new WebhookReceiver(stack, 'Receiver', {
+    providers: [
+      WebhookProvider.twilio({ secret }),
+      WebhookProvider.square({ secret, publicUrl: 'https://hooks.example.com/square' }),
+      WebhookProvider.stripe({ secret }),
+    ],
+    processor,
+  });
+
+  // THEN
+  const { providers } = verifierConfig(stack, receiver);
+  expect(providers['/square'].publicUrl).toBe('https://hooks.example.com/square');
+  expect(providers['/twilio'].publicUrl).toMatch(/^https:\/\/<ReceiverApi[0-9A-F]+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/<ReceiverApiDeploymentStagewebhooks[0-9A-F]+>\/twilio$/);
+  expect(providers['/stripe'].publicUrl).toBeUndefined();
+});
+
+test('defaults are left out of the configuration, so one receiver carries all 31 providers in 4 KB', () => {
+  const { stack, processor } = stackWithProcessor();
+  const providers = CATALOG.map(([id, factory]) =>
+    factory({ secret: secretsmanager.Secret.fromSecretNameV2(stack, `S${id}`, `webhooks/${id}`) }),
+  );
+  expect(() => new WebhookReceiver(stack, 'Receiver', { providers, processor })).not.toThrow();
+});
+
+describe('generic schemes', () => {
+  const secretIn = (stack: Stack) => new secretsmanager.Secret(stack, 'Secret');
+
+  test('fails if a generic provider has no id', () => {
+    const { stack } = stackWithProcessor();
+    expect(() => WebhookProvider.sharedToken({ secret: secretIn(stack), header: 'X-Token' })).toThrow(/generic provider needs an id/);
+  });
+
+  test('fails if the timestamp is read from a signature header that has no timestamp key', () => {
+    const { stack } = stackWithProcessor();
+    expect(() =>
+      WebhookProvider.hmac({
+        id: 'acme',
+        secret: secretIn(stack),
+        signatureHeader: 'X-Sig',
+        format: SignatureFormat.plain('sha256='),
+        signedContent: '{timestamp}.{body}',
+        timestamp: TimestampSource.signatureHeader(),
+      }),
+    ).toThrow(/needs a SignatureFormat.keyValue with a timestampKey/);
+  });
+
+  test('fails if publicUrl is not an https URL without query', () => {
+    const { stack } = stackWithProcessor();
+    expect(() => WebhookProvider.twilio({ secret: secretIn(stack), publicUrl: 'http://hooks.example.com/twilio?x=1' })).toThrow(
+      /publicUrl of provider "twilio" must be an https URL without query or fragment/,
+    );
+  });
+
+  test('fails if signedContent uses {url} placeholders wrongly or an unknown one', () => {
+    const { stack } = stackWithProcessor();
+    expect(() => WebhookProvider.hmac({ id: 'acme', secret: secretIn(stack), signatureHeader: 'X-Sig', signedContent: '{path}{body}' })).toThrow(
+      /uses \{path\}; only \{body\}, \{timestamp\}, \{id\}, \{url\}, \{method\} exist/,
+    );
+  });
+
+  test('a key-value HMAC scheme with a header timestamp is configured as given', () => {
+    // GIVEN
+    const { stack, processor } = stackWithProcessor();
+    const provider = WebhookProvider.hmac({
+      id: 'acme',
+      secret: secretIn(stack),
+      signatureHeader: 'Acme-Signature',
+      algorithm: HmacAlgorithm.SHA512,
+      format: SignatureFormat.keyValue({ signatureKey: 'v2', timestampKey: 'ts', pairSeparator: ';' }),
+      signedContent: '{timestamp}:{body}',
+      timestamp: TimestampSource.signatureHeader(),
+      tolerance: Duration.minutes(2),
+      deliveryId: [RequestValue.header('Acme-Delivery')],
+      eventType: RequestValue.jsonPath('event.type'),
+    });
+
+    // WHEN
+    const receiver = new WebhookReceiver(stack, 'Receiver', { provider, processor });
+
+    // THEN
+    expect(verifierConfig(stack, receiver).providers['/acme']).toEqual({
+      kind: 'custom',
+      secretId: expect.stringMatching(/^<Secret/),
+      toleranceSeconds: 120,
+      deliveryId: [{ header: 'acme-delivery' }],
+      eventType: { jsonPath: 'event.type' },
+      scheme: {
+        signature: {
+          algorithm: 'sha512',
+          encoding: 'hex',
+          header: 'acme-signature',
+          format: { kind: 'keyValue', pairSeparator: ';', keyValueSeparator: '=', signatureKey: 'v2', timestampKey: 'ts' },
+          signedContent: '{timestamp}:{body}',
+          timestamp: { source: 'signatureHeader', unit: 's', toleranceSeconds: 120, allowFuture: false },
+          keyEncoding: 'utf8',
+        },
+      },
+    });
+  });
+
+  test('public-key, shared-token and basic-auth schemes are configured', () => {
+    const { stack, processor } = stackWithProcessor();
+    const secret = secretIn(stack);
+    const receiver = new WebhookReceiver(stack, 'Receiver', {
+      providers: [
+        WebhookProvider.publicKey({ id: 'signed', secret, algorithm: PublicKeyAlgorithm.ED25519, signatureHeader: 'X-Ed25519' }),
+        WebhookProvider.sharedToken({ id: 'token', secret, header: 'X-Token' }),
+        WebhookProvider.basicAuth({ id: 'basic', secret }),
+      ],
+      processor,
+    });
+    const { providers } = verifierConfig(stack, receiver);
+    expect(providers['/signed'].scheme.signature).toMatchObject({ algorithm: 'ed25519', header: 'x-ed25519', encoding: 'base64', keyEncoding: 'hex' });
+    expect(providers['/token'].scheme).toEqual({ token: { header: 'x-token' } });
+    expect(providers['/basic'].scheme).toEqual({ basicAuth: true });
+  });
+});
