@@ -4,7 +4,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const assembly = JSON.parse(readFileSync(new URL('../.jsii', import.meta.url), 'utf8'));
-const TYPES = ['WebhookReceiverProps', 'ProviderOptions', 'StripeProviderOptions', 'HmacProviderOptions'];
+const TYPES = [
+  'WebhookReceiverProps',
+  'ProviderOptions',
+  'TimestampedProviderOptions',
+  'UrlSigningProviderOptions',
+  'GenericProviderOptions',
+  'HmacProviderOptions',
+  'PublicKeyProviderOptions',
+  'SharedTokenProviderOptions',
+  'KeyValueFormatOptions',
+  'ListFormatOptions',
+];
 
 const cell = (text) => (text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
 const typeName = (ref) => {
