@@ -60,6 +60,24 @@ export class PayloadTooLargeError extends WebhookError {
   }
 }
 
+/** 415: the route does not take this Content-Type (each provider sends a known few). */
+export class UnsupportedMediaTypeError extends WebhookError {
+  readonly name = 'UnsupportedMediaTypeError';
+  readonly status = 415;
+  constructor(readonly accepted: readonly string[]) {
+    super('unsupported_media_type', `This route accepts ${accepted.join(', ')}.`);
+  }
+}
+
+/** 431: more request headers, or more bytes of them, than the receiver accepts. */
+export class HeadersTooLargeError extends WebhookError {
+  readonly name = 'HeadersTooLargeError';
+  readonly status = 431;
+  constructor(message: string) {
+    super('headers_too_large', message);
+  }
+}
+
 /**
  * 409: another attempt of the same delivery holds the lease and might still fail. Retryable: the provider
  * tries again later, when the first attempt has either enqueued the event or released it.

@@ -22,6 +22,7 @@ import {
   WebhookError,
 } from './errors';
 import { Inbox } from './inbox';
+import { parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from './providers';
 import { SecretCache, secretKeys } from './secrets';
 import { prepare, valueAt, type Headers, type RequestView } from './auth';
@@ -43,10 +44,13 @@ const MAX_ID_LENGTH = 512;
 export function createVerifier(deps: VerifierDependencies): VerifierHandler {
   const now = deps.now ?? Date.now;
   const providers = resolveProviders(deps.config.providers);
+  const screen = requestScreen(deps.config);
   return async (event) => {
     const started = now();
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
     try {
+      // Header count and size, media type: before anything else, and before any AWS call.
+      screen(event);
       const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
       if (response) {
@@ -245,11 +249,7 @@ function lazyJson(body: Buffer): () => unknown {
   let done = false;
   return () => {
     if (!done) {
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new MalformedRequestError('body_malformed', 'The request body is not valid JSON.');
-      }
+      parsed = parseJsonBody(body);
       done = true;
     }
     return parsed;

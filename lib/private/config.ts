@@ -125,6 +125,11 @@ export interface ProviderConfig {
   readonly deliveryId?: ValueSourceConfig[];
   /** Generic providers: where the event type is. */
   readonly eventType?: ValueSourceConfig;
+  /**
+   * Media ranges the route accepts (`application/json`, `application/*+json`, `*\/*`). Absent: the kind's
+   * default (`contentTypesOf` in `limits.ts`).
+   */
+  readonly contentTypes?: string[];
 }
 
 /** A provider with its scheme filled in, as the verifier uses it. */
@@ -157,6 +162,10 @@ export interface VerifierConfig {
   readonly secretRefreshMinIntervalSeconds: number;
   /** Providers keyed by their route path segment. */
   readonly providers: { [path: string]: ProviderConfig };
+  /** Most request headers accepted (each value counts). Absent: `DEFAULT_MAX_HEADER_COUNT`. */
+  readonly maxHeaderCount?: number;
+  /** Most bytes of request headers accepted, as on the wire. Absent: `DEFAULT_MAX_HEADER_BYTES`. */
+  readonly maxHeaderBytes?: number;
 }
 
 /** How long a delivery id is remembered unless a provider says otherwise: 7 days. */

@@ -1,0 +1,129 @@
+/**
+ * Limits every request meets before the verifier reads its route's scheme or makes any AWS call: how many
+ * headers and how many bytes of them (431), and the media types the route takes (415). Also the JSON parser
+ * of request bodies, which refuses absurd nesting (400) so that no walk over a parsed body can exhaust the stack.
+ * The body's size (413), the route (404) and the method (405) are checked in the handler.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { VerifierConfig } from '../../lib/private/config';
+import { ANY_MEDIA_TYPE, contentTypesOf, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../lib/private/limits';
+import { HeadersTooLargeError, MalformedRequestError, UnsupportedMediaTypeError } from './errors';
+
+/** Throws the first limit a request breaks; returns when it breaks none. */
+export type RequestScreen = (event: APIGatewayProxyEvent) => void;
+
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+/** The screen for a configuration: its header limits, and each route's media types. */
+export function requestScreen(config: VerifierConfig): RequestScreen {
+  const maxCount = config.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT;
+  const maxBytes = config.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const accepted = new Map<string, readonly string[]>();
+  for (const [path, provider] of Object.entries(config.providers)) {
+    const id = provider.id ?? path.replace(/^\//, '');
+    accepted.set(path, contentTypesOf(provider.kind ?? id, provider.contentTypes));
+  }
+  return (event) => {
+    checkHeaders(event, maxCount, maxBytes);
+    const ranges = accepted.get(event.resource);
+    // Only POSTs carry deliveries; other methods are answered (GET handshakes) or refused (405) by the handler.
+    if (ranges !== undefined && event.httpMethod === 'POST') checkContentType(event, ranges);
+  };
+}
+
+/** Every header value with its name, repeated headers once per value. */
+function headerEntries(event: APIGatewayProxyEvent): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  const multi = event.multiValueHeaders ?? {};
+  for (const [name, values] of Object.entries(multi)) {
+    for (const value of values ?? []) entries.push([name, String(value ?? '')]);
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (!(name in multi) && value !== undefined && value !== null) entries.push([name, String(value)]);
+  }
+  return entries;
+}
+
+function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
+  const entries = headerEntries(event);
+  if (entries.length > maxCount) {
+    throw new HeadersTooLargeError(`The request has ${entries.length} headers; at most ${maxCount} are accepted.`);
+  }
+  let bytes = 0;
+  for (const [name, value] of entries) {
+    // As on the wire: `name: value` and CRLF.
+    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8') + 4;
+    if (bytes > maxBytes) {
+      throw new HeadersTooLargeError(`The request's headers are larger than ${maxBytes} bytes.`);
+    }
+  }
+}
+
+function checkContentType(event: APIGatewayProxyEvent, ranges: readonly string[]): void {
+  if (ranges.includes(ANY_MEDIA_TYPE)) return;
+  const values = headerEntries(event).filter(([name]) => name.toLowerCase() === 'content-type').map(([, value]) => value);
+  if (values.length === 0) {
+    // Nothing to type: an empty POST is left to the scheme to judge.
+    if (!event.body) return;
+    throw new UnsupportedMediaTypeError(ranges);
+  }
+  // A Content-Type sent twice is ambiguous.
+  if (values.length > 1 || !mediaTypeMatches(values[0], ranges)) {
+    throw new UnsupportedMediaTypeError(ranges);
+  }
+}
+
+/** Whether a Content-Type value (`type/subtype; parameters`) falls in one of the media ranges. */
+export function mediaTypeMatches(contentType: string, ranges: readonly string[]): boolean {
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  if (!MEDIA_TYPE.test(mediaType)) return false;
+  const [type, subtype] = mediaType.split('/');
+  return ranges.some((range) => {
+    if (range === ANY_MEDIA_TYPE) return true;
+    const [rangeType, rangeSubtype] = range.split('/');
+    if (rangeType !== type) return false;
+    if (rangeSubtype === '*') return true;
+    if (rangeSubtype.startsWith('*+')) return subtype.endsWith(rangeSubtype.slice(1)) && subtype.length > rangeSubtype.length - 1;
+    return rangeSubtype === subtype;
+  });
+}
+
+/** Parses a JSON body; a body that is not JSON, or nests deeper than `MAX_JSON_DEPTH`, is malformed (400). */
+export function parseJsonBody(body: Buffer): unknown {
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    throw new MalformedRequestError('body_malformed', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new MalformedRequestError('body_malformed', 'The request body is not valid JSON.');
+  }
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Whether arrays and objects nest deeper than `limit` anywhere in the text (strings are skipped). */
+function jsonDepthExceeds(body: Buffer, limit: number): boolean {
+  if (body.length <= limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
