@@ -1,2 +1,3 @@
 export * from './provider';
 export * from './webhook-receiver';
+export * from './security';

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { providerSecurity } from './private/security';
 import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from './private/config';
 
 /** Hash function of an HMAC signature. */
@@ -173,6 +174,40 @@ export interface ProviderOptions {
    * @default Duration.days(7)
    */
   readonly dedupWindow?: Duration;
+
+  /**
+   * Source addresses allowed to call this provider's route, as CIDR blocks (IPv4 or IPv6): the ranges the
+   * provider publishes for its webhooks. The API's resource policy then allows `execute-api:Invoke` on the route
+   * only from these and denies it from anywhere else; API Gateway answers 403 `access_denied` without invoking
+   * the verifier. Keep the list current when the provider changes its ranges.
+   *
+   * @default - requests from any address
+   */
+  readonly allowedIpRanges?: string[];
+
+  /**
+   * Steady-state requests per second this provider's route accepts (API Gateway answers 429 `throttled` above).
+   *
+   * @default - the stage's `throttlingRateLimit`
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst of requests this provider's route accepts.
+   *
+   * @default - the stage's `throttlingBurstLimit`
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * Media ranges the route accepts (see `MediaType`); a POST with another Content-Type gets 415
+   * `unsupported_media_type` before any AWS call.
+   *
+   * @default - the provider's own: JSON (`MediaType.JSON` and `MediaType.JSON_SUFFIX`) for catalog providers;
+   * also form posts for GitHub, Slack and Twilio, XML for Shopify, `text/plain` for Microsoft Graph; any
+   * (`MediaType.ANY`) for generic schemes
+   */
+  readonly contentTypes?: string[];
 }
 
 /** Options of providers that sign a timestamp. */
@@ -584,6 +619,18 @@ export class WebhookProvider {
   /** HTTP methods the provider's route takes: POST, and GET for providers whose handshake is a GET. */
   public readonly methods: string[];
 
+  /** CIDR blocks allowed to call the route; undefined when any address may. */
+  public readonly allowedIpRanges?: string[];
+
+  /** The route's own steady-state rate limit, if it has one. */
+  public readonly throttlingRateLimit?: number;
+
+  /** The route's own burst limit, if it has one. */
+  public readonly throttlingBurstLimit?: number;
+
+  /** The media ranges configured for the route; undefined for the provider's defaults. */
+  public readonly contentTypes?: string[];
+
   private constructor(
     kind: string,
     options: ProviderOptions,
@@ -598,6 +645,11 @@ export class WebhookProvider {
     this.secret = options.secret;
     this.methods = traits.acceptsGet ? ['GET', 'POST'] : ['POST'];
     this.dedupWindow = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
+    const security = providerSecurity(this.id, options);
+    this.allowedIpRanges = security.allowedIpRanges;
+    this.throttlingRateLimit = security.throttlingRateLimit;
+    this.throttlingBurstLimit = security.throttlingBurstLimit;
+    this.contentTypes = security.contentTypes;
     const window = seconds(this.dedupWindow, 'dedupWindow');
     if (!Token.isUnresolved(window) && window < 3600) {
       throw new Error(`dedupWindow of provider "${this.id}" is ${window} s; it must be at least 1 hour to outlive provider retries.`);
@@ -631,6 +683,7 @@ export class WebhookProvider {
       dedupWindowSeconds: dedupWindowSeconds === DEFAULT_DEDUP_WINDOW_SECONDS ? undefined : dedupWindowSeconds,
       ...this.scheme,
       publicUrl: this.traits.signsUrl ? (this.scheme.publicUrl ?? defaultUrl) : undefined,
+      contentTypes: this.contentTypes,
     };
   }
 }

@@ -1,16 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { WebhookProvider } from './provider';
 import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from './private/limits';
+import * as nag from './private/nag';
+import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
+import type { WafOptions } from './security';
 
 /** Largest SQS message, set explicitly on the queue. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -147,6 +153,47 @@ export interface WebhookReceiverProps {
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+
+  /**
+   * A customer managed KMS key that encrypts the inbox table, the queue and its dead-letter queue, and the
+   * verifier's and the API's log groups. A key created in the same app gets the key policy statement CloudWatch
+   * Logs needs; an imported key's policy must already allow it (a warning says so).
+   *
+   * @default - AWS managed encryption: the table with the DynamoDB AWS managed key, the queues with SQS-managed
+   * keys (SSE-SQS), the log groups with CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Active X-Ray tracing of the verifier and the API stage.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * An AWS WAF web ACL in front of the API stage, with a rate-based rule per client address.
+   *
+   * @default - no web ACL: the stage's and routes' throttling bound the request rate
+   */
+  readonly waf?: WafOptions;
+
+  /**
+   * Most request headers the verifier accepts (each value of a repeated header counts; API Gateway adds about
+   * ten of its own); more get 431 `headers_too_large` before any AWS call (10-1000).
+   *
+   * @default 100
+   */
+  readonly maxHeaderCount?: number;
+
+  /**
+   * Most bytes of request headers the verifier accepts, counted as on the wire (`name: value` and CRLF each);
+   * more get 431 `headers_too_large` before any AWS call (1-64 KiB). API Gateway itself refuses requests whose
+   * request line and headers together exceed 10 KB.
+   *
+   * @default Size.kibibytes(16)
+   */
+  readonly maxHeaderSize?: Size;
 }
 
 /**
@@ -168,8 +215,12 @@ export class WebhookReceiver extends Construct {
   public readonly processor: lambda.IFunction;
   /** The providers, in the order they were added. */
   public readonly providers: WebhookProvider[] = [];
+  /** The WAF web ACL on the API stage, when `waf` is set. */
+  public readonly webAcl?: wafv2.CfnWebACL;
 
   private readonly integration: apigateway.LambdaIntegration;
+  private readonly sourceIpPolicy: SourceIpPolicy;
+  private readonly stageThrottling: { readonly throttlingRateLimit: number; readonly throttlingBurstLimit: number };
   private readonly endpointUrls = new Map<string, string>();
   private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
 
@@ -190,12 +241,15 @@ export class WebhookReceiver extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    const queueEncryption = props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: queueEncryption,
+      encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
       maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       retentionPeriod: Duration.days(14),
@@ -205,8 +259,10 @@ export class WebhookReceiver extends Construct {
     if (!Token.isUnresolved(visibilityTimeout.toSeconds()) && visibilityTimeout.toSeconds() > 43200) {
       throw new Error(`The queue's visibility timeout would be ${visibilityTimeout.toSeconds()} s (6x processorTimeout plus maxBatchingWindow); SQS allows at most 43200 s. Lower processorTimeout.`);
     }
+    nag.acknowledgeDeadLetterQueue(this.deadLetterQueue);
     this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: queueEncryption,
+      encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
       maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       retentionPeriod: Duration.days(4),
@@ -222,8 +278,18 @@ export class WebhookReceiver extends Construct {
       leaseSeconds: verifierTimeout.toSeconds() + 10,
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
       secretRefreshMinIntervalSeconds: 30,
+      ...headerLimits(props),
     };
+    if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey);
+    const tracing = props.tracing ?? false;
 
+    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    // Its own role, so it carries no AWS managed policy: it may write to its own log group and nothing else there.
+    const verifierRole = new iam.Role(this, 'VerifierRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The webhook verifier: its log group, the inbox, the queue and the providers\' secrets.',
+    });
+    verifierLogs.grantWrite(verifierRole);
     this.verifier = new lambda.Function(this, 'Verifier', {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -232,26 +298,34 @@ export class WebhookReceiver extends Construct {
       memorySize: props.verifierMemorySize ?? 256,
       timeout: verifierTimeout,
       description: 'Verifies webhook signatures, deduplicates deliveries and enqueues them.',
-      logGroup: new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention }),
+      logGroup: verifierLogs,
+      role: verifierRole,
+      tracing: tracing ? lambda.Tracing.ACTIVE : undefined,
       environment: {
         [CONFIG_ENV]: Stack.of(this).toJsonString({ ...this.verifierConfig, providers: {} }),
       },
     });
     this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
-    this.queue.grantSendMessages(this.verifier);
+    // Not grantSendMessages: with a customer managed key it would grant kms:ReEncrypt* and kms:GenerateDataKey*.
+    this.queue.grant(this.verifier, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    nag.acknowledgeVerifier(this.verifier, tracing);
+    if (tracing) nag.acknowledgeTracingPolicy(verifierRole);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Webhook endpoints: one POST route per provider.',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
       binaryMediaTypes: ['*/*'],
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole,
+      // Other stacks of the account may rely on the role: keep it when this stack goes.
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName ?? 'webhooks',
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        ...throttling,
+        tracingEnabled: tracing,
         metricsEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         // Never log request bodies: they are customer data.
@@ -271,6 +345,14 @@ export class WebhookReceiver extends Construct {
       },
     });
     this.integration = new apigateway.LambdaIntegration(this.verifier, { proxy: true, allowTestInvoke: false });
+    this.stageThrottling = throttling;
+    this.sourceIpPolicy = new SourceIpPolicy(this.api);
+    addGatewayResponses(this.api);
+    nag.acknowledgeApi(this.api);
+    const loggingRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (loggingRole) nag.acknowledgeApiGatewayLoggingRole(loggingRole);
+    this.webAcl = props.waf ? createWebAcl(this, this.api.deploymentStage, props.waf) : undefined;
+    nag.acknowledgeStage(this.api.deploymentStage, tracing, props.waf !== undefined);
 
     this.processor = props.processor;
     this.processor.addEventSource(
@@ -281,7 +363,10 @@ export class WebhookReceiver extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    const mapping = this.processor.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`);
+    if (mapping) nag.acknowledgeEventSourceMapping(mapping);
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
     } else {
@@ -307,8 +392,10 @@ export class WebhookReceiver extends Construct {
     this.providers.push(provider);
     const resource = this.api.root.addResource(provider.id);
     for (const method of provider.methods) {
-      resource.addMethod(method, this.integration);
+      nag.acknowledgeRoute(resource.addMethod(method, this.integration));
     }
+    this.sourceIpPolicy.addRoute(provider.id, provider.allowedIpRanges);
+    throttleRoute(this.api.deploymentStage, provider.id, provider.methods, this.stageThrottling, provider.throttlingRateLimit, provider.throttlingBurstLimit);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
 
@@ -372,6 +459,18 @@ function validateProps(props: WebhookReceiverProps): void {
     throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow.`);
   }
   checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
+  checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);
+  checkRange('maxHeaderSize (bytes)', props.maxHeaderSize?.toBytes(), 1024, 64 * 1024);
+}
+
+/** The header limits for the verifier's configuration, left out where they are the defaults (4 KB of environment). */
+function headerLimits(props: WebhookReceiverProps): Pick<VerifierConfig, 'maxHeaderCount' | 'maxHeaderBytes'> {
+  const count = props.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT;
+  const bytes = props.maxHeaderSize?.toBytes() ?? DEFAULT_MAX_HEADER_BYTES;
+  return {
+    maxHeaderCount: count === DEFAULT_MAX_HEADER_COUNT ? undefined : count,
+    maxHeaderBytes: bytes === DEFAULT_MAX_HEADER_BYTES ? undefined : bytes,
+  };
 }
 
 function checkRange(name: string, value: number | undefined, min: number, max: number): void {

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const assembly = JSON.parse(readFileSync(new URL('../.jsii', import.meta.url), 'utf8'));
 const TYPES = [
   'WebhookReceiverProps',
+  'WafOptions',
   'ProviderOptions',
   'TimestampedProviderOptions',
   'UrlSigningProviderOptions',

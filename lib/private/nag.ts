@@ -1,0 +1,104 @@
+/**
+ * The cdk-nag findings (AwsSolutions and Serverless packs) the receiver does not fix, acknowledged on the one
+ * resource each concerns, with the reason in words. They are recorded in the cloud assembly as
+ * `aws:cdk:acknowledged-rules`. Every other finding of those packs is fixed in the construct; test/nag.test.ts
+ * checks both.
+ */
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+function acknowledge(resource: IConstruct, id: string, reason: string): void {
+  Validations.of(resource).acknowledge({ id, reason });
+}
+
+/** A provider's route (one API Gateway method). */
+export function acknowledgeRoute(method: IConstruct): void {
+  const reason =
+    'Webhook providers cannot use IAM, Cognito or Lambda authorizers: each request is authenticated by the ' +
+    "provider's own signature (or token), checked by the verifier in constant time with the secret from Secrets " +
+    'Manager, and refused with 401 before anything is recorded or enqueued.';
+  acknowledge(method, 'AwsSolutions-APIG4', reason);
+  acknowledge(method, 'AwsSolutions-COG4', reason);
+}
+
+/** The REST API. */
+export function acknowledgeApi(api: IConstruct): void {
+  acknowledge(
+    api,
+    'AwsSolutions-APIG2',
+    'API Gateway request validation can only require parameters or match a JSON schema; it cannot check what ' +
+      'matters here, a signature over the exact body bytes (passed through as binary). The verifier checks header ' +
+      'count and size, media type, body size, method and JSON syntax before any AWS call, then the signature.',
+  );
+}
+
+/** The account-wide role API Gateway uses to write logs. */
+export function acknowledgeApiGatewayLoggingRole(role: IConstruct): void {
+  acknowledge(
+    role,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    'This is the one account-level role API Gateway uses to write the execution and access logs of every REST API ' +
+      'in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it. Set ' +
+      'apiGatewayCloudWatchRole: false when the account already has one.',
+  );
+}
+
+/** The verifier function. */
+export function acknowledgeVerifier(verifier: IConstruct, tracing: boolean): void {
+  acknowledge(
+    verifier,
+    'Serverless-LambdaDLQ',
+    'API Gateway invokes the verifier synchronously and gets its answer; a Lambda dead-letter queue applies only to ' +
+      'asynchronous invocations. A failed request is answered 5xx and the provider retries it; verified events that ' +
+      'fail later rest in the receiver\'s SQS dead-letter queue.',
+  );
+  if (!tracing) {
+    acknowledge(verifier, 'Serverless-LambdaTracing', 'X-Ray tracing is opt-in (tracing: true), as it is billed per trace recorded.');
+  }
+}
+
+/** The verifier's role when tracing is on. */
+export function acknowledgeTracingPolicy(policy: IConstruct): void {
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Resource::*]',
+    'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions: X-Ray requires "*". ' +
+      'The statement holds only those two actions.',
+  );
+}
+
+/** The API stage. */
+export function acknowledgeStage(stage: IConstruct, tracing: boolean, waf: boolean): void {
+  if (!tracing) {
+    acknowledge(stage, 'Serverless-APIGWXrayEnabled', 'X-Ray tracing is opt-in (tracing: true), as it is billed per trace recorded.');
+  }
+  if (!waf) {
+    acknowledge(
+      stage,
+      'AwsSolutions-APIG3',
+      'A web ACL is opt-in (waf: { rateLimit }): WAF is billed per ACL, rule and request, and a rate limit must be ' +
+        "chosen above the busiest provider's peak. Without it, the stage's throttling bounds the request rate and " +
+        'every request is authenticated before any AWS call.',
+    );
+  }
+}
+
+/** The dead-letter queue. */
+export function acknowledgeDeadLetterQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    'This is the dead-letter queue itself: events rest here for 14 days to be inspected and redriven to the main ' +
+      'queue; a dead-letter queue of its own would only move them further away.',
+  );
+}
+
+/** The event source mapping from the queue to the processor. */
+export function acknowledgeEventSourceMapping(mapping: IConstruct): void {
+  acknowledge(
+    mapping,
+    'Serverless-LambdaEventSourceMappingDestination',
+    'An on-failure destination is for stream and Kafka sources; for SQS, failed events go to the queue\'s ' +
+      'dead-letter queue through its redrive policy after maxReceiveCount receives, which the receiver configures.',
+  );
+}
