@@ -8,6 +8,8 @@ export const INBOX = {
   /** TTL attribute (epoch seconds). The table's TTL setting points here. */
   expiresAt: 'expiresAt',
   doneAt: 'doneAt',
+  /** The signed timestamp of the request that claimed the record, for schemes that sign one. */
+  signedAt: 'signedAt',
 } as const;
 
 /** Enqueue claimed (or done) but not yet reported finished by the processor. */

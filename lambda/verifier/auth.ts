@@ -31,6 +31,8 @@ export interface RequestView {
 /** A prepared check: tries keys, returns the index of the first that authenticates the request, or -1. */
 export interface PreparedCheck {
   match(keys: readonly string[]): number;
+  /** The signed timestamp as sent, for schemes that sign one (a replay repeats it; a provider's retry does not). */
+  readonly timestamp?: string;
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
@@ -82,6 +84,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   if (config.algorithm === 'ed25519' || config.algorithm === 'ecdsa-p256-sha256') {
     const algorithm = config.algorithm;
     return {
+      timestamp,
       match: (keys) => keys.findIndex((key) => {
         const publicKey = parsePublicKey(algorithm, key, config.keyEncoding);
         return publicKey !== undefined && signatures.some((signature) => verifyPublicKey(algorithm, publicKey, content, signature));
@@ -90,6 +93,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   }
   const algorithm = config.algorithm;
   return {
+    timestamp,
     match: (keys) => keys.findIndex((key) => {
       const expected = createHmac(algorithm, hmacKey(config, key)).update(content).digest();
       let matched = false;
@@ -295,6 +299,7 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
   const timestamp = checkTimestamp({ source: 'jsonPath', jsonPath: 'signature.timestamp', unit: 's', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
   const content = Buffer.from(timestamp + token, 'utf8');
   return {
+    timestamp,
     match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), decoded)),
   };
 }

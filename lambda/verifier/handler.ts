@@ -173,6 +173,7 @@ async function verifyAndEnqueue(
       eventType: fields.eventType,
       receivedAt,
       expiresAt: Math.floor(nowMs / 1000) + provider.dedupWindowSeconds,
+      signedAt: check.timestamp,
     },
     nowMs,
   );

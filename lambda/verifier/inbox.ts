@@ -26,6 +26,11 @@ export interface ClaimRequest {
   readonly receivedAt: string;
   /** Epoch seconds after which the record may be forgotten (TTL). */
   readonly expiresAt: number;
+  /**
+   * The signed timestamp, as sent, for schemes that sign one. A request that repeats the holder's is a replay of
+   * it (a provider signs each retry afresh), so it never takes over the holder's claim, even after the lease.
+   */
+  readonly signedAt?: string;
 }
 
 export type ClaimResult =
@@ -53,25 +58,30 @@ export class Inbox {
       deliveryId: { S: request.deliveryId },
       receivedAt: { S: request.receivedAt },
       ...(request.eventType !== undefined ? { eventType: { S: request.eventType } } : {}),
+      ...(request.signedAt !== undefined ? { [INBOX.signedAt]: { S: request.signedAt } } : {}),
     };
+    // Taking over an abandoned claim is for the provider's retry, which carries a new signed timestamp; a replay of
+    // the claiming request repeats it and is answered as in flight until the processor has finished the event.
+    const notAReplay = request.signedAt !== undefined ? ' AND (attribute_not_exists(#signedAt) OR #signedAt <> :signedAt)' : '';
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: item,
           // Free, expired (TTL deletes lazily) or abandoned by an attempt whose lease ran out.
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :pending AND #lease < :now)',
+          ConditionExpression: `attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :pending AND #lease < :now${notAReplay})`,
           ExpressionAttributeNames: {
             '#pk': INBOX.key,
             '#exp': INBOX.expiresAt,
             '#status': INBOX.status,
             '#lease': INBOX.leaseUntil,
+            ...(notAReplay ? { '#signedAt': INBOX.signedAt } : {}),
           },
           ExpressionAttributeValues: {
             ':nowSeconds': { N: String(Math.floor(nowMs / 1000)) },
             ':pending': { S: PENDING },
             ':now': { N: String(nowMs) },
+            ...(notAReplay ? { ':signedAt': { S: request.signedAt! } } : {}),
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
