@@ -241,13 +241,15 @@ export class WebhookReceiver extends Construct {
     this.queue.grantSendMessages(this.verifier);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Webhook endpoints: one POST route per provider.',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
       binaryMediaTypes: ['*/*'],
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole,
+      // Other stacks of the account may rely on the role: keep it when this stack goes.
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName ?? 'webhooks',
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
