@@ -592,8 +592,9 @@ export class WebhookProvider {
   ) {
     this.kind = kind;
     this.id = options.id ?? kind;
-    if (!ID_PATTERN.test(this.id)) {
-      throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or dashes, not starting or ending with a dash.`);
+    if (!ID_PATTERN.test(this.id) || this.id.includes('--')) {
+      // No double dash: ids become construct ids in PascalCase, where `a-b` and `a--b` would collide.
+      throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or single dashes, not starting or ending with a dash.`);
     }
     this.secret = options.secret;
     this.methods = traits.acceptsGet ? ['GET', 'POST'] : ['POST'];

@@ -178,7 +178,12 @@ export class WebhookReceiver extends Construct {
     validateProps(props);
 
     const providers = [...(props.provider ? [props.provider] : []), ...(props.providers ?? [])];
-    const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined);
+    const ownTimeout = props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined;
+    const processorTimeout = props.processorTimeout ?? ownTimeout;
+    if (props.processorTimeout && ownTimeout && !Token.isUnresolved(ownTimeout.toSeconds()) && !Token.isUnresolved(props.processorTimeout.toSeconds())
+      && props.processorTimeout.toSeconds() < ownTimeout.toSeconds()) {
+      throw new Error(`processorTimeout (${props.processorTimeout.toSeconds()} s) is shorter than the processor's own timeout (${ownTimeout.toSeconds()} s): the queue would hand out events that are still being processed. Leave processorTimeout unset.`);
+    }
     if (processorTimeout === undefined) {
       throw new Error('processorTimeout is required when the processor is an imported function: the queue\'s visibility timeout is derived from it.');
     }
@@ -306,21 +311,23 @@ export class WebhookReceiver extends Construct {
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
+    const url = this.api.urlForPath(`/${provider.id}`);
+    // Check that the configuration still fits before anything changes, so a refused provider leaves no trace.
+    const rendered = this.renderConfig([...this.providers, provider]);
+
     this.providers.push(provider);
+    this.endpointUrls.set(provider.id, url);
     const resource = this.api.root.addResource(provider.id);
     for (const method of provider.methods) {
       resource.addMethod(method, this.integration);
     }
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
-
-    const url = this.api.urlForPath(`/${provider.id}`);
-    this.endpointUrls.set(provider.id, url);
     new CfnOutput(this, `${pascal(provider.id)}Endpoint`, {
       description: `Webhook URL for ${provider.id}`,
       value: url,
     });
-    this.renderConfig();
+    this.verifier.addEnvironment(CONFIG_ENV, rendered);
   }
 
   /** The URL to give the provider with the given id. */
@@ -337,18 +344,19 @@ export class WebhookReceiver extends Construct {
     return this.table.grantReadWriteData(grantee);
   }
 
-  private renderConfig(): void {
+  /** The verifier's configuration for these providers, checked against Lambda's environment limit. */
+  private renderConfig(providers: WebhookProvider[]): string {
     const config: VerifierConfig = {
       ...this.verifierConfig,
-      providers: Object.fromEntries(this.providers.map((p) => [`/${p.id}`, p._toConfig(this.urlFor(p.id))])),
+      providers: Object.fromEntries(providers.map((p) => [`/${p.id}`, p._toConfig(this.api.urlForPath(`/${p.id}`))])),
     };
-    const rendered = Stack.of(this).toJsonString(config);
-    this.verifier.addEnvironment(CONFIG_ENV, rendered);
-    // Tokens (ARNs, names) render longer than their placeholders; 120 bytes each is a safe estimate.
-    const estimate = rendered.replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
+    // Measure the plain JSON, in which each token (ARN, name, URL) is a placeholder: they resolve at deploy time
+    // to longer strings, 120 bytes each being a safe estimate. (toJsonString's result is itself one token.)
+    const estimate = JSON.stringify(config).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
     if (estimate > MAX_ENVIRONMENT_BYTES - 256) {
-      throw new Error(`The verifier's configuration for ${this.providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
+      throw new Error(`The verifier's configuration for ${providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
     }
+    return Stack.of(this).toJsonString(config);
   }
 }
 
@@ -370,8 +378,8 @@ function validateProps(props: WebhookReceiverProps): void {
   const timeout = props.verifierTimeout?.toSeconds();
   checkRange('verifierTimeout (seconds)', timeout, 3, 29);
   checkRange('maxBatchingWindow (seconds)', props.maxBatchingWindow?.toSeconds(), 0, 300);
-  if ((props.batchSize ?? 10) > 10 && props.maxBatchingWindow === undefined) {
-    throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow.`);
+  if ((props.batchSize ?? 10) > 10 && (props.maxBatchingWindow?.toSeconds() ?? 0) < 1) {
+    throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow of at least 1 second.`);
   }
   checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
 }
