@@ -287,15 +287,21 @@ function urlVariants(url: string): string[] {
 // Mailgun: HMAC-SHA256, hex, over the body's signature.timestamp + signature.token (the rest is not signed)
 
 function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
-  const signature = valueAt(request.json(), 'signature.signature');
+  // Events of a subaccount also carry `parent-signature`, made with the primary account's key: either may match.
+  const presented = ['signature.signature', 'signature.parent-signature'].map((path) => valueAt(request.json(), path)).filter((v): v is string => !!v);
   const token = valueAt(request.json(), 'signature.token');
-  if (!signature || !token) throw new AuthenticationError('signature_missing', 'The body carries no Mailgun signature.');
-  const decoded = decode(signature, 'hex');
-  if (!decoded) throw new AuthenticationError('signature_malformed', 'The Mailgun signature is not hex.');
+  if (presented.length === 0 || !token) throw new AuthenticationError('signature_missing', 'The body carries no Mailgun signature.');
+  const signatures = presented.map((v) => decode(v, 'hex')).filter((b): b is Buffer => b !== undefined);
+  if (signatures.length === 0) throw new AuthenticationError('signature_malformed', 'The Mailgun signature is not hex.');
   const timestamp = checkTimestamp({ source: 'jsonPath', jsonPath: 'signature.timestamp', unit: 's', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
   const content = Buffer.from(timestamp + token, 'utf8');
   return {
-    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), decoded)),
+    match: (keys) => keys.findIndex((key) => {
+      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+      let matched = false;
+      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+      return matched;
+    }),
   };
 }
 
