@@ -67,7 +67,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const raw = request.headers.get(config.header);
+  const raw = firstHeader(request.headers, config.header, config.headerAliases);
   if (raw === undefined || raw.trim() === '') {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
@@ -97,6 +97,15 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
       return matched;
     }),
   };
+}
+
+/** The value of the first of these headers that is present and not blank. */
+function firstHeader(headers: Headers, name: string, aliases: readonly string[] = []): string | undefined {
+  for (const candidate of [name, ...aliases]) {
+    const value = headers.get(candidate);
+    if (value !== undefined && value.trim() !== '') return value;
+  }
+  return undefined;
 }
 
 function splitSignatureHeader(config: SignatureConfig, header: string): { values: string[]; timestamp?: string } {
@@ -134,7 +143,7 @@ function decode(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
 function checkTimestamp(config: TimestampConfig, request: RequestView, fromSignatureHeader: string | undefined, nowMs: number): string {
   let value: string | undefined;
   if (config.source === 'signatureHeader') value = fromSignatureHeader;
-  else if (config.source === 'header') value = request.headers.get(config.header ?? '');
+  else if (config.source === 'header') value = firstHeader(request.headers, config.header ?? '', config.headerAliases);
   else value = valueAt(request.json(), config.jsonPath ?? '');
   if (value === undefined || value === '') {
     throw new AuthenticationError('timestamp_missing', 'The request carries no signed timestamp.');
@@ -252,7 +261,8 @@ function prepareTwilio(request: RequestView): PreparedCheck {
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     const params = new URLSearchParams(request.body.toString('utf8'));
     const keys = [...new Set(params.keys())].sort();
-    suffix = keys.map((key) => params.getAll(key).sort().map((value) => key + value).join('')).join('');
+    // Each distinct value once, sorted, as Twilio's own helper signs them.
+    suffix = keys.map((key) => [...new Set(params.getAll(key))].sort().map((value) => key + value).join('')).join('');
   } else {
     // JSON and other bodies: the URL carries bodySHA256, the hex SHA-256 of the body, and is what is signed.
     const declared = new URLSearchParams(request.rawQuery).get('bodySHA256');

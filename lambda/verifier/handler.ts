@@ -103,6 +103,7 @@ async function verifyAndEnqueue(
   }
 
   // Everything up to the secret read costs no AWS call: size, route, headers, timestamp window, JSON.
+  if (provider.jsonBody) parseJson();
   const fields = extractFields(provider, headers, body, parseJson);
   const request: RequestView = {
     body,
@@ -265,7 +266,16 @@ interface Fields {
 function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
   const read = (source: ValueSourceConfig): string | undefined => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
-    if (source.jsonPath !== undefined) return valueAt(json(), source.jsonPath);
+    if (source.jsonPath !== undefined) {
+      // A body that is not JSON has no such field (Slack's form-encoded slash commands): the body's hash keys
+      // it. Schemes that need JSON to authenticate say so themselves.
+      try {
+        return valueAt(json(), source.jsonPath);
+      } catch (error) {
+        if (error instanceof MalformedRequestError) return undefined;
+        throw error;
+      }
+    }
     return undefined;
   };
 
@@ -278,7 +288,11 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
     throw new MalformedRequestError('delivery_id_invalid', `The delivery id is longer than ${MAX_ID_LENGTH} characters or has control characters.`);
   }
   // Event types that are not JSON-ish ids are still only labels: keep them short.
-  const eventType = provider.eventType && body.length > 0 ? read(provider.eventType)?.slice(0, 256) : undefined;
+  let eventType: string | undefined;
+  for (const source of provider.eventType && body.length > 0 ? [provider.eventType].flat() : []) {
+    eventType = read(source)?.slice(0, 256);
+    if (eventType !== undefined) break;
+  }
   return { deliveryId, eventType };
 }
 

@@ -41,6 +41,8 @@ export interface TimestampConfig {
    */
   readonly source: 'signatureHeader' | 'header' | 'jsonPath';
   readonly header?: string;
+  /** Other names the timestamp header goes by (a provider's newer format), tried after `header`. */
+  readonly headerAliases?: string[];
   readonly jsonPath?: string;
   /** Unit of the timestamp value: whole seconds, whole milliseconds, or an RFC 3339 date-time. */
   readonly unit: 's' | 'ms' | 'rfc3339';
@@ -61,6 +63,8 @@ export interface SignatureConfig {
   readonly algorithm: 'sha1' | 'sha256' | 'sha512' | 'ed25519' | 'ecdsa-p256-sha256';
   readonly encoding: 'hex' | 'base64';
   readonly header: string;
+  /** Other names the signature header goes by (Shopify's Events format, white-labelled Svix), tried after `header`. */
+  readonly headerAliases?: string[];
   readonly format: SignatureFormatConfig;
   /**
    * The signed content as a template over `{timestamp}`, `{id}`, `{body}`, `{url}` (the configured public URL
@@ -134,11 +138,17 @@ export interface ResolvedProvider {
   readonly dedupWindowSeconds: number;
   readonly scheme: SchemeConfig;
   readonly deliveryId: ValueSourceConfig[];
-  readonly eventType?: ValueSourceConfig;
+  /** Where the event type is; a list is tried in order. */
+  readonly eventType?: ValueSourceConfig | ValueSourceConfig[];
   readonly publicUrl?: string;
   /** Event types that are handshakes: verified, answered 200, never enqueued (e.g. GitHub `ping`). */
   readonly handshakeEventTypes?: string[];
   readonly handshake?: HandshakeKind;
+  /**
+   * Whether every genuine body of this provider is JSON, so that one that is not is refused (400) before any
+   * AWS call. False for providers that also send form-encoded bodies (GitHub, Slack, Twilio) and for custom ones.
+   */
+  readonly jsonBody: boolean;
   /** HTTP methods the route accepts (POST, and GET for providers whose handshake is a GET). */
   readonly methods: string[];
 }
