@@ -118,7 +118,7 @@ test('URL-signing providers get the route URL, or the one configured', () => {
   expect(providers['/stripe'].publicUrl).toBeUndefined();
 });
 
-test('defaults are left out of the configuration, so one receiver carries all 31 providers in 4 KB', () => {
+test('defaults are left out of the configuration, so one receiver carries all 31 providers (secrets imported by name) in 4 KB', () => {
   const { stack, processor } = stackWithProcessor();
   const providers = CATALOG.map(([id, factory]) =>
     factory({ secret: secretsmanager.Secret.fromSecretNameV2(stack, `S${id}`, `webhooks/${id}`) }),
