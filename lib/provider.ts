@@ -415,7 +415,7 @@ export class WebhookProvider {
     return WebhookProvider.catalog('pagerduty', options);
   }
 
-  /** GitLab: `X-Gitlab-Token` is the secret itself; `X-Gitlab-Event-UUID`, `X-Gitlab-Event`. */
+  /** GitLab: `X-Gitlab-Token` is the secret itself (it does not cover the body); `Idempotency-Key` (else `X-Gitlab-Event-UUID`), `X-Gitlab-Event`. */
   public static gitlab(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('gitlab', options);
   }

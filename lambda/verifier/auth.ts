@@ -77,7 +77,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
   const timestamp = config.timestamp ? checkTimestamp(config.timestamp, request, fromHeader, nowMs) : undefined;
-  const content = signedContent(config.signedContent, request, timestamp);
+  const content = signedContent(config.signedContent, request, timestamp, config.urlDecoding);
 
   if (config.algorithm === 'ed25519' || config.algorithm === 'ecdsa-p256-sha256') {
     const algorithm = config.algorithm;
@@ -165,13 +165,19 @@ function checkTimestamp(config: TimestampConfig, request: RequestView, fromSigna
 }
 
 /** The bytes the provider signed, from a template over {body} {timestamp} {id} {url} {method}. */
-export function signedContent(template: string, request: RequestView, timestamp: string | undefined): Buffer {
+// HubSpot signs the URI with these percent-encodings decoded (its v3 signature documentation).
+const HUBSPOT_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+export function signedContent(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): Buffer {
   const parts: Buffer[] = [];
   for (const piece of template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/)) {
     if (piece === '{body}') parts.push(request.body);
     else if (piece === '{timestamp}') parts.push(Buffer.from(timestamp ?? '', 'utf8'));
     else if (piece === '{id}') parts.push(Buffer.from(request.id ?? '', 'utf8'));
-    else if (piece === '{url}') parts.push(Buffer.from(fullUrl(request), 'utf8'));
+    else if (piece === '{url}') {
+      const url = fullUrl(request);
+      parts.push(Buffer.from(urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url, 'utf8'));
+    }
     else if (piece === '{method}') parts.push(Buffer.from(request.method, 'utf8'));
     else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
   }

@@ -250,6 +250,7 @@ const PRESETS: Record<string, Preset> = {
         header: 'x-hubspot-signature-v3',
         format: { kind: 'plain', prefix: '' },
         signedContent: '{method}{url}{body}{timestamp}',
+        urlDecoding: 'hubspot',
         timestamp: { source: 'header', header: 'x-hubspot-request-timestamp', unit: 'ms', ...window(config, 300) },
         keyEncoding: 'utf8',
       },

@@ -80,6 +80,8 @@ export interface SignatureConfig {
   readonly keyEncoding: 'utf8' | 'base64' | 'hex';
   /** A prefix stripped from the secret before decoding (e.g. `whsec_`). */
   readonly keyPrefix?: string;
+  /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
+  readonly urlDecoding?: 'hubspot';
 }
 
 /** A shared token the provider sends as is (GitLab), compared with the secret in constant time. */
