@@ -82,15 +82,14 @@ export function webhookProcessor(
     const metrics = metricsFromEnvironment();
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {
-      let provider: string | undefined;
+      let envelope: Envelope | undefined;
       try {
-        const envelope = parseEnvelope(record.body);
-        provider = envelope.provider;
+        envelope = parseEnvelope(record.body);
         const outcome = await processRecord(record, envelope, fn, dynamodb, tableName, retentionSeconds, log);
-        metrics?.emit(provider, outcome === SKIPPED ? eventMetrics(METRIC.skippedAsDone) : eventMetrics(METRIC.processed, outcome.ageMs));
+        metrics?.emit(envelope.provider, outcome === SKIPPED ? eventMetrics(METRIC.skippedAsDone) : eventMetrics(METRIC.processed, outcome.ageMs));
       } catch (error) {
-        log.error('webhook event failed', { messageId: record.messageId, error: describeError(error) });
-        metrics?.emit(provider, eventMetrics(METRIC.processingFailed));
+        log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
+        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed));
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
