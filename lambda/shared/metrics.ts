@@ -10,7 +10,7 @@
  * id (a configured id; anything else is left out). Never a secret, a signature, a body or a delivery id.
  */
 import type { MetricsConfig } from '../../lib/private/config';
-import { MILLISECOND_METRICS, PROVIDER_DIMENSION, RECEIVER_DIMENSION } from '../../lib/private/metric-names';
+import { DEFAULT_METRIC_NAMESPACE, MILLISECOND_METRICS, PROVIDER_DIMENSION, RECEIVER_DIMENSION } from '../../lib/private/metric-names';
 
 export interface Metrics {
   /**
@@ -48,7 +48,7 @@ export function emfLine(target: MetricsConfig, provider: string | undefined, val
       Timestamp: timestampMs,
       CloudWatchMetrics: [
         {
-          Namespace: target.namespace,
+          Namespace: target.namespace ?? DEFAULT_METRIC_NAMESPACE,
           Dimensions: withProvider ? [[RECEIVER_DIMENSION], [RECEIVER_DIMENSION, PROVIDER_DIMENSION]] : [[RECEIVER_DIMENSION]],
           Metrics: names.map((name) => ({ Name: name, Unit: MILLISECOND_METRICS.includes(name) ? 'Milliseconds' : 'Count' })),
         },

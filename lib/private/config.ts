@@ -163,7 +163,8 @@ export interface VerifierConfig {
 
 /** The CloudWatch namespace of the handlers' metrics, and the value of their `Receiver` dimension. */
 export interface MetricsConfig {
-  readonly namespace: string;
+  /** Absent: `DEFAULT_METRIC_NAMESPACE` (left out to keep the environment small). */
+  readonly namespace?: string;
   readonly receiver: string;
 }
 
