@@ -341,9 +341,9 @@ export class WebhookReceiver extends WebhookReceiverBase {
     for (const method of provider.methods) {
       resource.addMethod(method, this.integration);
     }
+    this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
-    this.monitoring.addProvider(provider.id);
 
     const url = this.api.urlForPath(`/${provider.id}`);
     this.endpointUrls.set(provider.id, url);
