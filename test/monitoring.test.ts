@@ -412,6 +412,7 @@ describe('dashboard', () => {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     expect(f.receiver.dashboard).toBeInstanceOf(cloudwatch.Dashboard);
+    f.template.hasOutput('*', { Value: { Ref: ref(f.stack, f.receiver.dashboard) }, Description: 'CloudWatch dashboard of the webhook receiver Test/Receiver' });
     expect(Annotations.fromStack(f.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
@@ -419,6 +420,7 @@ describe('dashboard', () => {
     const f = receiver({ dashboard: false });
     f.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(f.receiver.dashboard).toBeUndefined();
+    expect(Object.keys(f.template.findOutputs('*'))).not.toContainEqual(expect.stringMatching(/Dashboard/));
   });
 });
 

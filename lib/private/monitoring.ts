@@ -2,7 +2,7 @@
  * The receiver's alarms and dashboard, built from `WebhookReceiverMonitoringProps`. The defaults live in one
  * table (`ALARM_DEFAULTS`), which the `@default` docs of `ReceiverAlarmOptions` describe; a test reads both.
  */
-import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -165,6 +165,11 @@ export class ReceiverMonitoring extends Construct {
 
     if (props.options.dashboard ?? true) {
       this.dashboard = this.createDashboard(props);
+      // Dashboard names are account-wide, so CloudFormation makes this one up; the output says which it is.
+      new CfnOutput(this, 'DashboardName', {
+        description: `CloudWatch dashboard of the webhook receiver ${this.receiver.metricReceiverName}`,
+        value: this.dashboard.dashboardName,
+      });
     }
   }
 
