@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +10,11 @@ import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
 import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
+import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from './private/metric-names';
+import { ReceiverMonitoring } from './private/monitoring';
 
 /** Largest SQS message, set explicitly on the queue. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -21,7 +25,7 @@ const MAX_BODY_BYTES = Math.floor(((MAX_MESSAGE_BYTES - ENVELOPE_ALLOWANCE_BYTES
 /** Lambda's limit for the whole environment of a function. */
 const MAX_ENVIRONMENT_BYTES = 4 * 1024;
 
-export interface WebhookReceiverProps {
+export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   /**
    * The provider this receiver serves. Give either `provider` or `providers`.
    *
@@ -151,9 +155,9 @@ export interface WebhookReceiverProps {
 
 /**
  * A production webhook endpoint: API Gateway -> verifier Lambda (signature, idempotency) -> SQS -> your
- * processor, with a dead-letter queue.
+ * processor, with a dead-letter queue, alarms and a dashboard.
  */
-export class WebhookReceiver extends Construct {
+export class WebhookReceiver extends WebhookReceiverBase {
   /** The REST API, with one POST route per provider. */
   public readonly api: apigateway.RestApi;
   /** The inbox: one record per delivery id, for idempotency and processing state. */
@@ -168,13 +172,18 @@ export class WebhookReceiver extends Construct {
   public readonly processor: lambda.IFunction;
   /** The providers, in the order they were added. */
   public readonly providers: WebhookProvider[] = [];
+  /** The alarms, and the "receiver unhealthy" composite over them (see docs/runbook.md). */
+  public readonly alarms: WebhookReceiverAlarms;
+  /** The receiver's dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly integration: apigateway.LambdaIntegration;
   private readonly endpointUrls = new Map<string, string>();
   private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
+  private readonly monitoring: ReceiverMonitoring;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
-    super(scope, id);
+    super(scope, id, props);
     validateProps(props);
 
     const providers = [...(props.provider ? [props.provider] : []), ...(props.providers ?? [])];
@@ -206,6 +215,7 @@ export class WebhookReceiver extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
     const visibilityTimeout = Duration.seconds(6 * processorTimeout.toSeconds() + (props.maxBatchingWindow?.toSeconds() ?? 0));
     if (!Token.isUnresolved(visibilityTimeout.toSeconds()) && visibilityTimeout.toSeconds() > 43200) {
       throw new Error(`The queue's visibility timeout would be ${visibilityTimeout.toSeconds()} s (6x processorTimeout plus maxBatchingWindow); SQS allows at most 43200 s. Lower processorTimeout.`);
@@ -216,7 +226,7 @@ export class WebhookReceiver extends Construct {
       maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       retentionPeriod: Duration.days(4),
       visibilityTimeout,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
     this.verifierConfig = {
@@ -227,6 +237,10 @@ export class WebhookReceiver extends Construct {
       leaseSeconds: verifierTimeout.toSeconds() + 10,
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
       secretRefreshMinIntervalSeconds: 30,
+      metrics: {
+        namespace: this.metricNamespace === DEFAULT_METRIC_NAMESPACE ? undefined : this.metricNamespace,
+        receiver: this.metricReceiverName,
+      },
     };
 
     this.verifier = new lambda.Function(this, 'Verifier', {
@@ -248,6 +262,8 @@ export class WebhookReceiver extends Construct {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
+      // API Gateway's metrics know an API by its name: make it this receiver's own.
+      restApiName: Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
       description: 'Webhook endpoints: one POST route per provider.',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
@@ -291,12 +307,28 @@ export class WebhookReceiver extends Construct {
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
+      this.processor.addEnvironment(METRICS_NAMESPACE_ENV, this.metricNamespace);
+      this.processor.addEnvironment(METRICS_RECEIVER_ENV, this.metricReceiverName);
     } else {
       Annotations.of(this).addWarningV2(
         'cdk-webhook-receiver:processorEnvironment',
-        `The processor is an imported function: set its ${INBOX_TABLE_ENV} environment variable to the inbox table name yourself.`,
+        `The processor is an imported function: set its ${INBOX_TABLE_ENV} environment variable to the inbox table name yourself, ` +
+          `and ${METRICS_NAMESPACE_ENV}=${this.metricNamespace} and ${METRICS_RECEIVER_ENV}=${this.metricReceiverName} for its metrics.`,
       );
     }
+
+    this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
+      receiver: this,
+      api: this.api,
+      verifier: this.verifier,
+      processor: this.processor,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      retryHorizon: Duration.seconds(maxReceiveCount * visibilityTimeout.toSeconds()),
+      options: props,
+    });
+    this.alarms = this.monitoring.alarms;
+    this.dashboard = this.monitoring.dashboard;
 
     for (const provider of providers) {
       this.addProvider(provider);
@@ -321,6 +353,7 @@ export class WebhookReceiver extends Construct {
     for (const method of provider.methods) {
       resource.addMethod(method, this.integration);
     }
+    this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
     new CfnOutput(this, `${pascal(provider.id)}Endpoint`, {

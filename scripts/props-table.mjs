@@ -6,6 +6,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const assembly = JSON.parse(readFileSync(new URL('../.jsii', import.meta.url), 'utf8'));
 const TYPES = [
   'WebhookReceiverProps',
+  'WebhookReceiverMonitoringProps',
+  'ReceiverAlarmOptions',
+  'AlarmOptions',
+  'RateAlarmOptions',
+  'CountAlarmOptions',
+  'QueueAgeAlarmOptions',
+  'CompositeAlarmOptions',
   'ProviderOptions',
   'TimestampedProviderOptions',
   'UrlSigningProviderOptions',

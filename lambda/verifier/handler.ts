@@ -8,9 +8,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ENVELOPE_VERSION, type Envelope, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
+import { METRIC, VERIFIER_COUNTERS } from '../../lib/private/metric-names';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
+import type { Metrics } from '../shared/metrics';
 import {
   AuthenticationError,
   DeliveryInFlightError,
@@ -33,6 +35,8 @@ export interface VerifierDependencies {
   readonly secrets: SecretCache;
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly log: Logger;
+  /** @default - no metrics */
+  readonly metrics?: Metrics;
   readonly now?: () => number;
 }
 
@@ -46,9 +50,13 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
   return async (event) => {
     const started = now();
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
+    // The provider of the route, known even when the request is turned away before it is looked at.
+    const provider = providers.get(event.resource)?.id;
+    const progress: Progress = {};
     try {
-      const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started);
+      const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started, progress);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
+      deps.metrics?.emit(provider, deliveryMetrics(outcome.code, 200, progress.secretVersion));
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
       }
@@ -58,9 +66,55 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       const fields = { ...context, status: response.statusCode, code: codeOf(error), error: describeError(error), durationMs: now() - started };
       if (response.statusCode >= 500) deps.log.error('delivery failed', fields);
       else deps.log.warn('delivery rejected', fields);
+      deps.metrics?.emit(provider, deliveryMetrics(fields.code, response.statusCode, progress.secretVersion));
       return response;
     }
   };
+}
+
+/** How far a request got, for the metrics of a request that fails after its signature was verified. */
+interface Progress {
+  /** The label of the key that verified the signature (`current`, `previous#2`, ...). */
+  secretVersion?: string;
+}
+
+/**
+ * The one place where an outcome (or error) code becomes metrics: every verifier counter, 0 or 1, so each period
+ * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Rejected + InFlight +
+ * InternalError, and Rejected is the sum of its four reasons.
+ */
+export function deliveryMetrics(code: string, status: number, secretVersion: string | undefined): Record<string, number> {
+  const values: Record<string, number> = Object.fromEntries(VERIFIER_COUNTERS.map((name) => [name, 0]));
+  const outcome = outcomeMetric(code, status);
+  values[METRIC.received] = 1;
+  values[outcome] = 1;
+  if (outcome.startsWith(METRIC.rejected)) values[METRIC.rejected] = 1;
+  if (secretVersion !== undefined) {
+    values[METRIC.verified] = 1;
+    if (secretVersion.startsWith('previous')) values[METRIC.matchedPreviousSecret] = 1;
+  }
+  return values;
+}
+
+function outcomeMetric(code: string, status: number): string {
+  switch (code) {
+    case 'accepted':
+      return METRIC.enqueued;
+    case 'duplicate':
+      return METRIC.duplicate;
+    case 'handshake':
+      return METRIC.handshake;
+    case 'delivery_in_flight':
+      return METRIC.inFlight;
+    case 'body_too_large':
+      return METRIC.rejectedTooLarge;
+  }
+  if (status >= 500) return METRIC.internalError;
+  if (code.startsWith('timestamp_')) return METRIC.rejectedStale;
+  // signature_missing, signature_malformed, signature_mismatch, verify_token_mismatch
+  if (status === 401) return METRIC.rejectedSignature;
+  // body_malformed, delivery_id_invalid, handshake_malformed (400), unknown_route (404), method_not_allowed (405)
+  return METRIC.rejectedMalformed;
 }
 
 interface Outcome {
@@ -78,6 +132,7 @@ async function verifyAndEnqueue(
   providers: Map<string, ResolvedProvider>,
   event: APIGatewayProxyEvent,
   nowMs: number,
+  progress: Progress,
 ): Promise<Outcome> {
   const { config } = deps;
   const body = readBody(event, config.maxBodyBytes);
@@ -129,6 +184,7 @@ async function verifyAndEnqueue(
   if (match < 0) {
     throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
+  progress.secretVersion = secret.labels[match];
   const deliveryId = fields.deliveryId ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
   const base = { provider: provider.id, deliveryId, eventType: fields.eventType, secretVersion: secret.labels[match] };
 

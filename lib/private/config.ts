@@ -169,6 +169,15 @@ export interface VerifierConfig {
   readonly secretRefreshMinIntervalSeconds: number;
   /** Providers keyed by their route path segment. */
   readonly providers: { [path: string]: ProviderConfig };
+  /** Where the verifier's metrics go (one EMF line per request). Absent: no metrics. */
+  readonly metrics?: MetricsConfig;
+}
+
+/** The CloudWatch namespace of the handlers' metrics, and the value of their `Receiver` dimension. */
+export interface MetricsConfig {
+  /** Absent: `DEFAULT_METRIC_NAMESPACE` (left out to keep the environment small). */
+  readonly namespace?: string;
+  readonly receiver: string;
 }
 
 /** How long a delivery id is remembered unless a provider says otherwise: 7 days. */
