@@ -477,6 +477,7 @@ describe('wiring', () => {
       leaseSeconds: 20,
       secretMaxAgeSeconds: 300,
       secretRefreshMinIntervalSeconds: 30,
+      metrics: { receiver: 'Test/Receiver' },
       // The id and kind are the path, and the 7-day window is the verifier's default: none is repeated.
       providers: {
         '/stripe': { secretId: placeholderOf(given.stripeSecret), toleranceSeconds: 300 },

@@ -234,7 +234,9 @@ function prepareToken(config: TokenConfig, request: RequestView): PreparedCheck 
     const value = request.headers.get(config.header);
     presented = value ? [value] : [];
   } else {
-    presented = valuesAt(request.json(), config.jsonPath ?? '');
+    const found = valuesAt(request.json(), config.jsonPath ?? '');
+    // Every item must carry the token: one without it is not vouched for by the others.
+    presented = found.includes(undefined) ? [] : (found as string[]);
   }
   if (presented.length === 0) {
     throw new AuthenticationError('signature_missing', 'The request carries no token.');
@@ -335,13 +337,15 @@ export function valueAt(value: unknown, path: string): string | undefined {
   return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined;
 }
 
-/** Every string at a path, where an array on the way means "each item" (`value.clientState`). */
-export function valuesAt(value: unknown, path: string): string[] {
+/**
+ * The value at a path for every item, where an array on the way means "each item" (`value.clientState`); an
+ * item without a string there yields undefined, so a caller can require every item to carry it.
+ */
+export function valuesAt(value: unknown, path: string): Array<string | undefined> {
   const [head, ...rest] = path.split('.');
-  if (Array.isArray(value)) return value.flatMap((item) => valuesAt(item, path));
-  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.length === 0 ? [undefined] : value.flatMap((item) => valuesAt(item, path));
+  if (value === null || typeof value !== 'object') return [undefined];
   const next = (value as Record<string, unknown>)[head];
-  if (rest.length === 0) return typeof next === 'string' ? [next] : Array.isArray(next) ? next.filter((v): v is string => typeof v === 'string') : [];
+  if (rest.length === 0) return [typeof next === 'string' ? next : undefined];
   return valuesAt(next, rest.join('.'));
 }
-

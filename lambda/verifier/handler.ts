@@ -149,7 +149,13 @@ async function verifyAndEnqueue(
   const handshakeRequest: HandshakeRequest = { method: event.httpMethod, query: query.get, header: headers.get, json: parseJson };
 
   if (isUnsignedHandshake(provider.handshake, handshakeRequest)) {
-    const secret = secretKeys(await deps.secrets.get(provider.secretId));
+    // X's CRC answer is an HMAC under the current secret: right after a rotation, a cached one would be wrong.
+    // Re-reads stay bounded to one per refresh interval.
+    const values =
+      provider.handshake === 'x'
+        ? ((await deps.secrets.refresh(provider.secretId)) ?? (await deps.secrets.get(provider.secretId)))
+        : await deps.secrets.get(provider.secretId);
+    const secret = secretKeys(values);
     const response = answerUnsigned(provider.handshake!, handshakeRequest, secret.keys, secret.verifyToken);
     return { code: 'handshake', provider: provider.id, response };
   }
