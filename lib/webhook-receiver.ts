@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { acknowledge } from './private/acknowledge';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -117,6 +118,13 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   readonly verifierMemorySize?: number;
 
   /**
+   * Trace requests with AWS X-Ray through the API stage and the verifier.
+   *
+   * @default false - tracing costs per request, and the metrics and logs already tell each outcome
+   */
+  readonly tracing?: boolean;
+
+  /**
    * How long the verifier caches secrets before reading them again.
    *
    * @default Duration.minutes(5)
@@ -214,6 +222,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
       maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       retentionPeriod: Duration.days(14),
     });
+    acknowledge(this.deadLetterQueue, 'Serverless::Serverless-SQSRedrivePolicy', 'This is the dead-letter queue: events rest here to be inspected and redriven, not passed further.');
 
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     const visibilityTimeout = Duration.seconds(6 * processorTimeout.toSeconds() + (props.maxBatchingWindow?.toSeconds() ?? 0));
@@ -243,7 +252,16 @@ export class WebhookReceiver extends WebhookReceiverBase {
       },
     };
 
+    // A role of its own rather than the AWS managed basic-execution policy: it may write its own log group only.
+    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention });
+    const verifierRole = new iam.Role(this, 'VerifierRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The webhook verifier: writes its logs, the inbox and the queue; reads its providers\' secrets.',
+    });
+    verifierLogs.grantWrite(verifierRole);
     this.verifier = new lambda.Function(this, 'Verifier', {
+      role: verifierRole,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
@@ -251,13 +269,14 @@ export class WebhookReceiver extends WebhookReceiverBase {
       memorySize: props.verifierMemorySize ?? 256,
       timeout: verifierTimeout,
       description: 'Verifies webhook signatures, deduplicates deliveries and enqueues them.',
-      logGroup: new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention }),
+      logGroup: verifierLogs,
       environment: {
         [CONFIG_ENV]: Stack.of(this).toJsonString({ ...this.verifierConfig, providers: {} }),
       },
     });
     this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
     this.queue.grantSendMessages(this.verifier);
+    acknowledge(this.verifier, 'Serverless::Serverless-LambdaDLQ', 'API Gateway invokes the verifier synchronously and the provider retries any failure; a Lambda dead-letter target only serves asynchronous invocations.');
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
@@ -276,6 +295,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
         metricsEnabled: true,
+        tracingEnabled: props.tracing ?? false,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         // Never log request bodies: they are customer data.
         dataTraceEnabled: false,
@@ -293,6 +313,20 @@ export class WebhookReceiver extends WebhookReceiverBase {
         }),
       },
     });
+    if (props.tracing) {
+      acknowledge(verifierRole, 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'X-Ray\'s PutTraceSegments and PutTelemetryRecords have no resource-level permissions; granted only with tracing: true.');
+    } else {
+      acknowledge(this.api, 'Serverless::Serverless-APIGWXrayEnabled', 'X-Ray tracing is opt-in (tracing: true): it costs per request, and metrics and logs already tell each outcome.');
+      acknowledge(this.verifier, 'Serverless::Serverless-LambdaTracing', 'X-Ray tracing is opt-in (tracing: true): it costs per request, and metrics and logs already tell each outcome.');
+    }
+    acknowledge(this.api, 'AwsSolutions::AwsSolutions-APIG3', 'No web ACL by default: the stage is throttled and the verifier refuses anything unsigned before any AWS call; associate one with receiver.api.deploymentStage where a WAF is required.');
+    acknowledge(this.api, 'AwsSolutions::AwsSolutions-APIG2', 'Requests are validated by the verifier, which needs the raw bytes: size, headers, methods and JSON before any AWS call, then the signature; API Gateway models cannot check a signature.');
+    acknowledge(this.api, 'AwsSolutions::AwsSolutions-APIG4', 'Providers cannot send IAM or token credentials: each request is authenticated by the provider\'s signature, checked by the verifier.');
+    acknowledge(this.api, 'AwsSolutions::AwsSolutions-COG4', 'Providers cannot sign in to a Cognito user pool: each request is authenticated by the provider\'s signature, checked by the verifier.');
+    if (cloudWatchRole) {
+      acknowledge(this.api, 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'The account-level role API Gateway uses to write logs; AWS\'s managed policy for it is the documented setup.');
+    }
     this.integration = new apigateway.LambdaIntegration(this.verifier, { proxy: true, allowTestInvoke: false });
 
     this.processor = props.processor;
@@ -304,6 +338,8 @@ export class WebhookReceiver extends WebhookReceiverBase {
         reportBatchItemFailures: true,
       }),
     );
+    acknowledge(this.processor, 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      'Events that keep failing move to the queue\'s dead-letter queue after maxReceiveCount receives (its redrive policy); an on-failure destination of the mapping would duplicate it.');
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);

@@ -634,6 +634,13 @@ describe('IAM', () => {
     const template = Template.fromStack(given.stack);
     expectExactlyTheseStatements(statementsOfRole(template, refOf(receiver.verifier.role!)), [
       {
+        // Its own log group only (the log group's ARN covers its streams).
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiverVerifierLogs'), 'Arn'] }],
+        Condition: Match.absent(),
+      },
+      {
         Effect: 'Allow',
         Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: [arnOf(receiver.table)],
@@ -653,11 +660,9 @@ describe('IAM', () => {
         Condition: VERSION_STAGES,
       },
     ]);
-    // Beyond that one policy, the role has only the basic execution policy (its own logs).
+    // Beyond that one policy, the role has nothing: no AWS managed policy.
     const role = template.toJSON().Resources[logicalIdOf(receiver.verifier.role!)];
-    expect(role.Properties.ManagedPolicyArns).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] },
-    ]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role.Properties.Policies).toBeUndefined();
   });
 
