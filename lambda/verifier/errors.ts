@@ -51,6 +51,15 @@ export class MethodNotAllowedError extends WebhookError {
   }
 }
 
+/** 431: more headers, or larger ones, than any provider sends. */
+export class HeadersTooLargeError extends WebhookError {
+  readonly name = 'HeadersTooLargeError';
+  readonly status = 431;
+  constructor(message: string) {
+    super('headers_too_large', message);
+  }
+}
+
 /** 413: the body is larger than the configured maximum or than a queue message can carry. */
 export class PayloadTooLargeError extends WebhookError {
   readonly name = 'PayloadTooLargeError';

@@ -19,6 +19,7 @@ import {
   InternalError,
   MalformedRequestError,
   PayloadTooLargeError,
+  HeadersTooLargeError,
   MethodNotAllowedError,
   UnknownRouteError,
   WebhookError,
@@ -279,9 +280,19 @@ function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
 }
 
+/** No provider sends more: a request past these limits is refused (431) before any work. */
+const MAX_HEADERS = 100;
+const MAX_HEADER_BYTES = 32 * 1024;
+
 function headerLookup(event: APIGatewayProxyEvent): Headers {
   const map = new Map<string, string>();
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+  const entries = Object.entries(event.headers ?? {});
+  let bytes = 0;
+  for (const [name, value] of entries) bytes += name.length + (value?.length ?? 0);
+  if (entries.length > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
+    throw new HeadersTooLargeError(`A request may carry at most ${MAX_HEADERS} headers and ${MAX_HEADER_BYTES} bytes of them.`);
+  }
+  for (const [name, value] of entries) {
     if (value !== undefined) map.set(name.toLowerCase(), value);
   }
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
