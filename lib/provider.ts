@@ -459,6 +459,15 @@ export class WebhookProvider {
     return WebhookProvider.catalog('twitch', options, 600);
   }
 
+  /**
+   * Adyen: each notification item's `additionalData.hmacSignature`, HMAC-SHA256 (base64) over eight of its fields
+   * with the hex HMAC key from the Customer Area as the secret. Adyen signs only those fields, not the rest of
+   * the item. One POST is one delivery, keyed by its first item's pspReference and eventCode.
+   */
+  public static adyen(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('adyen', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -60,6 +60,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
+  if (scheme.adyen) return prepareAdyen(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -321,6 +322,52 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
       return matched;
     }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Adyen: each notification item signs eight of its fields, colon-joined, HMAC-SHA256 with a hex key, base64
+
+const ADYEN_SIGNED_FIELDS = [
+  'pspReference',
+  'originalReference',
+  'merchantAccountCode',
+  'merchantReference',
+  'amount.value',
+  'amount.currency',
+  'eventCode',
+  'success',
+];
+
+function prepareAdyen(request: RequestView): PreparedCheck {
+  const body = request.json() as { notificationItems?: unknown };
+  const items = Array.isArray(body?.notificationItems)
+    ? body.notificationItems.map((entry) => (entry as { NotificationRequestItem?: unknown })?.NotificationRequestItem)
+    : [];
+  if (items.length === 0) throw new AuthenticationError('signature_missing', 'The body carries no Adyen notification items.');
+  const checks = items.map((item) => {
+    const presented = valueAt(item, 'additionalData.hmacSignature');
+    if (!presented) throw new AuthenticationError('signature_missing', 'A notification item carries no hmacSignature.');
+    const signature = decode(presented, 'base64');
+    if (!signature) throw new AuthenticationError('signature_malformed', 'An hmacSignature is not base64.');
+    const content = ADYEN_SIGNED_FIELDS.map((path) => valueAt(item, path) ?? booleanAt(item, path) ?? '').join(':');
+    return { signature, content: Buffer.from(content, 'utf8') };
+  });
+  // Every item must be signed: one genuine item does not vouch for the others.
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      const hmacKeyBytes = Buffer.from(key.trim(), 'hex');
+      let all = true;
+      for (const { signature, content } of checks) {
+        all = constantTimeEqual(createHmac('sha256', hmacKeyBytes).update(content).digest(), signature) && all;
+      }
+      return all;
+    }),
+  };
+}
+
+function booleanAt(value: unknown, path: string): string | undefined {
+  const leaf = path.split('.').reduce<unknown>((current, segment) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined), value);
+  return typeof leaf === 'boolean' ? String(leaf) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------

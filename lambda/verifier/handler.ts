@@ -339,6 +339,10 @@ interface Fields {
 function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
   const read = (source: ValueSourceConfig): string | undefined => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
+    if (source.jsonPaths !== undefined) {
+      const parts = source.jsonPaths.map((path) => read({ jsonPath: path }));
+      return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
+    }
     if (source.jsonPath !== undefined) {
       // A body that is not JSON has no such field (Slack's form-encoded slash commands): the body's hash keys
       // it. Schemes that need JSON to authenticate say so themselves.

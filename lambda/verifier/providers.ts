@@ -308,6 +308,12 @@ const PRESETS: Record<string, Preset> = {
     eventType: body('value.0.changeType'),
     handshake: 'graph',
   }),
+  // One POST may carry several notification items; it is one delivery, keyed by its first item.
+  adyen: () => ({
+    scheme: { adyen: true },
+    deliveryId: [{ jsonPaths: ['notificationItems.0.NotificationRequestItem.pspReference', 'notificationItems.0.NotificationRequestItem.eventCode'] }],
+    eventType: body('notificationItems.0.NotificationRequestItem.eventCode'),
+  }),
   custom: (config) => {
     if (!config.scheme) throw new Error(`Provider ${config.id}: a custom provider needs its scheme.`);
     return { scheme: config.scheme, deliveryId: config.deliveryId ?? [], eventType: config.eventType, jsonBody: false };

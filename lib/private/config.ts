@@ -10,6 +10,8 @@ export interface ValueSourceConfig {
   readonly header?: string;
   /** A dot-separated path into the JSON body, e.g. `data.object.id`. */
   readonly jsonPath?: string;
+  /** Several paths whose values, all present, are joined with `:` (Adyen: pspReference and eventCode). */
+  readonly jsonPaths?: string[];
 }
 
 /** How the signature header is laid out. */
@@ -100,6 +102,8 @@ export interface SchemeConfig {
   readonly basicAuth?: boolean;
   /** Twilio: HMAC-SHA1 over the public URL and the sorted form parameters, or `bodySHA256` for JSON. */
   readonly twilio?: boolean;
+  /** Adyen: every notification item carries an HMAC-SHA256 (hex key, base64) over eight of its fields. */
+  readonly adyen?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
 }
