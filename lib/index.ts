@@ -1,3 +1,4 @@
+export * from './monitoring';
 export * from './provider';
 export * from './webhook-receiver';
 export * from './security';

@@ -450,7 +450,7 @@ export class WebhookProvider {
     return WebhookProvider.catalog('pagerduty', options);
   }
 
-  /** GitLab: `X-Gitlab-Token` is the secret itself; `X-Gitlab-Event-UUID`, `X-Gitlab-Event`. */
+  /** GitLab: `X-Gitlab-Token` is the secret itself (it does not cover the body); `Idempotency-Key` (else `X-Gitlab-Event-UUID`), `X-Gitlab-Event`. */
   public static gitlab(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('gitlab', options);
   }
@@ -492,6 +492,15 @@ export class WebhookProvider {
    */
   public static twitch(options: TimestampedProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('twitch', options, 600);
+  }
+
+  /**
+   * Adyen: each notification item's `additionalData.hmacSignature`, HMAC-SHA256 (base64) over eight of its fields
+   * with the hex HMAC key from the Customer Area as the secret. Adyen signs only those fields, not the rest of
+   * the item. One POST is one delivery, keyed by its first item's pspReference and eventCode.
+   */
+  public static adyen(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('adyen', options);
   }
 
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
@@ -639,8 +648,9 @@ export class WebhookProvider {
   ) {
     this.kind = kind;
     this.id = options.id ?? kind;
-    if (!ID_PATTERN.test(this.id)) {
-      throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or dashes, not starting or ending with a dash.`);
+    if (!ID_PATTERN.test(this.id) || this.id.includes('--')) {
+      // No double dash: ids become construct ids in PascalCase, where `a-b` and `a--b` would collide.
+      throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or single dashes, not starting or ending with a dash.`);
     }
     this.secret = options.secret;
     this.methods = traits.acceptsGet ? ['GET', 'POST'] : ['POST'];

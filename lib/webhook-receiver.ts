@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,12 +12,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
 import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from './private/limits';
 import * as nag from './private/nag';
 import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
+import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from './private/metric-names';
+import { ReceiverMonitoring } from './private/monitoring';
 
 /** Largest SQS message, set explicitly on the queue. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -27,7 +31,7 @@ const MAX_BODY_BYTES = Math.floor(((MAX_MESSAGE_BYTES - ENVELOPE_ALLOWANCE_BYTES
 /** Lambda's limit for the whole environment of a function. */
 const MAX_ENVIRONMENT_BYTES = 4 * 1024;
 
-export interface WebhookReceiverProps {
+export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   /**
    * The provider this receiver serves. Give either `provider` or `providers`.
    *
@@ -198,9 +202,9 @@ export interface WebhookReceiverProps {
 
 /**
  * A production webhook endpoint: API Gateway -> verifier Lambda (signature, idempotency) -> SQS -> your
- * processor, with a dead-letter queue.
+ * processor, with a dead-letter queue, alarms and a dashboard.
  */
-export class WebhookReceiver extends Construct {
+export class WebhookReceiver extends WebhookReceiverBase {
   /** The REST API, with one POST route per provider. */
   public readonly api: apigateway.RestApi;
   /** The inbox: one record per delivery id, for idempotency and processing state. */
@@ -217,19 +221,29 @@ export class WebhookReceiver extends Construct {
   public readonly providers: WebhookProvider[] = [];
   /** The WAF web ACL on the API stage, when `waf` is set. */
   public readonly webAcl?: wafv2.CfnWebACL;
+  /** The alarms, and the "receiver unhealthy" composite over them (see docs/runbook.md). */
+  public readonly alarms: WebhookReceiverAlarms;
+  /** The receiver's dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly integration: apigateway.LambdaIntegration;
   private readonly sourceIpPolicy: SourceIpPolicy;
   private readonly stageThrottling: { readonly throttlingRateLimit: number; readonly throttlingBurstLimit: number };
   private readonly endpointUrls = new Map<string, string>();
   private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
+  private readonly monitoring: ReceiverMonitoring;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
-    super(scope, id);
+    super(scope, id, props);
     validateProps(props);
 
     const providers = [...(props.provider ? [props.provider] : []), ...(props.providers ?? [])];
-    const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined);
+    const ownTimeout = props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined;
+    const processorTimeout = props.processorTimeout ?? ownTimeout;
+    if (props.processorTimeout && ownTimeout && !Token.isUnresolved(ownTimeout.toSeconds()) && !Token.isUnresolved(props.processorTimeout.toSeconds())
+      && props.processorTimeout.toSeconds() < ownTimeout.toSeconds()) {
+      throw new Error(`processorTimeout (${props.processorTimeout.toSeconds()} s) is shorter than the processor's own timeout (${ownTimeout.toSeconds()} s): the queue would hand out events that are still being processed. Leave processorTimeout unset.`);
+    }
     if (processorTimeout === undefined) {
       throw new Error('processorTimeout is required when the processor is an imported function: the queue\'s visibility timeout is derived from it.');
     }
@@ -255,6 +269,7 @@ export class WebhookReceiver extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
     const visibilityTimeout = Duration.seconds(6 * processorTimeout.toSeconds() + (props.maxBatchingWindow?.toSeconds() ?? 0));
     if (!Token.isUnresolved(visibilityTimeout.toSeconds()) && visibilityTimeout.toSeconds() > 43200) {
       throw new Error(`The queue's visibility timeout would be ${visibilityTimeout.toSeconds()} s (6x processorTimeout plus maxBatchingWindow); SQS allows at most 43200 s. Lower processorTimeout.`);
@@ -267,7 +282,7 @@ export class WebhookReceiver extends Construct {
       maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       retentionPeriod: Duration.days(4),
       visibilityTimeout,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
     this.verifierConfig = {
@@ -279,6 +294,10 @@ export class WebhookReceiver extends Construct {
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
       secretRefreshMinIntervalSeconds: 30,
       ...headerLimits(props),
+      metrics: {
+        namespace: this.metricNamespace === DEFAULT_METRIC_NAMESPACE ? undefined : this.metricNamespace,
+        receiver: this.metricReceiverName,
+      },
     };
     if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey);
     const tracing = props.tracing ?? false;
@@ -315,6 +334,8 @@ export class WebhookReceiver extends Construct {
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
+      // API Gateway's metrics know an API by its name: make it this receiver's own.
+      restApiName: Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
       description: 'Webhook endpoints: one POST route per provider.',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
@@ -369,12 +390,28 @@ export class WebhookReceiver extends Construct {
     grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
+      this.processor.addEnvironment(METRICS_NAMESPACE_ENV, this.metricNamespace);
+      this.processor.addEnvironment(METRICS_RECEIVER_ENV, this.metricReceiverName);
     } else {
       Annotations.of(this).addWarningV2(
         'cdk-webhook-receiver:processorEnvironment',
-        `The processor is an imported function: set its ${INBOX_TABLE_ENV} environment variable to the inbox table name yourself.`,
+        `The processor is an imported function: set its ${INBOX_TABLE_ENV} environment variable to the inbox table name yourself, ` +
+          `and ${METRICS_NAMESPACE_ENV}=${this.metricNamespace} and ${METRICS_RECEIVER_ENV}=${this.metricReceiverName} for its metrics.`,
       );
     }
+
+    this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
+      receiver: this,
+      api: this.api,
+      verifier: this.verifier,
+      processor: this.processor,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      retryHorizon: Duration.seconds(maxReceiveCount * visibilityTimeout.toSeconds()),
+      options: props,
+    });
+    this.alarms = this.monitoring.alarms;
+    this.dashboard = this.monitoring.dashboard;
 
     for (const provider of providers) {
       this.addProvider(provider);
@@ -389,23 +426,26 @@ export class WebhookReceiver extends Construct {
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
+    const url = this.api.urlForPath(`/${provider.id}`);
+    // Check that the configuration still fits before anything changes, so a refused provider leaves no trace.
+    const rendered = this.renderConfig([...this.providers, provider]);
+
     this.providers.push(provider);
+    this.endpointUrls.set(provider.id, url);
     const resource = this.api.root.addResource(provider.id);
     for (const method of provider.methods) {
       nag.acknowledgeRoute(resource.addMethod(method, this.integration));
     }
     this.sourceIpPolicy.addRoute(provider.id, provider.allowedIpRanges);
     throttleRoute(this.api.deploymentStage, provider.id, provider.methods, this.stageThrottling, provider.throttlingRateLimit, provider.throttlingBurstLimit);
+    this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
-
-    const url = this.api.urlForPath(`/${provider.id}`);
-    this.endpointUrls.set(provider.id, url);
     new CfnOutput(this, `${pascal(provider.id)}Endpoint`, {
       description: `Webhook URL for ${provider.id}`,
       value: url,
     });
-    this.renderConfig();
+    this.verifier.addEnvironment(CONFIG_ENV, rendered);
   }
 
   /** The URL to give the provider with the given id. */
@@ -422,18 +462,19 @@ export class WebhookReceiver extends Construct {
     return this.table.grantReadWriteData(grantee);
   }
 
-  private renderConfig(): void {
+  /** The verifier's configuration for these providers, checked against Lambda's environment limit. */
+  private renderConfig(providers: WebhookProvider[]): string {
     const config: VerifierConfig = {
       ...this.verifierConfig,
-      providers: Object.fromEntries(this.providers.map((p) => [`/${p.id}`, p._toConfig(this.urlFor(p.id))])),
+      providers: Object.fromEntries(providers.map((p) => [`/${p.id}`, p._toConfig(this.api.urlForPath(`/${p.id}`))])),
     };
-    const rendered = Stack.of(this).toJsonString(config);
-    this.verifier.addEnvironment(CONFIG_ENV, rendered);
-    // Tokens (ARNs, names) render longer than their placeholders; 120 bytes each is a safe estimate.
-    const estimate = rendered.replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
+    // Measure the plain JSON, in which each token (ARN, name, URL) is a placeholder: they resolve at deploy time
+    // to longer strings, 120 bytes each being a safe estimate. (toJsonString's result is itself one token.)
+    const estimate = JSON.stringify(config).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
     if (estimate > MAX_ENVIRONMENT_BYTES - 256) {
-      throw new Error(`The verifier's configuration for ${this.providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
+      throw new Error(`The verifier's configuration for ${providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
     }
+    return Stack.of(this).toJsonString(config);
   }
 }
 
@@ -455,8 +496,8 @@ function validateProps(props: WebhookReceiverProps): void {
   const timeout = props.verifierTimeout?.toSeconds();
   checkRange('verifierTimeout (seconds)', timeout, 3, 29);
   checkRange('maxBatchingWindow (seconds)', props.maxBatchingWindow?.toSeconds(), 0, 300);
-  if ((props.batchSize ?? 10) > 10 && props.maxBatchingWindow === undefined) {
-    throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow.`);
+  if ((props.batchSize ?? 10) > 10 && (props.maxBatchingWindow?.toSeconds() ?? 0) < 1) {
+    throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow of at least 1 second.`);
   }
   checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
   checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);

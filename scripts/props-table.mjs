@@ -7,6 +7,13 @@ const assembly = JSON.parse(readFileSync(new URL('../.jsii', import.meta.url), '
 const TYPES = [
   'WebhookReceiverProps',
   'WafOptions',
+  'WebhookReceiverMonitoringProps',
+  'ReceiverAlarmOptions',
+  'AlarmOptions',
+  'RateAlarmOptions',
+  'CountAlarmOptions',
+  'QueueAgeAlarmOptions',
+  'CompositeAlarmOptions',
   'ProviderOptions',
   'TimestampedProviderOptions',
   'UrlSigningProviderOptions',

@@ -227,9 +227,13 @@ test('the example processor bundle handles Stripe events and fails what it does 
   const batch = await receiveBatch();
   const stranger = { ...batch.Records[0], messageId: 'stranger', body: JSON.stringify({ ...JSON.parse(batch.Records[0].body), provider: 'acme', key: `acme#${randomUUID()}` }) };
 
+  const printed = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+
   // WHEN
   const { result } = await captureLogs(() => example.handler({ Records: [...batch.Records, stranger] }));
 
   // THEN
   expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'stranger' }]);
+  expect(printed).toHaveBeenCalledWith(expect.stringContaining('"type":"checkout.session.completed"'));
+  printed.mockRestore();
 });

@@ -359,6 +359,12 @@ describe('rejections: 4xx with a code, no message, no record', () => {
     await expectRejected(stripeRequest('this is not json'), 400, 'body_malformed');
   });
 
+  test('too many or too large headers are rejected with 431', async () => {
+    const many = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`X-Filler-${i}`, 'x']));
+    await expectRejected(apiEvent({ resource: '/stripe', body: stripeEvent(), headers: many }), 431, 'headers_too_large');
+    await expectRejected(apiEvent({ resource: '/stripe', body: stripeEvent(), headers: { 'X-Big': 'x'.repeat(40 * 1024) } }), 431, 'headers_too_large');
+  });
+
   test('an unknown route is rejected with 404', async () => {
     await expectRejected(apiEvent({ resource: '/shopify', body: '{}' }), 404, 'unknown_route');
   });

@@ -8,9 +8,11 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENVELOPE_VERSION, INBOX_TABLE_ENV, type Envelope } from '../../lib/private/config';
+import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../lib/private/metric-names';
 import { decodeBody } from '../shared/envelope';
 import { DONE, INBOX } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';
+import { emfMetrics, type Metrics } from '../shared/metrics';
 
 /** One verified delivery, as your function receives it. */
 export interface WebhookEvent {
@@ -60,7 +62,11 @@ export class InvalidEnvelopeError extends Error {
 
 let defaultClient: DynamoDBClient | undefined;
 
-/** Wraps your function into an SQS handler with item-by-item failure reporting. */
+/**
+ * Wraps your function into an SQS handler with item-by-item failure reporting. Each event also writes one line of
+ * CloudWatch metrics (Embedded Metric Format) when `WEBHOOK_METRICS_NAMESPACE` and `WEBHOOK_METRICS_RECEIVER` are
+ * set, as the construct sets them: Processed, ProcessingFailed, SkippedAsDone and EventAge.
+ */
 export function webhookProcessor(
   fn: WebhookEventHandler,
   options: WebhookProcessorOptions = {},
@@ -73,12 +79,17 @@ export function webhookProcessor(
       throw new Error(`No inbox table: set ${INBOX_TABLE_ENV} or pass tableName.`);
     }
     const dynamodb = options.dynamodb ?? (defaultClient ??= new DynamoDBClient({}));
+    const metrics = metricsFromEnvironment();
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {
+      let envelope: Envelope | undefined;
       try {
-        await processRecord(record, fn, dynamodb, tableName, retentionSeconds, log);
+        envelope = parseEnvelope(record.body);
+        const outcome = await processRecord(record, envelope, fn, dynamodb, tableName, retentionSeconds, log);
+        metrics?.emit(envelope.provider, outcome === SKIPPED ? eventMetrics(METRIC.skippedAsDone) : eventMetrics(METRIC.processed, outcome.ageMs));
       } catch (error) {
-        log.error('webhook event failed', { messageId: record.messageId, error: describeError(error) });
+        log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
+        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed));
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -86,15 +97,32 @@ export function webhookProcessor(
   };
 }
 
+/** Metrics go where the construct says; without its environment (a processor not wired by it), nowhere. */
+function metricsFromEnvironment(): Metrics | undefined {
+  const namespace = process.env[METRICS_NAMESPACE_ENV];
+  const receiver = process.env[METRICS_RECEIVER_ENV];
+  return namespace && receiver ? emfMetrics({ namespace, receiver }) : undefined;
+}
+
+/** Every processor counter, 0 or 1, and the event's age when it was processed. */
+function eventMetrics(outcome: string, ageMs?: number): Record<string, number> {
+  const values: Record<string, number> = Object.fromEntries(PROCESSOR_COUNTERS.map((name) => [name, 0]));
+  values[outcome] = 1;
+  if (ageMs !== undefined) values[METRIC.eventAge] = ageMs;
+  return values;
+}
+
+const SKIPPED = 'skipped';
+
 async function processRecord(
   record: SQSRecord,
+  envelope: Envelope,
   fn: WebhookEventHandler,
   dynamodb: Pick<DynamoDBClient, 'send'>,
   tableName: string,
   retentionSeconds: number,
   log: Logger,
-): Promise<void> {
-  const envelope = parseEnvelope(record.body);
+): Promise<typeof SKIPPED | { ageMs?: number }> {
   const key = { [INBOX.key]: { S: envelope.key } };
   const existing = await dynamodb.send(
     new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': INBOX.status } }),
@@ -102,7 +130,7 @@ async function processRecord(
   const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId };
   if (existing.Item?.[INBOX.status]?.S === DONE) {
     log.info('webhook event skipped: already done', fields);
-    return;
+    return SKIPPED;
   }
 
   const body = decodeBody(envelope);
@@ -140,7 +168,10 @@ async function processRecord(
       },
     }),
   );
-  log.info('webhook event processed', { ...fields, ageMs: nowMs - Date.parse(envelope.receivedAt) });
+  const ageMs = nowMs - Date.parse(envelope.receivedAt);
+  log.info('webhook event processed', { ...fields, ageMs });
+  // A clock a little ahead on the verifier's side must not make a negative age.
+  return { ageMs: Number.isFinite(ageMs) ? Math.max(0, ageMs) : undefined };
 }
 
 function parseEnvelope(raw: string): Envelope {

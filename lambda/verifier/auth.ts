@@ -62,6 +62,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
+  if (scheme.adyen) return prepareAdyen(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -69,7 +70,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const raw = request.headers.get(config.header);
+  const raw = firstHeader(request.headers, config.header, config.headerAliases);
   if (raw === undefined || raw.trim() === '') {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
@@ -79,7 +80,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
   const timestamp = config.timestamp ? checkTimestamp(config.timestamp, request, fromHeader, nowMs) : undefined;
-  const content = signedContent(config.signedContent, request, timestamp);
+  const content = signedContent(config.signedContent, request, timestamp, config.urlDecoding);
 
   if (config.algorithm === 'ed25519' || config.algorithm === 'ecdsa-p256-sha256') {
     const algorithm = config.algorithm;
@@ -101,6 +102,15 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
       return matched;
     }),
   };
+}
+
+/** The value of the first of these headers that is present and not blank. */
+function firstHeader(headers: Headers, name: string, aliases: readonly string[] = []): string | undefined {
+  for (const candidate of [name, ...aliases]) {
+    const value = headers.get(candidate);
+    if (value !== undefined && value.trim() !== '') return value;
+  }
+  return undefined;
 }
 
 function splitSignatureHeader(config: SignatureConfig, header: string): { values: string[]; timestamp?: string } {
@@ -138,7 +148,7 @@ function decode(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
 function checkTimestamp(config: TimestampConfig, request: RequestView, fromSignatureHeader: string | undefined, nowMs: number): string {
   let value: string | undefined;
   if (config.source === 'signatureHeader') value = fromSignatureHeader;
-  else if (config.source === 'header') value = request.headers.get(config.header ?? '');
+  else if (config.source === 'header') value = firstHeader(request.headers, config.header ?? '', config.headerAliases);
   else value = valueAt(request.json(), config.jsonPath ?? '');
   if (value === undefined || value === '') {
     throw new AuthenticationError('timestamp_missing', 'The request carries no signed timestamp.');
@@ -160,13 +170,19 @@ function checkTimestamp(config: TimestampConfig, request: RequestView, fromSigna
 }
 
 /** The bytes the provider signed, from a template over {body} {timestamp} {id} {url} {method}. */
-export function signedContent(template: string, request: RequestView, timestamp: string | undefined): Buffer {
+// HubSpot signs the URI with these percent-encodings decoded (its v3 signature documentation).
+const HUBSPOT_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+export function signedContent(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): Buffer {
   const parts: Buffer[] = [];
   for (const piece of template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/)) {
     if (piece === '{body}') parts.push(request.body);
     else if (piece === '{timestamp}') parts.push(Buffer.from(timestamp ?? '', 'utf8'));
     else if (piece === '{id}') parts.push(Buffer.from(request.id ?? '', 'utf8'));
-    else if (piece === '{url}') parts.push(Buffer.from(fullUrl(request), 'utf8'));
+    else if (piece === '{url}') {
+      const url = fullUrl(request);
+      parts.push(Buffer.from(urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url, 'utf8'));
+    }
     else if (piece === '{method}') parts.push(Buffer.from(request.method, 'utf8'));
     else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
   }
@@ -223,7 +239,9 @@ function prepareToken(config: TokenConfig, request: RequestView): PreparedCheck 
     const value = request.headers.get(config.header);
     presented = value ? [value] : [];
   } else {
-    presented = valuesAt(request.json(), config.jsonPath ?? '');
+    const found = valuesAt(request.json(), config.jsonPath ?? '');
+    // Every item must carry the token: one without it is not vouched for by the others.
+    presented = found.includes(undefined) ? [] : (found as string[]);
   }
   if (presented.length === 0) {
     throw new AuthenticationError('signature_missing', 'The request carries no token.');
@@ -256,7 +274,8 @@ function prepareTwilio(request: RequestView): PreparedCheck {
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     const params = new URLSearchParams(request.body.toString('utf8'));
     const keys = [...new Set(params.keys())].sort();
-    suffix = keys.map((key) => params.getAll(key).sort().map((value) => key + value).join('')).join('');
+    // Each distinct value once, sorted, as Twilio's own helper signs them.
+    suffix = keys.map((key) => [...new Set(params.getAll(key))].sort().map((value) => key + value).join('')).join('');
   } else {
     // JSON and other bodies: the URL carries bodySHA256, the hex SHA-256 of the body, and is what is signed.
     const declared = new URLSearchParams(request.rawQuery).get('bodySHA256');
@@ -291,17 +310,69 @@ function urlVariants(url: string): string[] {
 // Mailgun: HMAC-SHA256, hex, over the body's signature.timestamp + signature.token (the rest is not signed)
 
 function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
-  const signature = valueAt(request.json(), 'signature.signature');
+  // Events of a subaccount also carry `parent-signature`, made with the primary account's key: either may match.
+  const presented = ['signature.signature', 'signature.parent-signature'].map((path) => valueAt(request.json(), path)).filter((v): v is string => !!v);
   const token = valueAt(request.json(), 'signature.token');
-  if (!signature || !token) throw new AuthenticationError('signature_missing', 'The body carries no Mailgun signature.');
-  const decoded = decode(signature, 'hex');
-  if (!decoded) throw new AuthenticationError('signature_malformed', 'The Mailgun signature is not hex.');
+  if (presented.length === 0 || !token) throw new AuthenticationError('signature_missing', 'The body carries no Mailgun signature.');
+  const signatures = presented.map((v) => decode(v, 'hex')).filter((b): b is Buffer => b !== undefined);
+  if (signatures.length === 0) throw new AuthenticationError('signature_malformed', 'The Mailgun signature is not hex.');
   const timestamp = checkTimestamp({ source: 'jsonPath', jsonPath: 'signature.timestamp', unit: 's', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
   const content = Buffer.from(timestamp + token, 'utf8');
   return {
     timestamp,
-    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), decoded)),
+    match: (keys) => keys.findIndex((key) => {
+      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+      let matched = false;
+      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+      return matched;
+    }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Adyen: each notification item signs eight of its fields, colon-joined, HMAC-SHA256 with a hex key, base64
+
+const ADYEN_SIGNED_FIELDS = [
+  'pspReference',
+  'originalReference',
+  'merchantAccountCode',
+  'merchantReference',
+  'amount.value',
+  'amount.currency',
+  'eventCode',
+  'success',
+];
+
+function prepareAdyen(request: RequestView): PreparedCheck {
+  const body = request.json() as { notificationItems?: unknown };
+  const items = Array.isArray(body?.notificationItems)
+    ? body.notificationItems.map((entry) => (entry as { NotificationRequestItem?: unknown })?.NotificationRequestItem)
+    : [];
+  if (items.length === 0) throw new AuthenticationError('signature_missing', 'The body carries no Adyen notification items.');
+  const checks = items.map((item) => {
+    const presented = valueAt(item, 'additionalData.hmacSignature');
+    if (!presented) throw new AuthenticationError('signature_missing', 'A notification item carries no hmacSignature.');
+    const signature = decode(presented, 'base64');
+    if (!signature) throw new AuthenticationError('signature_malformed', 'An hmacSignature is not base64.');
+    const content = ADYEN_SIGNED_FIELDS.map((path) => valueAt(item, path) ?? booleanAt(item, path) ?? '').join(':');
+    return { signature, content: Buffer.from(content, 'utf8') };
+  });
+  // Every item must be signed: one genuine item does not vouch for the others.
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      const hmacKeyBytes = Buffer.from(key.trim(), 'hex');
+      let all = true;
+      for (const { signature, content } of checks) {
+        all = constantTimeEqual(createHmac('sha256', hmacKeyBytes).update(content).digest(), signature) && all;
+      }
+      return all;
+    }),
+  };
+}
+
+function booleanAt(value: unknown, path: string): string | undefined {
+  const leaf = path.split('.').reduce<unknown>((current, segment) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined), value);
+  return typeof leaf === 'boolean' ? String(leaf) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -318,13 +389,15 @@ export function valueAt(value: unknown, path: string): string | undefined {
   return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined;
 }
 
-/** Every string at a path, where an array on the way means "each item" (`value.clientState`). */
-export function valuesAt(value: unknown, path: string): string[] {
+/**
+ * The value at a path for every item, where an array on the way means "each item" (`value.clientState`); an
+ * item without a string there yields undefined, so a caller can require every item to carry it.
+ */
+export function valuesAt(value: unknown, path: string): Array<string | undefined> {
   const [head, ...rest] = path.split('.');
-  if (Array.isArray(value)) return value.flatMap((item) => valuesAt(item, path));
-  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.length === 0 ? [undefined] : value.flatMap((item) => valuesAt(item, path));
+  if (value === null || typeof value !== 'object') return [undefined];
   const next = (value as Record<string, unknown>)[head];
-  if (rest.length === 0) return typeof next === 'string' ? [next] : Array.isArray(next) ? next.filter((v): v is string => typeof v === 'string') : [];
+  if (rest.length === 0) return [typeof next === 'string' ? next : undefined];
   return valuesAt(next, rest.join('.'));
 }
-

@@ -8,9 +8,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ENVELOPE_VERSION, type Envelope, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
+import { METRIC, VERIFIER_COUNTERS } from '../../lib/private/metric-names';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
+import type { Metrics } from '../shared/metrics';
 import {
   AuthenticationError,
   DeliveryInFlightError,
@@ -34,6 +36,8 @@ export interface VerifierDependencies {
   readonly secrets: SecretCache;
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly log: Logger;
+  /** @default - no metrics */
+  readonly metrics?: Metrics;
   readonly now?: () => number;
 }
 
@@ -48,11 +52,15 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
   return async (event) => {
     const started = now();
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
+    // The provider of the route, known even when the request is turned away before it is looked at.
+    const provider = providers.get(event.resource)?.id;
+    const progress: Progress = {};
     try {
       // Header count and size, media type: before anything else, and before any AWS call.
       screen(event);
-      const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started);
+      const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started, progress);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
+      deps.metrics?.emit(provider, deliveryMetrics(outcome.code, 200, progress.secretVersion));
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
       }
@@ -62,9 +70,55 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       const fields = { ...context, status: response.statusCode, code: codeOf(error), error: describeError(error), durationMs: now() - started };
       if (response.statusCode >= 500) deps.log.error('delivery failed', fields);
       else deps.log.warn('delivery rejected', fields);
+      deps.metrics?.emit(provider, deliveryMetrics(fields.code, response.statusCode, progress.secretVersion));
       return response;
     }
   };
+}
+
+/** How far a request got, for the metrics of a request that fails after its signature was verified. */
+interface Progress {
+  /** The label of the key that verified the signature (`current`, `previous#2`, ...). */
+  secretVersion?: string;
+}
+
+/**
+ * The one place where an outcome (or error) code becomes metrics: every verifier counter, 0 or 1, so each period
+ * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Rejected + InFlight +
+ * InternalError, and Rejected is the sum of its four reasons.
+ */
+export function deliveryMetrics(code: string, status: number, secretVersion: string | undefined): Record<string, number> {
+  const values: Record<string, number> = Object.fromEntries(VERIFIER_COUNTERS.map((name) => [name, 0]));
+  const outcome = outcomeMetric(code, status);
+  values[METRIC.received] = 1;
+  values[outcome] = 1;
+  if (outcome.startsWith(METRIC.rejected)) values[METRIC.rejected] = 1;
+  if (secretVersion !== undefined) {
+    values[METRIC.verified] = 1;
+    if (secretVersion.startsWith('previous')) values[METRIC.matchedPreviousSecret] = 1;
+  }
+  return values;
+}
+
+function outcomeMetric(code: string, status: number): string {
+  switch (code) {
+    case 'accepted':
+      return METRIC.enqueued;
+    case 'duplicate':
+      return METRIC.duplicate;
+    case 'handshake':
+      return METRIC.handshake;
+    case 'delivery_in_flight':
+      return METRIC.inFlight;
+    case 'body_too_large':
+      return METRIC.rejectedTooLarge;
+  }
+  if (status >= 500) return METRIC.internalError;
+  if (code.startsWith('timestamp_')) return METRIC.rejectedStale;
+  // signature_missing, signature_malformed, signature_mismatch, verify_token_mismatch
+  if (status === 401) return METRIC.rejectedSignature;
+  // body_malformed, delivery_id_invalid, handshake_malformed (400), unknown_route (404), method_not_allowed (405)
+  return METRIC.rejectedMalformed;
 }
 
 interface Outcome {
@@ -82,6 +136,7 @@ async function verifyAndEnqueue(
   providers: Map<string, ResolvedProvider>,
   event: APIGatewayProxyEvent,
   nowMs: number,
+  progress: Progress,
 ): Promise<Outcome> {
   const { config } = deps;
   const body = readBody(event, config.maxBodyBytes);
@@ -98,7 +153,13 @@ async function verifyAndEnqueue(
   const handshakeRequest: HandshakeRequest = { method: event.httpMethod, query: query.get, header: headers.get, json: parseJson };
 
   if (isUnsignedHandshake(provider.handshake, handshakeRequest)) {
-    const secret = secretKeys(await deps.secrets.get(provider.secretId));
+    // X's CRC answer is an HMAC under the current secret: right after a rotation, a cached one would be wrong.
+    // Re-reads stay bounded to one per refresh interval.
+    const values =
+      provider.handshake === 'x'
+        ? ((await deps.secrets.refresh(provider.secretId)) ?? (await deps.secrets.get(provider.secretId)))
+        : await deps.secrets.get(provider.secretId);
+    const secret = secretKeys(values);
     const response = answerUnsigned(provider.handshake!, handshakeRequest, secret.keys, secret.verifyToken);
     return { code: 'handshake', provider: provider.id, response };
   }
@@ -107,6 +168,7 @@ async function verifyAndEnqueue(
   }
 
   // Everything up to the secret read costs no AWS call: size, route, headers, timestamp window, JSON.
+  if (provider.jsonBody) parseJson();
   const fields = extractFields(provider, headers, body, parseJson);
   const request: RequestView = {
     body,
@@ -132,6 +194,7 @@ async function verifyAndEnqueue(
   if (match < 0) {
     throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
+  progress.secretVersion = secret.labels[match];
   const deliveryId = fields.deliveryId ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
   const base = { provider: provider.id, deliveryId, eventType: fields.eventType, secretVersion: secret.labels[match] };
 
@@ -223,7 +286,8 @@ function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
 
 function headerLookup(event: APIGatewayProxyEvent): Headers {
   const map = new Map<string, string>();
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+  const entries = Object.entries(event.headers ?? {});
+  for (const [name, value] of entries) {
     if (value !== undefined) map.set(name.toLowerCase(), value);
   }
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
@@ -266,7 +330,20 @@ interface Fields {
 function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
   const read = (source: ValueSourceConfig): string | undefined => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
-    if (source.jsonPath !== undefined) return valueAt(json(), source.jsonPath);
+    if (source.jsonPaths !== undefined) {
+      const parts = source.jsonPaths.map((path) => read({ jsonPath: path }));
+      return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
+    }
+    if (source.jsonPath !== undefined) {
+      // A body that is not JSON has no such field (Slack's form-encoded slash commands): the body's hash keys
+      // it. Schemes that need JSON to authenticate say so themselves.
+      try {
+        return valueAt(json(), source.jsonPath);
+      } catch (error) {
+        if (error instanceof MalformedRequestError) return undefined;
+        throw error;
+      }
+    }
     return undefined;
   };
 
@@ -279,7 +356,11 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
     throw new MalformedRequestError('delivery_id_invalid', `The delivery id is longer than ${MAX_ID_LENGTH} characters or has control characters.`);
   }
   // Event types that are not JSON-ish ids are still only labels: keep them short.
-  const eventType = provider.eventType && body.length > 0 ? read(provider.eventType)?.slice(0, 256) : undefined;
+  let eventType: string | undefined;
+  for (const source of provider.eventType && body.length > 0 ? [provider.eventType].flat() : []) {
+    eventType = read(source)?.slice(0, 256);
+    if (eventType !== undefined) break;
+  }
   return { deliveryId, eventType };
 }
 

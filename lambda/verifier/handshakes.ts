@@ -64,7 +64,18 @@ export function answerUnsigned(
 }
 
 /** Answers a signed handshake, or returns undefined for an ordinary event. `key` is the secret that matched. */
-export function answerSigned(kind: HandshakeKind | undefined, request: HandshakeRequest, key: string): HandshakeResponse | undefined {
+export function answerSigned(kind: HandshakeKind | undefined, original: HandshakeRequest, key: string): HandshakeResponse | undefined {
+  // A body that is not JSON (Slack's form-encoded commands) is no handshake.
+  const request: HandshakeRequest = {
+    ...original,
+    json: () => {
+      try {
+        return original.json();
+      } catch {
+        return undefined;
+      }
+    },
+  };
   switch (kind) {
     case 'slack':
       if (valueAt(request.json(), 'type') !== 'url_verification') return undefined;

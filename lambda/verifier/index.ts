@@ -8,6 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { CONFIG_ENV, type VerifierConfig } from '../../lib/private/config';
 import { jsonLogger } from '../shared/log';
+import { emfMetrics } from '../shared/metrics';
 import { createVerifier, type VerifierHandler } from './handler';
 import { Inbox } from './inbox';
 import { SecretCache } from './secrets';
@@ -17,6 +18,7 @@ export { Inbox } from './inbox';
 export { SecretCache } from './secrets';
 export { constantTimeEqual, constantTimeTokenEqual } from './auth';
 export { jsonLogger } from '../shared/log';
+export { emfMetrics } from '../shared/metrics';
 
 /** Bounded time per AWS call, so an attempt always ends (and releases its claim) before the Lambda times out. */
 const requestHandler = { connectionTimeout: 1_000, requestTimeout: 2_000 };
@@ -36,6 +38,7 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     }),
     sqs,
     log: jsonLogger(),
+    metrics: config.metrics ? emfMetrics(config.metrics) : undefined,
   });
 }
 

@@ -5,7 +5,11 @@
  */
 import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../../lib/private/config';
 
-type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'methods'> & { readonly methods?: string[] };
+type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'methods' | 'jsonBody'> & {
+  readonly methods?: string[];
+  /** @default true */
+  readonly jsonBody?: boolean;
+};
 type Preset = (config: ProviderConfig) => Scheme;
 
 const header = (name: string): ValueSourceConfig => ({ header: name });
@@ -30,22 +34,27 @@ function window(config: ProviderConfig, fallbackSeconds: number) {
   return { toleranceSeconds: config.toleranceSeconds ?? fallbackSeconds, allowFuture: false };
 }
 
-/** Standard Webhooks and the services built on it (Svix, Resend, Clerk), with `webhook-*` or `svix-*` headers. */
-function standardWebhooks(prefix: 'webhook' | 'svix'): Preset {
+/**
+ * Standard Webhooks and the services built on it (Svix, Resend, Clerk), with `webhook-*` or `svix-*` headers.
+ * `alsoStandard`: Svix's white-labelled accounts send `webhook-*` headers, which its libraries accept too.
+ */
+function standardWebhooks(prefix: 'webhook' | 'svix', alsoStandard = false): Preset {
+  const aliases = (name: string) => (alsoStandard ? [`webhook-${name}`] : undefined);
   return (config) => ({
     scheme: {
       signature: {
         algorithm: 'sha256',
         encoding: 'base64',
         header: `${prefix}-signature`,
+        headerAliases: aliases('signature'),
         format: { kind: 'list', pairSeparator: ' ', prefix: 'v1,' },
         signedContent: '{id}.{timestamp}.{body}',
-        timestamp: { source: 'header', header: `${prefix}-timestamp`, unit: 's', ...window(config, 300) },
+        timestamp: { source: 'header', header: `${prefix}-timestamp`, headerAliases: aliases('timestamp'), unit: 's', ...window(config, 300) },
         keyEncoding: 'base64',
         keyPrefix: 'whsec_',
       },
     },
-    deliveryId: [header(`${prefix}-id`)],
+    deliveryId: alsoStandard ? [header(`${prefix}-id`), header('webhook-id')] : [header(`${prefix}-id`)],
     eventType: body('type'),
   });
 }
@@ -71,11 +80,14 @@ const PRESETS: Record<string, Preset> = {
     deliveryId: [header('x-github-delivery')],
     eventType: header('x-github-event'),
     handshakeEventTypes: ['ping'],
+    // A hook may be set to deliver application/x-www-form-urlencoded.
+    jsonBody: false,
   }),
+  // Webhooks send X-Shopify-* headers; the newer Events deliveries send the same without the X- prefix.
   shopify: () => ({
-    scheme: bodyHmac('x-shopify-hmac-sha256', { encoding: 'base64' }),
-    deliveryId: [header('x-shopify-webhook-id'), header('x-shopify-event-id')],
-    eventType: header('x-shopify-topic'),
+    scheme: bodyHmac('x-shopify-hmac-sha256', { encoding: 'base64', headerAliases: ['shopify-hmac-sha256'] }),
+    deliveryId: [header('x-shopify-webhook-id'), header('shopify-webhook-id'), header('x-shopify-event-id'), header('shopify-event-id')],
+    eventType: [header('x-shopify-topic'), header('shopify-topic')],
   }),
   slack: (config) => ({
     scheme: {
@@ -92,13 +104,16 @@ const PRESETS: Record<string, Preset> = {
     deliveryId: [body('event_id')],
     eventType: body('event.type'),
     handshake: 'slack',
+    // Slash commands and interactivity payloads are form-encoded.
+    jsonBody: false,
   }),
   twilio: () => ({
     scheme: { twilio: true },
     deliveryId: [header('i-twilio-idempotency-token')],
+    jsonBody: false,
   }),
   'standard-webhooks': standardWebhooks('webhook'),
-  svix: standardWebhooks('svix'),
+  svix: standardWebhooks('svix', true),
   resend: standardWebhooks('svix'),
   clerk: standardWebhooks('svix'),
   zoom: (config) => ({
@@ -197,7 +212,9 @@ const PRESETS: Record<string, Preset> = {
   }),
   gitlab: () => ({
     scheme: { token: { header: 'x-gitlab-token' } },
-    deliveryId: [header('x-gitlab-event-uuid')],
+    // `Idempotency-Key` (GitLab 17.4+) stays the same across retries and resends; older instances send only
+    // `X-Gitlab-Event-UUID`.
+    deliveryId: [header('idempotency-key'), header('x-gitlab-event-uuid')],
     eventType: header('x-gitlab-event'),
   }),
   bitbucket: () => ({
@@ -233,6 +250,7 @@ const PRESETS: Record<string, Preset> = {
         header: 'x-hubspot-signature-v3',
         format: { kind: 'plain', prefix: '' },
         signedContent: '{method}{url}{body}{timestamp}',
+        urlDecoding: 'hubspot',
         timestamp: { source: 'header', header: 'x-hubspot-request-timestamp', unit: 'ms', ...window(config, 300) },
         keyEncoding: 'utf8',
       },
@@ -290,9 +308,15 @@ const PRESETS: Record<string, Preset> = {
     eventType: body('value.0.changeType'),
     handshake: 'graph',
   }),
+  // One POST may carry several notification items; it is one delivery, keyed by its first item.
+  adyen: () => ({
+    scheme: { adyen: true },
+    deliveryId: [{ jsonPaths: ['notificationItems.0.NotificationRequestItem.pspReference', 'notificationItems.0.NotificationRequestItem.eventCode'] }],
+    eventType: body('notificationItems.0.NotificationRequestItem.eventCode'),
+  }),
   custom: (config) => {
     if (!config.scheme) throw new Error(`Provider ${config.id}: a custom provider needs its scheme.`);
-    return { scheme: config.scheme, deliveryId: config.deliveryId ?? [], eventType: config.eventType };
+    return { scheme: config.scheme, deliveryId: config.deliveryId ?? [], eventType: config.eventType, jsonBody: false };
   },
 };
 
@@ -307,13 +331,14 @@ export function resolveProviders(providers: { [path: string]: ProviderConfig }):
     const kind = config.kind ?? id;
     const preset = PRESETS[kind];
     if (!preset) throw new Error(`Provider ${id}: unknown kind "${kind}".`);
-    const { methods, ...scheme } = preset({ ...config, id });
+    const { methods, jsonBody, ...scheme } = preset({ ...config, id });
     resolved.set(path, {
       id,
       secretId: config.secretId,
       dedupWindowSeconds: config.dedupWindowSeconds ?? DEFAULT_DEDUP_WINDOW_SECONDS,
       publicUrl: config.publicUrl,
       methods: methods ?? ['POST'],
+      jsonBody: jsonBody ?? true,
       ...scheme,
     });
   }

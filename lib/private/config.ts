@@ -10,6 +10,8 @@ export interface ValueSourceConfig {
   readonly header?: string;
   /** A dot-separated path into the JSON body, e.g. `data.object.id`. */
   readonly jsonPath?: string;
+  /** Several paths whose values, all present, are joined with `:` (Adyen: pspReference and eventCode). */
+  readonly jsonPaths?: string[];
 }
 
 /** How the signature header is laid out. */
@@ -41,6 +43,8 @@ export interface TimestampConfig {
    */
   readonly source: 'signatureHeader' | 'header' | 'jsonPath';
   readonly header?: string;
+  /** Other names the timestamp header goes by (a provider's newer format), tried after `header`. */
+  readonly headerAliases?: string[];
   readonly jsonPath?: string;
   /** Unit of the timestamp value: whole seconds, whole milliseconds, or an RFC 3339 date-time. */
   readonly unit: 's' | 'ms' | 'rfc3339';
@@ -61,6 +65,8 @@ export interface SignatureConfig {
   readonly algorithm: 'sha1' | 'sha256' | 'sha512' | 'ed25519' | 'ecdsa-p256-sha256';
   readonly encoding: 'hex' | 'base64';
   readonly header: string;
+  /** Other names the signature header goes by (Shopify's Events format, white-labelled Svix), tried after `header`. */
+  readonly headerAliases?: string[];
   readonly format: SignatureFormatConfig;
   /**
    * The signed content as a template over `{timestamp}`, `{id}`, `{body}`, `{url}` (the configured public URL
@@ -76,6 +82,8 @@ export interface SignatureConfig {
   readonly keyEncoding: 'utf8' | 'base64' | 'hex';
   /** A prefix stripped from the secret before decoding (e.g. `whsec_`). */
   readonly keyPrefix?: string;
+  /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
+  readonly urlDecoding?: 'hubspot';
 }
 
 /** A shared token the provider sends as is (GitLab), compared with the secret in constant time. */
@@ -94,6 +102,8 @@ export interface SchemeConfig {
   readonly basicAuth?: boolean;
   /** Twilio: HMAC-SHA1 over the public URL and the sorted form parameters, or `bodySHA256` for JSON. */
   readonly twilio?: boolean;
+  /** Adyen: every notification item carries an HMAC-SHA256 (hex key, base64) over eight of its fields. */
+  readonly adyen?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
 }
@@ -139,11 +149,17 @@ export interface ResolvedProvider {
   readonly dedupWindowSeconds: number;
   readonly scheme: SchemeConfig;
   readonly deliveryId: ValueSourceConfig[];
-  readonly eventType?: ValueSourceConfig;
+  /** Where the event type is; a list is tried in order. */
+  readonly eventType?: ValueSourceConfig | ValueSourceConfig[];
   readonly publicUrl?: string;
   /** Event types that are handshakes: verified, answered 200, never enqueued (e.g. GitHub `ping`). */
   readonly handshakeEventTypes?: string[];
   readonly handshake?: HandshakeKind;
+  /**
+   * Whether every genuine body of this provider is JSON, so that one that is not is refused (400) before any
+   * AWS call. False for providers that also send form-encoded bodies (GitHub, Slack, Twilio) and for custom ones.
+   */
+  readonly jsonBody: boolean;
   /** HTTP methods the route accepts (POST, and GET for providers whose handshake is a GET). */
   readonly methods: string[];
 }
@@ -166,6 +182,15 @@ export interface VerifierConfig {
   readonly maxHeaderCount?: number;
   /** Most bytes of request headers accepted, as on the wire. Absent: `DEFAULT_MAX_HEADER_BYTES`. */
   readonly maxHeaderBytes?: number;
+  /** Where the verifier's metrics go (one EMF line per request). Absent: no metrics. */
+  readonly metrics?: MetricsConfig;
+}
+
+/** The CloudWatch namespace of the handlers' metrics, and the value of their `Receiver` dimension. */
+export interface MetricsConfig {
+  /** Absent: `DEFAULT_METRIC_NAMESPACE` (left out to keep the environment small). */
+  readonly namespace?: string;
+  readonly receiver: string;
 }
 
 /** How long a delivery id is remembered unless a provider says otherwise: 7 days. */

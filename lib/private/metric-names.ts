@@ -1,0 +1,80 @@
+/**
+ * The metrics the handlers emit (CloudWatch Embedded Metric Format) and the construct graphs and alarms on. Like
+ * `config.ts`, this is a contract between `lib/` and `lambda/`: both import these names, so they change together.
+ * Nothing here is exported from the package's public API.
+ */
+
+/** The namespace of the handlers' metrics unless `metricNamespace` says otherwise. */
+export const DEFAULT_METRIC_NAMESPACE = 'WebhookReceiver';
+
+/** Dimension: the receiver (its construct path). Every metric carries it. */
+export const RECEIVER_DIMENSION = 'Receiver';
+/** Dimension: the provider id. Metrics are emitted with and without it, so receiver totals need no SEARCH. */
+export const PROVIDER_DIMENSION = 'Provider';
+
+export const METRIC = {
+  // The verifier: one of each per request, 0 or 1.
+  /** Every request the verifier answered. */
+  received: 'Received',
+  /** Requests whose signature (or token) matched a key of the provider's secret. */
+  verified: 'Verified',
+  /** Requests refused with a 4xx for one of the four reasons below (not 409 `delivery_in_flight`). */
+  rejected: 'Rejected',
+  /** 401: signature or token missing, malformed or not matching (`signature_*`, `verify_token_mismatch`). */
+  rejectedSignature: 'RejectedSignature',
+  /** 401: signed timestamp missing, malformed or outside the window (`timestamp_*`). */
+  rejectedStale: 'RejectedStale',
+  /** 400, 404, 405: not a delivery this receiver can take (`body_malformed`, `unknown_route`, ...). */
+  rejectedMalformed: 'RejectedMalformed',
+  /** 413: `body_too_large`. */
+  rejectedTooLarge: 'RejectedTooLarge',
+  /** Verified redeliveries of a delivery already processed: 200, not enqueued again. */
+  duplicate: 'Duplicate',
+  /** Verified deliveries sent to the queue. */
+  enqueued: 'Enqueued',
+  /** Provider handshakes answered (never enqueued). */
+  handshake: 'Handshake',
+  /** 409: another attempt of the same delivery holds its lease. */
+  inFlight: 'InFlight',
+  /** 5xx: our own faults (`enqueue_failed`, `secret_unavailable`, `internal_error`). */
+  internalError: 'InternalError',
+  /** Verified with a key of the secret's AWSPREVIOUS version: the provider still signs with the old secret. */
+  matchedPreviousSecret: 'MatchedPreviousSecret',
+
+  // The processor runtime: one of each per event.
+  /** Events your function handled and the runtime marked DONE. */
+  processed: 'Processed',
+  /** Events that failed (your function threw, or the message was not an envelope) and go back to the queue. */
+  processingFailed: 'ProcessingFailed',
+  /** Redelivered events skipped because the inbox already says DONE. */
+  skippedAsDone: 'SkippedAsDone',
+  /** Milliseconds from the verifier receiving the request to the event being processed (processed events only). */
+  eventAge: 'EventAge',
+} as const;
+
+/** The verifier's counters, every one emitted (0 or 1) with each request, so rates are defined in every period. */
+export const VERIFIER_COUNTERS: readonly string[] = [
+  METRIC.received,
+  METRIC.verified,
+  METRIC.rejected,
+  METRIC.rejectedSignature,
+  METRIC.rejectedStale,
+  METRIC.rejectedMalformed,
+  METRIC.rejectedTooLarge,
+  METRIC.duplicate,
+  METRIC.enqueued,
+  METRIC.handshake,
+  METRIC.inFlight,
+  METRIC.internalError,
+  METRIC.matchedPreviousSecret,
+];
+
+/** The processor runtime's counters, every one emitted (0 or 1) with each event. */
+export const PROCESSOR_COUNTERS: readonly string[] = [METRIC.processed, METRIC.processingFailed, METRIC.skippedAsDone];
+
+/** Metrics measured in milliseconds; all others are counts. */
+export const MILLISECOND_METRICS: readonly string[] = [METRIC.eventAge];
+
+/** Environment variables that tell the processor runtime where its metrics go (the construct sets them). */
+export const METRICS_NAMESPACE_ENV = 'WEBHOOK_METRICS_NAMESPACE';
+export const METRICS_RECEIVER_ENV = 'WEBHOOK_METRICS_RECEIVER';
