@@ -160,19 +160,23 @@ describe('genuine deliveries', () => {
     expect(messages).toHaveLength(1);
     const envelope = JSON.parse(messages[0].Body!);
     expect(envelope).toMatchObject({
-      v: 1,
+      v: 2,
       provider: 'stripe',
       deliveryId: id,
       key: `stripe#${id}`,
       eventType: 'payment_intent.succeeded',
-      signatureVerified: true,
+      auth: 'hmac',
+      bodySigned: true,
+      origin: 'delivery',
+      bodySha256: createHash('sha256').update(payload).digest('hex'),
       bodyEncoding: 'utf8',
       body: payload,
       contentType: 'application/json',
     });
     expect(Date.parse(envelope.receivedAt)).toBeGreaterThan(Date.now() - 60_000);
     const record = await getRecord(aws.dynamodb, tableName, `stripe#${id}`);
-    expect(record?.status.S).toBe('PENDING');
+    // The message is in the queue: the record says so, and every later attempt is a duplicate.
+    expect(record?.status.S).toBe('ENQUEUED');
     expect(Number(record?.expiresAt.N)).toBeGreaterThan(Date.now() / 1000 + 604800 - 120);
   });
 
@@ -406,16 +410,54 @@ describe('idempotency', () => {
     expect(await drain(aws.sqs, queueUrl)).toHaveLength(0);
   });
 
-  test('a redelivery while the first attempt holds the lease gets a retryable 409 and no second message', async () => {
+  test('a retry inside the lease of an event already enqueued is a duplicate, not a 409', async () => {
+    // GIVEN a delivery that is in the queue (the processor has not run yet)
     const payload = stripeEvent();
+    const { id } = JSON.parse(payload);
     expect((await invoke(stripeRequest(payload))).status).toBe(200);
 
+    // WHEN Stripe retries at once, freshly signed
     const response = await invoke(stripeRequest(payload));
 
-    expect(response.status).toBe(409);
-    expect(response.body).toMatchObject({ ok: false, error: 'delivery_in_flight' });
-    expect(Number(response.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
-    expect(Number(response.headers['Retry-After'])).toBeLessThanOrEqual(20);
+    // THEN it is told the event is safe: 200 duplicate, nothing enqueued again
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ok: true, code: 'duplicate', deliveryId: id });
+    expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
+  });
+
+  test('only an attempt that may still be running answers a retryable 409', async () => {
+    // GIVEN a first attempt stuck in its SendMessage (SQS answers only when the test says so)
+    let openLatch!: () => void;
+    const latch = new Promise<void>((resolve) => (openLatch = resolve));
+    let sends = 0;
+    const slowSqs = {
+      send: async (command: never) => {
+        sends++;
+        await latch;
+        return verifier.sqs.send(command);
+      },
+    };
+    const handler = verifier.createVerifier({
+      config,
+      inbox: new verifier.Inbox(verifier.dynamodb, tableName, config.leaseSeconds * 1000),
+      secrets: new verifier.SecretCache(verifier.secretsManager, { maxAgeMs: 300_000, refreshMinIntervalMs: 30_000 }),
+      sqs: slowSqs as never,
+      log: verifier.jsonLogger(() => undefined),
+    });
+    const payload = stripeEvent();
+    const first = handler(stripeRequest(payload));
+    while (sends === 0) await new Promise((r) => setTimeout(r, 5));
+
+    // WHEN the provider retries while the first attempt is still sending
+    const retry = await handler(stripeRequest(payload));
+
+    // THEN the retry is told to come back, with a Retry-After inside the lease
+    expect(retry.statusCode).toBe(409);
+    expect(JSON.parse(retry.body)).toMatchObject({ ok: false, error: 'delivery_in_flight' });
+    expect(Number(retry.headers!['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(Number(retry.headers!['Retry-After'])).toBeLessThanOrEqual(config.leaseSeconds);
+    openLatch();
+    expect((await first).statusCode).toBe(200);
     expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
   });
 
@@ -428,9 +470,10 @@ describe('idempotency', () => {
     const { result: responses } = await captureLogs(() => Promise.all(Array.from({ length: 20 }, () => verifier.handler(event))));
 
     // THEN
-    const statuses = responses.map((r) => r.statusCode).sort();
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const codes = responses.map((r) => JSON.parse(r.body).code ?? JSON.parse(r.body).error);
+    expect(codes.filter((c) => c === 'accepted')).toHaveLength(1);
+    // The others came either while the first attempt held its claim (409) or after it was enqueued (duplicate).
+    expect(codes.filter((c) => c !== 'accepted').every((c) => c === 'delivery_in_flight' || c === 'duplicate')).toBe(true);
     const messages = await drain(aws.sqs, queueUrl);
     expect(messages).toHaveLength(1);
     expect(JSON.parse(messages[0].Body!).deliveryId).toBe(delivery);
@@ -459,7 +502,8 @@ describe('idempotency', () => {
     // THEN
     expect(first.result.statusCode).toBe(200);
     expect(JSON.parse(first.result.body).deliveryId).toBe(`sha256:${createHash('sha256').update(payload).digest('hex')}`);
-    expect(second.result.statusCode).toBe(409);
+    expect(second.result.statusCode).toBe(200);
+    expect(JSON.parse(second.result.body).code).toBe('duplicate');
     expect(await drain(aws.sqs, queueUrl)).toHaveLength(1);
   });
 });
@@ -526,7 +570,7 @@ describe('nothing verified is lost', () => {
     const payload = stripeEvent();
     const { id } = JSON.parse(payload);
     expect((await handler(stripeRequest(payload))).statusCode).toBe(503);
-    expect((await getRecord(aws.dynamodb, tableName, `stripe#${id}`))?.status.S).toBe('PENDING');
+    expect((await getRecord(aws.dynamodb, tableName, `stripe#${id}`))?.status.S).toBe('CLAIMED');
 
     // WHEN a retry comes within the lease, THEN it is told to come back later, and nothing is enqueued
     const early = await handler(stripeRequest(payload));
@@ -587,13 +631,13 @@ describe('secret rotation', () => {
     expect(await drain(aws.sqs, queueUrl)).toHaveLength(2);
   });
 
-  test('a warm delivery makes one DynamoDB write, one SQS send and no Secrets Manager call', async () => {
+  test('a warm delivery makes two DynamoDB writes (claim, enqueued), one SQS send and no Secrets Manager call', async () => {
     await invoke(stripeRequest(stripeEvent()));
     await drain(aws.sqs, queueUrl);
 
     const { calls } = await callsDuring(() => invoke(stripeRequest(stripeEvent())));
 
-    expect(calls).toEqual({ PutItemCommand: 1, SendMessageCommand: 1 });
+    expect(calls).toEqual({ PutItemCommand: 1, SendMessageCommand: 1, UpdateItemCommand: 1 });
   });
 });
 

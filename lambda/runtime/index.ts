@@ -1,16 +1,29 @@
 /**
  * The processor side: `import { webhookProcessor } from 'cdk-webhook-receiver/runtime'`.
  *
- * Turns an SQS batch from the receiver's queue into verified webhook events, calls your function once per
- * event, reports failures item by item (so one bad event never redelivers its neighbours), and marks each
- * finished event DONE in the inbox, so a redelivered, already-finished event is skipped.
+ * Turns an SQS batch from the receiver's queue into verified webhook events and calls your function once per
+ * event, under real timing: SQS may hand out a message twice, and a provider's retry may put a second message for
+ * the same event in the queue. Each event's processing is claimed in the inbox with one conditional write before
+ * your function runs (a lease that ends shortly after this invocation could), marked DONE after it returns, and
+ * released when it throws, so the retry can run as soon as SQS hands the message out again. Failures are reported
+ * item by item, so one bad event never redelivers its neighbours.
  */
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ENVELOPE_VERSION, INBOX_TABLE_ENV, type Envelope } from '../../lib/private/config';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import {
+  ENVELOPE_VERSION,
+  INBOX_TABLE_ENV,
+  LEGACY_ENVELOPE_VERSION,
+  type AuthenticationMethod,
+  type Envelope,
+  type EnvelopeItem,
+  type EventOrigin,
+  type LegacyEnvelope,
+} from '../../lib/private/config';
 import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../lib/private/metric-names';
 import { decodeBody } from '../shared/envelope';
-import { DONE, INBOX } from '../shared/inbox-schema';
+import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';
 import { emfMetrics, type Metrics } from '../shared/metrics';
 
@@ -18,17 +31,30 @@ import { emfMetrics, type Metrics } from '../shared/metrics';
 export interface WebhookEvent {
   /** The provider id given to the receiver (e.g. `stripe`). */
   readonly provider: string;
-  /** The provider's delivery id, or `sha256:<hex>` of the body for providers that send none. */
+  /**
+   * The event's id: the provider's delivery id, an item's own id for a body of several events, or `sha256:<hex>`
+   * of the body for providers that send none.
+   */
   readonly deliveryId: string;
   /** The provider's event type, when it sends one. */
   readonly eventType?: string;
   /** When the verifier accepted the request. */
   readonly receivedAt: Date;
-  /** Always true: unverified requests never reach the queue. */
-  readonly signatureVerified: true;
+  /** How the request was authenticated: `hmac`, `public-key`, `shared-token` or `basic-auth`. */
+  readonly authentication: AuthenticationMethod;
+  /** True when the request carried a signature over its body (HMAC or public key), so `body` is what was signed. */
+  readonly signatureVerified: boolean;
+  /** `delivery`: a request the verifier authenticated (replays and reconciled events are coming). */
+  readonly origin: EventOrigin;
   readonly contentType?: string;
-  /** The exact request body bytes the signature covered. */
+  /** The exact request body bytes the verifier received, except values listed in `redactions`. */
   readonly body: Buffer;
+  /** SHA-256 (hex) of the bytes received, before any redaction; absent for messages of envelope version 1. */
+  readonly bodySha256?: string;
+  /** For a body that carries several events (Adyen): which item this event is. `itemJson()` parses it. */
+  readonly item?: EnvelopeItem;
+  /** JSON paths whose secret values were replaced in `body` (Microsoft Graph's `clientState`). */
+  readonly redactions: readonly string[];
   /** How many times SQS has handed out this message (1 on the first attempt). */
   readonly receiveCount: number;
   /** The SQS message id. */
@@ -50,6 +76,19 @@ export interface WebhookProcessorOptions {
   readonly doneRetentionSeconds?: number;
   /** @default - JSON lines on stdout */
   readonly logger?: Logger;
+  /**
+   * Stop starting new records when the invocation has less than this left, in milliseconds; the rest of the batch
+   * goes back to the queue untouched. @default - a tenth of the time the invocation had when it started, at most 5 s
+   */
+  readonly stopBeforeTimeoutMs?: number;
+  /**
+   * How long a processing claim outlives the invocation's deadline, in milliseconds, to cover clock skew between
+   * hosts. Without a Lambda context (a test calling the handler directly) the lease is this plus 15 minutes, the
+   * longest a Lambda function can run. @default 5000
+   */
+  readonly leaseMarginMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Thrown for a message that is not an envelope written by the verifier. */
@@ -62,31 +101,48 @@ export class InvalidEnvelopeError extends Error {
 
 let defaultClient: DynamoDBClient | undefined;
 
+/** The longest a Lambda invocation can run. */
+const MAX_INVOCATION_MS = 15 * 60 * 1000;
+
 /**
  * Wraps your function into an SQS handler with item-by-item failure reporting. Each event also writes one line of
  * CloudWatch metrics (Embedded Metric Format) when `WEBHOOK_METRICS_NAMESPACE` and `WEBHOOK_METRICS_RECEIVER` are
- * set, as the construct sets them: Processed, ProcessingFailed, SkippedAsDone and EventAge.
+ * set, as the construct sets them: Processed, ProcessingFailed, SkippedAsDone, SkippedAsDuplicate,
+ * InProgressElsewhere, NotStartedBeforeTimeout and EventAge.
  */
 export function webhookProcessor(
   fn: WebhookEventHandler,
   options: WebhookProcessorOptions = {},
-): (event: SQSEvent) => Promise<SQSBatchResponse> {
+): (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse> {
   const log = options.logger ?? jsonLogger();
   const retentionSeconds = options.doneRetentionSeconds ?? 30 * 24 * 3600;
-  return async (batch) => {
+  const leaseMarginMs = options.leaseMarginMs ?? 5000;
+  const now = options.now ?? Date.now;
+  return async (batch, context) => {
     const tableName = options.tableName ?? process.env[INBOX_TABLE_ENV];
     if (!tableName) {
       throw new Error(`No inbox table: set ${INBOX_TABLE_ENV} or pass tableName.`);
     }
-    const dynamodb = options.dynamodb ?? (defaultClient ??= new DynamoDBClient({}));
+    const inbox = new ProcessingInbox(options.dynamodb ?? (defaultClient ??= new DynamoDBClient({})), tableName, retentionSeconds);
     const metrics = metricsFromEnvironment();
+    const remaining = () => context?.getRemainingTimeInMillis() ?? MAX_INVOCATION_MS;
+    const stopBelowMs = options.stopBeforeTimeoutMs ?? Math.min(5000, Math.floor(remaining() / 10));
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {
-      let envelope: Envelope | undefined;
+      if (context && remaining() < stopBelowMs) {
+        // Too close to the deadline to finish: give the record back untouched rather than strand a claim.
+        log.warn('webhook event not started: the invocation is about to time out', { messageId: record.messageId });
+        metrics?.emit(undefined, eventMetrics(METRIC.notStartedBeforeTimeout));
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      let envelope: Envelope | LegacyEnvelope | undefined;
       try {
         envelope = parseEnvelope(record.body);
-        const outcome = await processRecord(record, envelope, fn, dynamodb, tableName, retentionSeconds, log);
-        metrics?.emit(envelope.provider, outcome === SKIPPED ? eventMetrics(METRIC.skippedAsDone) : eventMetrics(METRIC.processed, outcome.ageMs));
+        const leaseUntil = now() + remaining() + leaseMarginMs;
+        const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log);
+        if (outcome.kind === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
+        metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs));
       } catch (error) {
         log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
         metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed));
@@ -112,84 +168,207 @@ function eventMetrics(outcome: string, ageMs?: number): Record<string, number> {
   return values;
 }
 
-const SKIPPED = 'skipped';
+interface RecordOutcome {
+  /** `done`: the message may be deleted; `retry`: return it to the queue (a batch item failure). */
+  readonly kind: 'done' | 'retry';
+  readonly metric: string;
+  readonly ageMs?: number;
+}
 
 async function processRecord(
   record: SQSRecord,
-  envelope: Envelope,
+  envelope: Envelope | LegacyEnvelope,
   fn: WebhookEventHandler,
-  dynamodb: Pick<DynamoDBClient, 'send'>,
-  tableName: string,
-  retentionSeconds: number,
+  inbox: ProcessingInbox,
+  leaseUntil: number,
+  now: () => number,
   log: Logger,
-): Promise<typeof SKIPPED | { ageMs?: number }> {
-  const key = { [INBOX.key]: { S: envelope.key } };
-  const existing = await dynamodb.send(
-    new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': INBOX.status } }),
-  );
+): Promise<RecordOutcome> {
   const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId };
-  if (existing.Item?.[INBOX.status]?.S === DONE) {
+  const claim = await inbox.claim(envelope.key, record.messageId, leaseUntil, now());
+  if (claim.outcome === 'done') {
     log.info('webhook event skipped: already done', fields);
-    return SKIPPED;
+    return { kind: 'done', metric: METRIC.skippedAsDone };
+  }
+  if (claim.outcome === 'busy') {
+    if (claim.messageId === record.messageId) {
+      // SQS handed out this very message twice. Acknowledging this copy would delete the message while the other
+      // invocation may still fail and need it: give it back; it is skipped as done when it returns.
+      log.info('webhook event in progress in another invocation: returned to the queue', fields);
+      return { kind: 'retry', metric: METRIC.inProgressElsewhere };
+    }
+    // Another message for the same event holds the claim; that message stays in the queue until its processing
+    // succeeds (or rests in the dead-letter queue), so this one can go.
+    log.info('webhook event skipped: another message of it is being processed', { ...fields, holder: claim.messageId });
+    return { kind: 'done', metric: METRIC.skippedAsDuplicate };
   }
 
   const body = decodeBody(envelope);
-  await fn({
-    provider: envelope.provider,
-    deliveryId: envelope.deliveryId,
-    eventType: envelope.eventType,
-    receivedAt: new Date(envelope.receivedAt),
-    signatureVerified: true,
-    contentType: envelope.contentType,
-    body,
-    receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
-    messageId: record.messageId,
-    json: () => JSON.parse(body.toString('utf8')),
-    text: () => body.toString('utf8'),
-  });
+  const v2 = envelope.v === ENVELOPE_VERSION ? envelope : undefined;
+  const authentication: AuthenticationMethod = v2?.auth ?? 'hmac';
+  try {
+    await fn({
+      provider: envelope.provider,
+      deliveryId: envelope.deliveryId,
+      eventType: envelope.eventType,
+      receivedAt: new Date(envelope.receivedAt),
+      authentication,
+      // Version 1 envelopes said `signatureVerified: true` for every authenticated request; they keep saying it.
+      signatureVerified: v2 ? (v2.auth === 'hmac' || v2.auth === 'public-key') && v2.bodySigned : true,
+      origin: v2?.origin ?? 'delivery',
+      contentType: envelope.contentType,
+      body,
+      bodySha256: v2?.bodySha256,
+      item: v2?.item,
+      redactions: v2?.redactions ?? [],
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
+      messageId: record.messageId,
+      json: () => JSON.parse(body.toString('utf8')),
+      text: () => body.toString('utf8'),
+    });
+  } catch (error) {
+    // Give the claim back so the message's next receive runs at once instead of waiting out the lease.
+    await inbox.release(envelope.key, claim.token).catch((releaseError: unknown) => {
+      log.error('release after a failed event failed; the lease will expire', { ...fields, error: describeError(releaseError) });
+    });
+    throw error;
+  }
 
-  const nowMs = Date.now();
-  await dynamodb.send(
-    new UpdateItemCommand({
-      TableName: tableName,
-      Key: key,
-      UpdateExpression: 'SET #s = :done, #doneAt = :now, #exp = if_not_exists(#exp, :exp) REMOVE #lease, #token',
-      ExpressionAttributeNames: {
-        '#s': INBOX.status,
-        '#doneAt': INBOX.doneAt,
-        '#exp': INBOX.expiresAt,
-        '#lease': INBOX.leaseUntil,
-        '#token': INBOX.leaseToken,
-      },
-      ExpressionAttributeValues: {
-        ':done': { S: DONE },
-        ':now': { S: new Date(nowMs).toISOString() },
-        ':exp': { N: String(Math.floor(nowMs / 1000) + retentionSeconds) },
-      },
-    }),
-  );
-  const ageMs = nowMs - Date.parse(envelope.receivedAt);
+  const doneAt = now();
+  await inbox.markDone(envelope.key, doneAt);
+  const ageMs = doneAt - Date.parse(envelope.receivedAt);
   log.info('webhook event processed', { ...fields, ageMs });
   // A clock a little ahead on the verifier's side must not make a negative age.
-  return { ageMs: Number.isFinite(ageMs) ? Math.max(0, ageMs) : undefined };
+  return { kind: 'done', metric: METRIC.processed, ageMs: Number.isFinite(ageMs) ? Math.max(0, ageMs) : undefined };
 }
 
-function parseEnvelope(raw: string): Envelope {
-  let value: Partial<Envelope>;
+type ProcessingClaim =
+  | { readonly outcome: 'claimed'; readonly token: string }
+  | { readonly outcome: 'done' }
+  | { readonly outcome: 'busy'; readonly messageId?: string };
+
+/** The runtime's half of the inbox: a processing claim, its release, and DONE. */
+class ProcessingInbox {
+  constructor(
+    private readonly client: Pick<DynamoDBClient, 'send'>,
+    private readonly tableName: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  /**
+   * One conditional write: the event is ours to process unless it is DONE or another invocation's claim is live.
+   * A missing record (the verifier released its claim after a send that did reach the queue, or TTL removed it)
+   * is claimed too: the message is proof the event was verified.
+   */
+  async claim(key: string, messageId: string, leaseUntil: number, nowMs: number): Promise<ProcessingClaim> {
+    const token = randomUUID();
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [INBOX.key]: { S: key } },
+          UpdateExpression: 'SET #status = :processing, #lease = :leaseUntil, #token = :token, #msg = :msg, #exp = if_not_exists(#exp, :exp)',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #status IN (:claimed, :pending, :enqueued) OR (#status = :processing AND #lease < :now)',
+          ExpressionAttributeNames: {
+            '#pk': INBOX.key,
+            '#status': INBOX.status,
+            '#lease': INBOX.leaseUntil,
+            '#token': INBOX.leaseToken,
+            '#msg': INBOX.messageId,
+            '#exp': INBOX.expiresAt,
+          },
+          ExpressionAttributeValues: {
+            ':processing': { S: PROCESSING },
+            ':leaseUntil': { N: String(leaseUntil) },
+            ':token': { S: token },
+            ':msg': { S: messageId },
+            ':exp': { N: String(Math.floor(nowMs / 1000) + this.retentionSeconds) },
+            ':claimed': { S: CLAIMED },
+            ':pending': { S: PENDING },
+            ':enqueued': { S: ENQUEUED },
+            ':now': { N: String(nowMs) },
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'claimed', token };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the holder's record; an emulator may not, so read it then.
+      const holder = error.Item ?? (await this.read(key));
+      if (holder?.[INBOX.status]?.S === DONE) return { outcome: 'done' };
+      // PROCESSING with a live lease (or moved on between our write and our read: come back later).
+      return { outcome: 'busy', messageId: holder?.[INBOX.messageId]?.S };
+    }
+  }
+
+  /** Returns a claim whose processing failed to ENQUEUED, so the message's next receive may claim it at once. */
+  async release(key: string, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [INBOX.key]: { S: key } },
+          UpdateExpression: 'SET #status = :enqueued REMOVE #lease, #token, #msg',
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#status': INBOX.status, '#lease': INBOX.leaseUntil, '#token': INBOX.leaseToken, '#msg': INBOX.messageId },
+          ExpressionAttributeValues: { ':enqueued': { S: ENQUEUED }, ':token': { S: token } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** DONE: every later message or delivery of the event is a duplicate. Unconditional: the function did run. */
+  async markDone(key: string, nowMs: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [INBOX.key]: { S: key } },
+        UpdateExpression: 'SET #status = :done, #doneAt = :now, #exp = if_not_exists(#exp, :exp) REMOVE #lease, #token, #msg',
+        ExpressionAttributeNames: {
+          '#status': INBOX.status,
+          '#doneAt': INBOX.doneAt,
+          '#exp': INBOX.expiresAt,
+          '#lease': INBOX.leaseUntil,
+          '#token': INBOX.leaseToken,
+          '#msg': INBOX.messageId,
+        },
+        ExpressionAttributeValues: {
+          ':done': { S: DONE },
+          ':now': { S: new Date(nowMs).toISOString() },
+          ':exp': { N: String(Math.floor(nowMs / 1000) + this.retentionSeconds) },
+        },
+      }),
+    );
+  }
+
+  private async read(key: string): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [INBOX.key]: { S: key } }, ConsistentRead: true }));
+    return out.Item;
+  }
+}
+
+function parseEnvelope(raw: string): Envelope | LegacyEnvelope {
+  let value: Partial<Envelope> | Partial<LegacyEnvelope>;
   try {
     value = JSON.parse(raw) as Partial<Envelope>;
   } catch {
     throw new InvalidEnvelopeError('The message body is not JSON.');
   }
+  if (typeof value?.v === 'number' && value.v > ENVELOPE_VERSION) {
+    throw new InvalidEnvelopeError(`The message is an envelope of version ${value.v}; this runtime reads versions up to ${ENVELOPE_VERSION}: upgrade the processor.`);
+  }
   if (
-    value?.v !== ENVELOPE_VERSION ||
+    (value?.v !== ENVELOPE_VERSION && value?.v !== LEGACY_ENVELOPE_VERSION) ||
     typeof value.key !== 'string' ||
     typeof value.provider !== 'string' ||
     typeof value.deliveryId !== 'string' ||
     typeof value.body !== 'string' ||
     (value.bodyEncoding !== 'utf8' && value.bodyEncoding !== 'base64')
   ) {
-    throw new InvalidEnvelopeError('The message is not a webhook envelope of this version.');
+    throw new InvalidEnvelopeError('The message is not a webhook envelope.');
   }
-  return value as Envelope;
+  return value as Envelope | LegacyEnvelope;
 }

@@ -1,28 +1,25 @@
 /**
- * The verifier: API Gateway event in, HTTP answer out. It adapts the request to the pure checks in
- * `signature.ts`, claims the delivery in the inbox, enqueues it, and maps every outcome to a status code in
- * `toResponse`.
+ * The verifier: API Gateway event in, HTTP answer out. It screens the request (`limits.ts`), authenticates it
+ * with the checks in `auth.ts`, answers handshakes (`handshakes.ts`), hands its events to `enqueue.ts` (inbox
+ * claim, queue, enqueued record), and maps every outcome to a status code in `toResponse`.
  */
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ENVELOPE_VERSION, type Envelope, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
+import { type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
 import { METRIC, VERIFIER_COUNTERS } from '../../lib/private/metric-names';
-import { encodeBody, serializeEnvelope } from '../shared/envelope';
-import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
 import type { Metrics } from '../shared/metrics';
 import {
   AuthenticationError,
   DeliveryInFlightError,
-  InternalError,
   MalformedRequestError,
   PayloadTooLargeError,
   MethodNotAllowedError,
   UnknownRouteError,
   WebhookError,
 } from './errors';
+import { authenticationOf, enqueueDelivery, type VerifiedEvent } from './enqueue';
 import { Inbox } from './inbox';
 import { parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from './providers';
@@ -60,7 +57,7 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       screen(event);
       const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started, progress);
       deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
-      deps.metrics?.emit(provider, deliveryMetrics(outcome.code, 200, progress.secretVersion));
+      deps.metrics?.emit(provider, deliveryMetrics(outcome.code, 200, progress.secretVersion, progress.payloadMismatches));
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
       }
@@ -70,7 +67,7 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       const fields = { ...context, status: response.statusCode, code: codeOf(error), error: describeError(error), durationMs: now() - started };
       if (response.statusCode >= 500) deps.log.error('delivery failed', fields);
       else deps.log.warn('delivery rejected', fields);
-      deps.metrics?.emit(provider, deliveryMetrics(fields.code, response.statusCode, progress.secretVersion));
+      deps.metrics?.emit(provider, deliveryMetrics(fields.code, response.statusCode, progress.secretVersion, progress.payloadMismatches));
       return response;
     }
   };
@@ -80,6 +77,8 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
 interface Progress {
   /** The label of the key that verified the signature (`current`, `previous#2`, ...). */
   secretVersion?: string;
+  /** Events of the request whose id was seen before with another payload. */
+  payloadMismatches?: number;
 }
 
 /**
@@ -87,7 +86,7 @@ interface Progress {
  * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Rejected + InFlight +
  * InternalError, and Rejected is the sum of its four reasons.
  */
-export function deliveryMetrics(code: string, status: number, secretVersion: string | undefined): Record<string, number> {
+export function deliveryMetrics(code: string, status: number, secretVersion: string | undefined, payloadMismatches = 0): Record<string, number> {
   const values: Record<string, number> = Object.fromEntries(VERIFIER_COUNTERS.map((name) => [name, 0]));
   const outcome = outcomeMetric(code, status);
   values[METRIC.received] = 1;
@@ -97,6 +96,7 @@ export function deliveryMetrics(code: string, status: number, secretVersion: str
     values[METRIC.verified] = 1;
     if (secretVersion.startsWith('previous')) values[METRIC.matchedPreviousSecret] = 1;
   }
+  values[METRIC.payloadMismatch] = payloadMismatches;
   return values;
 }
 
@@ -123,6 +123,9 @@ function outcomeMetric(code: string, status: number): string {
 
 interface Outcome {
   readonly code: 'accepted' | 'duplicate' | 'handshake';
+  /** For a body of several events: how many it carried, and how many were queued now. */
+  readonly events?: number;
+  readonly enqueued?: number;
   readonly provider: string;
   readonly deliveryId?: string;
   readonly eventType?: string;
@@ -195,7 +198,8 @@ async function verifyAndEnqueue(
     throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
   progress.secretVersion = secret.labels[match];
-  const deliveryId = fields.deliveryId ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const bodySha256 = createHash('sha256').update(body).digest('hex');
+  const deliveryId = fields.deliveryId ?? `sha256:${bodySha256}`;
   const base = { provider: provider.id, deliveryId, eventType: fields.eventType, secretVersion: secret.labels[match] };
 
   const handshake = answerSigned(provider.handshake, handshakeRequest, secret.keys[match]);
@@ -206,61 +210,72 @@ async function verifyAndEnqueue(
     return { code: 'handshake', ...base };
   }
 
-  const key = inboxKey(provider.id, deliveryId);
-  const receivedAt = new Date(nowMs).toISOString();
-  const envelope = (forceBase64: boolean): Envelope => ({
-    v: ENVELOPE_VERSION,
-    provider: provider.id,
-    deliveryId,
-    key,
-    eventType: fields.eventType,
-    receivedAt,
-    signatureVerified: true,
-    contentType: headers.get('content-type'),
-    ...encodeBody(body, forceBase64),
-  });
-  let message = serializeEnvelope(envelope(false));
-  if (Buffer.byteLength(message, 'utf8') > config.maxMessageBytes) {
-    // Text full of escaped characters can grow up to six-fold; base64 grows by a third at most.
-    message = serializeEnvelope(envelope(true));
-  }
-  if (Buffer.byteLength(message, 'utf8') > config.maxMessageBytes) {
-    throw new PayloadTooLargeError('The body does not fit in one queue message.');
-  }
-
-  const claimed = await deps.inbox.claim(
+  const events = provider.items
+    ? itemEvents(provider, parseJson())
+    : [{ deliveryId, eventType: fields.eventType, payloadSha256: bodySha256 }];
+  const result = await enqueueDelivery(
+    { inbox: deps.inbox, sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes, log: deps.log },
     {
-      key,
       provider: provider.id,
-      deliveryId,
-      eventType: fields.eventType,
-      receivedAt,
-      expiresAt: Math.floor(nowMs / 1000) + provider.dedupWindowSeconds,
+      events,
+      body,
+      bodySha256,
+      contentType: headers.get('content-type'),
+      auth: authenticationOf(provider.scheme),
       signedAt: check.timestamp,
+      dedupWindowSeconds: provider.dedupWindowSeconds,
+      nowMs,
     },
-    nowMs,
   );
-  if (claimed.outcome === 'done') {
-    return { code: 'duplicate', ...base };
-  }
-  if (claimed.outcome === 'in_flight') {
-    throw new DeliveryInFlightError(claimed.retryAfterSeconds);
-  }
+  progress.payloadMismatches = result.payloadMismatches;
+  return {
+    code: result.code,
+    ...base,
+    ...(provider.items ? { deliveryId: events[0].deliveryId, events: events.length, enqueued: result.enqueued } : {}),
+  };
+}
 
-  try {
-    await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: message }));
-  } catch (error) {
-    // Nothing was enqueued: give the claim back so the provider's retry goes through.
-    await deps.inbox.release(key, claimed.token).catch((releaseError: unknown) => {
-      deps.log.error('release after failed enqueue failed; the lease will expire', {
-        provider: provider.id,
-        deliveryId,
-        error: describeError(releaseError),
-      });
-    });
-    throw new InternalError('enqueue_failed', 'The event could not be queued; retry later.', { cause: error, status: 503 });
+/**
+ * The events of a body that carries several (Adyen's notification items), each with its own id and a hash of its
+ * own JSON, so an item repeated in a later body is a duplicate and a new one is not.
+ */
+function itemEvents(provider: ResolvedProvider, json: unknown): VerifiedEvent[] {
+  const items = provider.items!;
+  const list = items.jsonPath === '' ? json : nodeAt(json, items.jsonPath);
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new MalformedRequestError('body_malformed', `The body has no events at ${items.jsonPath || 'its top level'}.`);
   }
-  return { code: 'accepted', ...base };
+  return list.map((item: unknown, index) => {
+    const id = valueAt(item, items.deliveryId.jsonPath ?? '') ?? joined(item, items.deliveryId.jsonPaths);
+    if (id === undefined) {
+      throw new MalformedRequestError('delivery_id_missing', `Event ${index} of the body has no id.`);
+    }
+    checkDeliveryId(id);
+    const eventType = items.eventType?.jsonPath !== undefined ? valueAt(item, items.eventType.jsonPath)?.slice(0, 256) : undefined;
+    return {
+      deliveryId: id,
+      eventType,
+      payloadSha256: createHash('sha256').update(JSON.stringify(item)).digest('hex'),
+      item: { index, count: list.length },
+    };
+  });
+}
+
+function joined(item: unknown, paths: readonly string[] | undefined): string | undefined {
+  if (!paths) return undefined;
+  const parts = paths.map((path) => valueAt(item, path));
+  return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
+}
+
+/** The JSON node at a dot path (objects and array indices), whatever its type. */
+function nodeAt(value: unknown, path: string): unknown {
+  let current = value;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
+    else if (current !== null && typeof current === 'object' && !Array.isArray(current)) current = (current as Record<string, unknown>)[segment];
+    else return undefined;
+  }
+  return current;
 }
 
 function readBody(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer {
@@ -352,9 +367,7 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
     deliveryId = read(source);
     if (deliveryId !== undefined) break;
   }
-  if (deliveryId !== undefined && (deliveryId.length > MAX_ID_LENGTH || /[\u0000-\u001f]/.test(deliveryId))) {
-    throw new MalformedRequestError('delivery_id_invalid', `The delivery id is longer than ${MAX_ID_LENGTH} characters or has control characters.`);
-  }
+  if (deliveryId !== undefined) checkDeliveryId(deliveryId);
   // Event types that are not JSON-ish ids are still only labels: keep them short.
   let eventType: string | undefined;
   for (const source of provider.eventType && body.length > 0 ? [provider.eventType].flat() : []) {
@@ -362,6 +375,12 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
     if (eventType !== undefined) break;
   }
   return { deliveryId, eventType };
+}
+
+function checkDeliveryId(deliveryId: string): void {
+  if (deliveryId.length > MAX_ID_LENGTH || /[\u0000-\u001f]/.test(deliveryId)) {
+    throw new MalformedRequestError('delivery_id_invalid', `The delivery id is longer than ${MAX_ID_LENGTH} characters or has control characters.`);
+  }
 }
 
 /** The one place where an error becomes an HTTP answer. */

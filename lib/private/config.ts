@@ -162,6 +162,22 @@ export interface ResolvedProvider {
   readonly jsonBody: boolean;
   /** HTTP methods the route accepts (POST, and GET for providers whose handshake is a GET). */
   readonly methods: string[];
+  /** A body that carries several events, each keyed, deduped and enqueued on its own. Absent: one event per body. */
+  readonly items?: ItemsConfig;
+}
+
+/**
+ * Where the events of a body that carries several are (Adyen's `notificationItems`). Each item becomes its own
+ * event: its own inbox record keyed by its own id, its own queue message; none is dropped because another item of
+ * the same body was seen before.
+ */
+export interface ItemsConfig {
+  /** Dot path to the JSON array of events (`notificationItems`); the empty string for a body that is the array. */
+  readonly jsonPath: string;
+  /** Where each item's id is, relative to the item. An item without one is refused (400 `delivery_id_missing`). */
+  readonly deliveryId: ValueSourceConfig;
+  /** Where each item's event type is, relative to the item. */
+  readonly eventType?: ValueSourceConfig;
 }
 
 export interface VerifierConfig {
@@ -201,18 +217,74 @@ export const CONFIG_ENV = 'WEBHOOK_RECEIVER_CONFIG';
 /** The environment variable that tells the processor runtime where the inbox table is. */
 export const INBOX_TABLE_ENV = 'WEBHOOK_INBOX_TABLE';
 
-/** Version of the SQS message envelope. */
-export const ENVELOPE_VERSION = 1;
+/** Version of the SQS message envelope the verifier writes. The runtime also reads `LEGACY_ENVELOPE_VERSION`. */
+export const ENVELOPE_VERSION = 2;
+/** The first envelope version (signature verified, no hash, one event per message); still read by the runtime. */
+export const LEGACY_ENVELOPE_VERSION = 1;
 
-/** The SQS message body written by the verifier and read by the processor runtime. */
+/**
+ * How the request that carried an event was authenticated: an HMAC or a public-key signature, a shared token the
+ * provider sends as is (GitLab, Microsoft Graph's clientState), or HTTP Basic credentials.
+ */
+export type AuthenticationMethod = 'hmac' | 'public-key' | 'shared-token' | 'basic-auth';
+
+/**
+ * Where an event came from. `delivery`: a request the verifier authenticated. Reserved for coming features:
+ * `replay` (re-enqueued by an operator from the archive) and `reconciliation` (found by polling the provider's API).
+ */
+export type EventOrigin = 'delivery' | 'replay' | 'reconciliation';
+
+/**
+ * The SQS message body written by the verifier and read by the processor runtime (version 2).
+ *
+ * Room for what is coming, without a new version: a reader ignores fields it does not know, so later features add
+ * optional fields (`eventTime`, `bodyRef` for a body stored in S3, `replay`); a change that an older runtime
+ * would misread takes a new `v`, and the runtime refuses versions it does not know (the message goes back to the
+ * queue, then to the dead-letter queue, from where it can be redriven once the processor is upgraded).
+ */
 export interface Envelope {
-  readonly v: number;
+  readonly v: typeof ENVELOPE_VERSION;
   readonly provider: string;
+  /** The event's own id: the provider's delivery id, an item's id in a body of several events, or `sha256:<hex>`. */
   readonly deliveryId: string;
-  /** The inbox key of this delivery. */
+  /** The inbox key of this event. */
   readonly key: string;
   readonly eventType?: string;
   /** ISO-8601 time the verifier received the request. */
+  readonly receivedAt: string;
+  readonly auth: AuthenticationMethod;
+  /** Whether the authentication covered the body's bytes (false for tokens, Basic credentials and Mailgun). */
+  readonly bodySigned: boolean;
+  readonly origin: EventOrigin;
+  readonly contentType?: string;
+  readonly bodyEncoding: 'utf8' | 'base64';
+  /** The request body: the exact bytes received, except for values listed in `redactions`. */
+  readonly body: string;
+  /** SHA-256 (hex) of the exact bytes received, before any redaction. */
+  readonly bodySha256: string;
+  /** For a body that carries several events (Adyen's notification items): which one this message is. */
+  readonly item?: EnvelopeItem;
+  /** JSON paths whose values were replaced in `body` because they are secrets (Microsoft Graph's clientState). */
+  readonly redactions?: string[];
+  /** The provider's own time of the event, when it sends one (ISO-8601). Reserved. */
+  readonly eventTime?: string;
+}
+
+/** One event of a body that carries several. */
+export interface EnvelopeItem {
+  /** Position in the body's list of events, from 0. */
+  readonly index: number;
+  /** How many events the body carries. */
+  readonly count: number;
+}
+
+/** The first envelope version, as verifiers before version 2 wrote it. */
+export interface LegacyEnvelope {
+  readonly v: typeof LEGACY_ENVELOPE_VERSION;
+  readonly provider: string;
+  readonly deliveryId: string;
+  readonly key: string;
+  readonly eventType?: string;
   readonly receivedAt: string;
   readonly signatureVerified: true;
   readonly contentType?: string;

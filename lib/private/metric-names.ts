@@ -40,6 +40,11 @@ export const METRIC = {
   internalError: 'InternalError',
   /** Verified with a key of the secret's AWSPREVIOUS version: the provider still signs with the old secret. */
   matchedPreviousSecret: 'MatchedPreviousSecret',
+  /**
+   * Events whose delivery id was seen before with a different payload: acknowledged as duplicates and never
+   * enqueued twice, but worth a look (a provider that changes the body on retries, or ids that are not unique).
+   */
+  payloadMismatch: 'PayloadMismatch',
 
   // The processor runtime: one of each per event.
   /** Events your function handled and the runtime marked DONE. */
@@ -48,6 +53,15 @@ export const METRIC = {
   processingFailed: 'ProcessingFailed',
   /** Redelivered events skipped because the inbox already says DONE. */
   skippedAsDone: 'SkippedAsDone',
+  /**
+   * Another copy of the very same SQS message while an invocation is still processing it: returned to the queue
+   * as a batch item failure (deleting this copy would delete the message), then skipped as done.
+   */
+  inProgressElsewhere: 'InProgressElsewhere',
+  /** A second message for an event that another message is being processed for: acknowledged without running. */
+  skippedAsDuplicate: 'SkippedAsDuplicate',
+  /** Records not started because the invocation was about to time out: returned to the queue untouched. */
+  notStartedBeforeTimeout: 'NotStartedBeforeTimeout',
   /** Milliseconds from the verifier receiving the request to the event being processed (processed events only). */
   eventAge: 'EventAge',
 } as const;
@@ -67,10 +81,18 @@ export const VERIFIER_COUNTERS: readonly string[] = [
   METRIC.inFlight,
   METRIC.internalError,
   METRIC.matchedPreviousSecret,
+  METRIC.payloadMismatch,
 ];
 
 /** The processor runtime's counters, every one emitted (0 or 1) with each event. */
-export const PROCESSOR_COUNTERS: readonly string[] = [METRIC.processed, METRIC.processingFailed, METRIC.skippedAsDone];
+export const PROCESSOR_COUNTERS: readonly string[] = [
+  METRIC.processed,
+  METRIC.processingFailed,
+  METRIC.skippedAsDone,
+  METRIC.inProgressElsewhere,
+  METRIC.skippedAsDuplicate,
+  METRIC.notStartedBeforeTimeout,
+];
 
 /** Metrics measured in milliseconds; all others are counts. */
 export const MILLISECOND_METRICS: readonly string[] = [METRIC.eventAge];

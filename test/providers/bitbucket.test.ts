@@ -66,7 +66,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by X-Request-UUID'
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.requestUuid });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'bitbucket', deliveryId: request.requestUuid, eventType: 'repo:push', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'bitbucket', deliveryId: request.requestUuid, eventType: 'repo:push', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused', () => {

@@ -61,7 +61,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the hash of its
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(body) });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'calendly', deliveryId: bodyHash(body), eventType: 'invitee.created', signatureVerified: true, bodyEncoding: 'utf8', body });
+  expect(messages[0]).toMatchObject({ provider: 'calendly', deliveryId: bodyHash(body), eventType: 'invitee.created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body });
 });
 
 describe('forged, broken or stale requests are refused', () => {

@@ -75,7 +75,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by svix-id', async
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.id });
   const messages = await clerk.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'clerk', deliveryId: request.id, eventType: 'user.created', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'clerk', deliveryId: request.id, eventType: 'user.created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused as Clerk refuses them', () => {

@@ -82,7 +82,7 @@ test('a genuine interaction is accepted and enqueued once, keyed by the interact
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: interaction.id });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'discord', deliveryId: interaction.id, eventType: '2', signatureVerified: true, bodyEncoding: 'utf8', body: interaction.body });
+  expect(messages[0]).toMatchObject({ provider: 'discord', deliveryId: interaction.id, eventType: '2', auth: 'public-key', bodySigned: true, bodyEncoding: 'utf8', body: interaction.body });
 });
 
 describe('forged or broken requests are refused as Discord refuses them', () => {

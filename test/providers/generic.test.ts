@@ -52,7 +52,7 @@ async function expectAccepted(harness: Harness, request: SignedRequest, expected
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: expected.deliveryId });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ deliveryId: expected.deliveryId, eventType: expected.eventType, signatureVerified: true });
+  expect(messages[0]).toMatchObject({ deliveryId: expected.deliveryId, eventType: expected.eventType, v: 2 });
   return messages[0];
 }
 

@@ -68,7 +68,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by X-GitHub-Delive
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.delivery });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'github', deliveryId: request.delivery, eventType: 'issues', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'github', deliveryId: request.delivery, eventType: 'issues', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused as Octokit refuses them', () => {

@@ -70,7 +70,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by Idempotency-Key
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.idempotencyKey });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'gitlab', deliveryId: request.idempotencyKey, eventType: 'Push Hook', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'gitlab', deliveryId: request.idempotencyKey, eventType: 'Push Hook', auth: 'shared-token', bodySigned: false, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('requests without the right token are refused', () => {

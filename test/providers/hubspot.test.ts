@@ -123,7 +123,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the hash of its
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(body) });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'hubspot', deliveryId: bodyHash(body), eventType: 'contact.creation', signatureVerified: true, bodyEncoding: 'utf8', body });
+  expect(messages[0]).toMatchObject({ provider: 'hubspot', deliveryId: bodyHash(body), eventType: 'contact.creation', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body });
 });
 
 test('a batch of several events is one delivery, typed by its first event', async () => {

@@ -79,7 +79,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by X-Atlassian-Web
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.identifier });
   const messages = await jira.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'jira', deliveryId: request.identifier, eventType: 'jira:issue_created', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'jira', deliveryId: request.identifier, eventType: 'jira:issue_created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused, as a WebSub verifier refuses them', () => {

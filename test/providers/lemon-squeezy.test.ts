@@ -58,7 +58,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the hash of its
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(request.body) });
   const messages = await lemonSqueezy.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'lemon-squeezy', deliveryId: bodyHash(request.body), eventType: 'order_created', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'lemon-squeezy', deliveryId: bodyHash(request.body), eventType: 'order_created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused', () => {

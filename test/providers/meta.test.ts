@@ -66,7 +66,7 @@ test('a genuine notification is accepted and enqueued once, keyed by the hash of
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(body) });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'meta', deliveryId: bodyHash(body), eventType: 'whatsapp_business_account', signatureVerified: true, bodyEncoding: 'utf8', body });
+  expect(messages[0]).toMatchObject({ provider: 'meta', deliveryId: bodyHash(body), eventType: 'whatsapp_business_account', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body });
 });
 
 describe('forged or broken notifications are refused', () => {

@@ -94,7 +94,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by event.id', asyn
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: event.id });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'pagerduty', deliveryId: event.id, eventType: 'incident.triggered', signatureVerified: true, bodyEncoding: 'utf8', body: event.body });
+  expect(messages[0]).toMatchObject({ provider: 'pagerduty', deliveryId: event.id, eventType: 'incident.triggered', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: event.body });
 });
 
 describe('forged or broken requests are refused', () => {

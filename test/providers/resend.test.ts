@@ -80,7 +80,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by svix-id', async
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.id });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'resend', deliveryId: request.id, eventType: 'email.delivered', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'resend', deliveryId: request.id, eventType: 'email.delivered', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused as Resend refuses them', () => {

@@ -68,7 +68,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by Request-ID', as
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.requestId });
   const messages = await sentry.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'sentry', deliveryId: request.requestId, eventType: 'issue', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'sentry', deliveryId: request.requestId, eventType: 'issue', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused', () => {

@@ -85,7 +85,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by X-Shopify-Webho
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.webhookId });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'shopify', deliveryId: request.webhookId, eventType: 'orders/create', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'shopify', deliveryId: request.webhookId, eventType: 'orders/create', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused as Shopify refuses them', () => {

@@ -81,7 +81,7 @@ test('a genuine event is accepted and enqueued once, keyed by event_id', async (
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: event.eventId });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'slack', deliveryId: event.eventId, eventType: 'app_mention', signatureVerified: true, bodyEncoding: 'utf8', body: event.body });
+  expect(messages[0]).toMatchObject({ provider: 'slack', deliveryId: event.eventId, eventType: 'app_mention', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: event.body });
 });
 
 describe('forged or broken requests are refused as Bolt refuses them', () => {

@@ -74,7 +74,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by webhook-id', as
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.id });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'standard-webhooks', deliveryId: request.id, eventType: 'invoice.paid', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'standard-webhooks', deliveryId: request.id, eventType: 'invoice.paid', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused as the reference library refuses them', () => {

@@ -74,7 +74,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the event id', 
     provider: 'stripe',
     deliveryId: event.id,
     eventType: 'payment_intent.succeeded',
-    signatureVerified: true,
+    auth: 'hmac', bodySigned: true,
     bodyEncoding: 'utf8',
     body: event.body,
   });

@@ -103,7 +103,7 @@ describe('form posts (SMS and voice webhooks)', () => {
     expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
     const messages = await harness.messages();
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ provider: 'twilio', deliveryId: request.token, signatureVerified: true, contentType: FORM, bodyEncoding: 'utf8', body: request.body });
+    expect(messages[0]).toMatchObject({ provider: 'twilio', deliveryId: request.token, auth: 'hmac', bodySigned: true, contentType: FORM, bodyEncoding: 'utf8', body: request.body });
     expect(messages[0].eventType).toBeUndefined();
   });
 

@@ -147,7 +147,7 @@ test('a genuine notification is accepted and enqueued once, keyed by its message
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.id });
   const messages = await twitch.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'twitch', deliveryId: request.id, eventType: 'stream.online', signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'twitch', deliveryId: request.id, eventType: 'stream.online', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
 });
 
 describe('forged or broken requests are refused', () => {

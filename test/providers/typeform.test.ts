@@ -54,7 +54,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by event_id', asyn
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: event.eventId });
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'typeform', deliveryId: event.eventId, eventType: 'form_response', signatureVerified: true, bodyEncoding: 'utf8', body: event.body });
+  expect(messages[0]).toMatchObject({ provider: 'typeform', deliveryId: event.eventId, eventType: 'form_response', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: event.body });
 });
 
 describe('forged or broken requests are refused', () => {

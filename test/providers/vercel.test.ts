@@ -57,7 +57,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the body id', a
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: event.id });
   const messages = await vercel.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'vercel', deliveryId: event.id, eventType: 'deployment.created', signatureVerified: true, bodyEncoding: 'utf8', body: event.body });
+  expect(messages[0]).toMatchObject({ provider: 'vercel', deliveryId: event.id, eventType: 'deployment.created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: event.body });
 });
 
 describe('forged or broken requests are refused', () => {

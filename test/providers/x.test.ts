@@ -66,7 +66,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the hash of its
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(request.body) });
   const messages = await x.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'x', deliveryId: bodyHash(request.body), signatureVerified: true, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({ provider: 'x', deliveryId: bodyHash(request.body), auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
   expect(messages[0].eventType).toBeUndefined();
 });
 

@@ -1,0 +1,185 @@
+/**
+ * After a request is authenticated: its events (one, or one per item of a body that carries several) are claimed
+ * in the inbox, sent to the queue, and recorded as enqueued. Each event is keyed by its own id, so a body whose
+ * items were partly seen before enqueues exactly the new ones.
+ *
+ * The answer to the provider follows from the events' states: any enqueue failure is our fault (503, the
+ * provider retries and the events already queued are duplicates then); any event still claimed by another
+ * attempt that may be running is retryable (409 with Retry-After); else 200, `accepted` when at least one event
+ * was queued now, `duplicate` when all were queued before.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ENVELOPE_VERSION, type AuthenticationMethod, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../lib/private/config';
+import { encodeBody, serializeEnvelope } from '../shared/envelope';
+import { inboxKey } from '../shared/inbox-schema';
+import { describeError, type Logger } from '../shared/log';
+import { DeliveryInFlightError, InternalError, PayloadTooLargeError } from './errors';
+import type { Inbox } from './inbox';
+
+/** One event of an authenticated request. */
+export interface VerifiedEvent {
+  readonly deliveryId: string;
+  readonly eventType?: string;
+  /** SHA-256 (hex) of the event's payload: the body, or the item's JSON for a body of several events. */
+  readonly payloadSha256: string;
+  readonly item?: EnvelopeItem;
+}
+
+export interface Delivery {
+  readonly provider: string;
+  readonly events: readonly VerifiedEvent[];
+  /** The bytes that go in the queue message (the body received, less redacted secrets). */
+  readonly body: Buffer;
+  /** SHA-256 (hex) of the exact bytes received. */
+  readonly bodySha256: string;
+  readonly contentType?: string;
+  readonly auth: { readonly method: AuthenticationMethod; readonly bodySigned: boolean };
+  readonly redactions?: string[];
+  /** The signed timestamp, for schemes that sign one (replay protection of abandoned claims). */
+  readonly signedAt?: string;
+  readonly dedupWindowSeconds: number;
+  readonly nowMs: number;
+}
+
+export interface DeliveryResult {
+  readonly code: 'accepted' | 'duplicate';
+  /** Events sent to the queue by this request. */
+  readonly enqueued: number;
+  /** Events that were queued before (or are being processed, or done). */
+  readonly duplicates: number;
+  /** Events whose id was seen before with another payload (never enqueued twice; counted and logged). */
+  readonly payloadMismatches: number;
+}
+
+export interface EnqueueDependencies {
+  readonly inbox: Inbox;
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly queueUrl: string;
+  readonly maxMessageBytes: number;
+  readonly log: Logger;
+}
+
+/** Claims, enqueues and records each event of a request; throws the error the provider should be answered with. */
+export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Delivery): Promise<DeliveryResult> {
+  const receivedAt = new Date(delivery.nowMs).toISOString();
+  // Every message is built (and its size checked) before any AWS call: a body too large for the queue is refused
+  // with no record written.
+  const messages = delivery.events.map((event) => message(deps.maxMessageBytes, delivery, event, receivedAt));
+
+  const claims = await Promise.all(
+    delivery.events.map((event, i) =>
+      deps.inbox.claim(
+        {
+          key: messages[i].key,
+          provider: delivery.provider,
+          deliveryId: event.deliveryId,
+          eventType: event.eventType,
+          receivedAt,
+          expiresAt: Math.floor(delivery.nowMs / 1000) + delivery.dedupWindowSeconds,
+          signedAt: delivery.signedAt,
+          payloadSha256: event.payloadSha256,
+        },
+        delivery.nowMs,
+      ),
+    ),
+  );
+
+  let payloadMismatches = 0;
+  claims.forEach((claim, i) => {
+    const event = delivery.events[i];
+    if (claim.outcome !== 'claimed' && claim.payloadSha256 !== undefined && claim.payloadSha256 !== event.payloadSha256) {
+      payloadMismatches += 1;
+      deps.log.warn('payload mismatch: a delivery id seen before arrived with other bytes; not enqueued again', {
+        provider: delivery.provider,
+        deliveryId: event.deliveryId,
+        firstPayloadSha256: claim.payloadSha256,
+        payloadSha256: event.payloadSha256,
+      });
+    }
+  });
+
+  const sent = await Promise.all(
+    claims.map(async (claim, i) => {
+      if (claim.outcome !== 'claimed') return true;
+      const { key } = messages[i];
+      try {
+        await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: messages[i].body }));
+      } catch (error) {
+        // Nothing was enqueued, as far as we know: give the claim back so the provider's retry goes through. (If
+        // the send did reach the queue, the retry enqueues a second message; the processor runs the event once.)
+        deps.log.error('enqueue failed', { provider: delivery.provider, deliveryId: delivery.events[i].deliveryId, error: describeError(error) });
+        await deps.inbox.release(key, claim.token).catch((releaseError: unknown) => {
+          deps.log.error('release after failed enqueue failed; the lease will expire', {
+            provider: delivery.provider,
+            deliveryId: delivery.events[i].deliveryId,
+            error: describeError(releaseError),
+          });
+        });
+        return false;
+      }
+      // The event is queued whatever happens next. Should this write fail, the record stays CLAIMED until its
+      // lease ends: a retry in the lease is told to come back, one after it enqueues a second message, which the
+      // processor's own claim keeps from running the user's function twice.
+      await deps.inbox.markEnqueued(key, claim.token).catch((markError: unknown) => {
+        deps.log.error('recording the enqueue failed; the claim stays until its lease ends', {
+          provider: delivery.provider,
+          deliveryId: delivery.events[i].deliveryId,
+          error: describeError(markError),
+        });
+      });
+      return true;
+    }),
+  );
+
+  if (sent.includes(false)) {
+    throw new InternalError('enqueue_failed', 'The event could not be queued; retry later.', { status: 503 });
+  }
+  const inFlight = claims.filter((c): c is Extract<typeof c, { outcome: 'in_flight' }> => c.outcome === 'in_flight');
+  if (inFlight.length > 0) {
+    throw new DeliveryInFlightError(Math.max(...inFlight.map((c) => c.retryAfterSeconds)));
+  }
+  const enqueued = claims.filter((c) => c.outcome === 'claimed').length;
+  return { code: enqueued > 0 ? 'accepted' : 'duplicate', enqueued, duplicates: claims.length - enqueued, payloadMismatches };
+}
+
+function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEvent, receivedAt: string): { key: string; body: string } {
+  const key = inboxKey(delivery.provider, event.deliveryId);
+  const envelope = (forceBase64: boolean): Envelope => ({
+    v: ENVELOPE_VERSION,
+    provider: delivery.provider,
+    deliveryId: event.deliveryId,
+    key,
+    eventType: event.eventType,
+    receivedAt,
+    auth: delivery.auth.method,
+    bodySigned: delivery.auth.bodySigned,
+    origin: 'delivery',
+    contentType: delivery.contentType,
+    ...encodeBody(delivery.body, forceBase64),
+    bodySha256: delivery.bodySha256,
+    ...(event.item ? { item: event.item } : {}),
+    ...(delivery.redactions?.length ? { redactions: delivery.redactions } : {}),
+  });
+  let body = serializeEnvelope(envelope(false));
+  if (Buffer.byteLength(body, 'utf8') > maxMessageBytes) {
+    // Text full of escaped characters can grow up to six-fold; base64 grows by a third at most.
+    body = serializeEnvelope(envelope(true));
+  }
+  if (Buffer.byteLength(body, 'utf8') > maxMessageBytes) {
+    throw new PayloadTooLargeError('The body does not fit in one queue message.');
+  }
+  return { key, body };
+}
+
+/** How a scheme authenticates, as the envelope tells the processor. */
+export function authenticationOf(scheme: SchemeConfig): { method: AuthenticationMethod; bodySigned: boolean } {
+  if (scheme.signature) {
+    const publicKey = scheme.signature.algorithm === 'ed25519' || scheme.signature.algorithm === 'ecdsa-p256-sha256';
+    return { method: publicKey ? 'public-key' : 'hmac', bodySigned: scheme.signature.signedContent.includes('{body}') };
+  }
+  if (scheme.token) return { method: 'shared-token', bodySigned: false };
+  if (scheme.basicAuth) return { method: 'basic-auth', bodySigned: false };
+  // Twilio signs the form parameters (or the body's SHA-256 in the URL); Adyen signs eight fields of each item,
+  // Mailgun a token and a timestamp: only Twilio's covers the body.
+  return { method: 'hmac', bodySigned: scheme.twilio === true };
+}
