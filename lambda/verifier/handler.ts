@@ -61,7 +61,12 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
       }
-      return json(200, { ok: true, code: outcome.code, deliveryId: outcome.deliveryId });
+      return json(200, {
+        ok: true,
+        code: outcome.code,
+        deliveryId: outcome.deliveryId,
+        ...(outcome.events !== undefined ? { events: outcome.events, enqueued: outcome.enqueued } : {}),
+      });
     } catch (error) {
       const response = toResponse(error);
       const fields = { ...context, status: response.statusCode, code: codeOf(error), error: describeError(error), durationMs: now() - started };

@@ -309,10 +309,16 @@ const PRESETS: Record<string, Preset> = {
     handshake: 'graph',
   }),
   // One POST may carry several notification items; it is one delivery, keyed by its first item.
+  // Each notification item is an event of its own, keyed by pspReference and eventCode (Adyen's documented
+  // duplicate key); a later POST that repeats some items and adds others enqueues exactly the new ones.
   adyen: () => ({
     scheme: { adyen: true },
-    deliveryId: [{ jsonPaths: ['notificationItems.0.NotificationRequestItem.pspReference', 'notificationItems.0.NotificationRequestItem.eventCode'] }],
-    eventType: body('notificationItems.0.NotificationRequestItem.eventCode'),
+    deliveryId: [],
+    items: {
+      jsonPath: 'notificationItems',
+      deliveryId: { jsonPaths: ['NotificationRequestItem.pspReference', 'NotificationRequestItem.eventCode'] },
+      eventType: { jsonPath: 'NotificationRequestItem.eventCode' },
+    },
   }),
   custom: (config) => {
     if (!config.scheme) throw new Error(`Provider ${config.id}: a custom provider needs its scheme.`);

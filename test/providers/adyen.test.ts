@@ -57,12 +57,21 @@ test('a notification signed by Adyen\'s library is accepted, keyed by pspReferen
   // THEN
   expect(answer.body).toMatchObject({ ok: true, code: 'accepted', deliveryId: `${first.pspReference}:AUTHORISATION` });
   const [message] = await adyen.messages();
-  expect(message).toMatchObject({ provider: 'adyen', eventType: 'AUTHORISATION', body });
+  expect(message).toMatchObject({ provider: 'adyen', eventType: 'AUTHORISATION', body, item: { index: 0, count: 1 }, auth: 'hmac', bodySigned: false });
 });
 
 test('a batch where every item is signed is accepted; one unsigned or mis-signed item refuses the whole POST', async () => {
-  expect((await adyen.send({ body: notification([item(), item({ eventCode: 'CAPTURE' })]) })).status).toBe(200);
-  expect(await adyen.messages()).toHaveLength(1);
+  const items = [item(), item({ eventCode: 'CAPTURE' })];
+  const batch = await adyen.send({ body: notification(items) });
+  expect(batch.body).toMatchObject({ ok: true, code: 'accepted', events: 2, enqueued: 2 });
+  // One message per item, each keyed by its own pspReference and eventCode.
+  const messages = await adyen.messages();
+  expect(messages.map((m) => [m.deliveryId, m.eventType, m.item]).sort()).toEqual(
+    [
+      [`${items[0].pspReference}:AUTHORISATION`, 'AUTHORISATION', { index: 0, count: 2 }],
+      [`${items[1].pspReference}:CAPTURE`, 'CAPTURE', { index: 1, count: 2 }],
+    ].sort(),
+  );
 
   const mixed = JSON.parse(notification([item(), item()]));
   mixed.notificationItems[1].NotificationRequestItem.amount.value = 1;
@@ -95,10 +104,28 @@ test('fields outside the eight Adyen signs are not covered, as Adyen documents',
   await adyen.messages();
 });
 
-test('a redelivery of the same notification is not enqueued twice', async () => {
+test('a redelivery of the same notification is a duplicate, not enqueued twice', async () => {
   const body = notification([item()]);
   expect((await adyen.send({ body })).status).toBe(200);
   const again = await adyen.send({ body });
-  expect(again.status).toBe(409);
+  expect(again.status).toBe(200);
+  expect(again.body).toMatchObject({ code: 'duplicate' });
   expect(await adyen.messages()).toHaveLength(1);
+});
+
+test('a later POST that repeats its first item and adds a new one enqueues the new one, and only it', async () => {
+  // GIVEN a notification already enqueued
+  const seen = item();
+  expect((await adyen.send({ body: notification([seen]) })).status).toBe(200);
+  expect(await adyen.messages()).toHaveLength(1);
+
+  // WHEN Adyen posts that item again (first) together with a new one
+  const fresh = item({ eventCode: 'CAPTURE' });
+  const answer = await adyen.send({ body: notification([seen, fresh]) });
+
+  // THEN the new item is enqueued, the repeated one is not
+  expect(answer.body).toMatchObject({ ok: true, code: 'accepted', events: 2, enqueued: 1 });
+  const messages = await adyen.messages();
+  expect(messages.map((m) => m.deliveryId)).toEqual([`${fresh.pspReference}:CAPTURE`]);
+  expect(messages[0].item).toEqual({ index: 1, count: 2 });
 });
