@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-type NodeRuntime = typeof import('../scripts/node-runtime.mjs');
+type NodeRuntime = typeof import('../scripts/node-runtime.mjs', { with: { 'resolution-mode': 'import' } });
 
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -229,12 +229,14 @@ describe('the runtime types in a strict TypeScript project', () => {
     work = mkdtempSync(path.join(tmpdir(), 'cwr-types-'));
     const tarball = path.join(work, JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root))[0].filename);
     app = path.join(work, 'app');
-    mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
+    mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    npm(['install', tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-package-lock', '--no-save'], app);
+    // After the install, which would prune them as extraneous.
+    mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
     for (const dep of ['aws-cdk-lib', 'constructs', '@types/node']) {
       symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep), 'dir');
     }
-    npm(['install', tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-package-lock', '--no-save'], app);
     writeFileSync(
       path.join(app, 'processor.ts'),
       [
