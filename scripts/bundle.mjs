@@ -3,7 +3,8 @@
 // `cdk-webhook-receiver/runtime`, and type-checks all Lambda code (esbuild itself does not).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const common = {
   bundle: true,
@@ -39,3 +40,46 @@ await build({
   outfile: 'dist/runtime/index.js',
   external: ['@aws-sdk/*'],
 });
+
+// The runtime's published declarations: the runtime's own .d.ts and the local files it imports (dist/types is the
+// declaration output of tsconfig.lambda.json), copied under dist/runtime/types/, with the AWS packages they name
+// pointed at scripts/runtime-types/aws.d.ts, so a user's strict type check (skipLibCheck: false) needs neither
+// @types/aws-lambda nor the AWS SDK. Any other package import fails the build here rather than in users' builds.
+const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws' };
+const typesRoot = 'dist/types';
+const outRoot = 'dist/runtime/types';
+// Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).
+const specifiers = /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\2/g;
+const isComment = (line) => /^\s*(\/\/|\/\*|\*)/.test(line);
+const pending = [join(typesRoot, 'lambda/runtime/index.d.ts')];
+const seen = new Set();
+mkdirSync(outRoot, { recursive: true });
+copyFileSync('scripts/runtime-types/aws.d.ts', join(outRoot, 'aws.d.ts'));
+while (pending.length > 0) {
+  const file = pending.pop();
+  if (seen.has(file)) continue;
+  seen.add(file);
+  const outFile = join(outRoot, relative(typesRoot, file));
+  const rewrite = (line) => isComment(line) ? line : line.replace(specifiers, (whole, head, quote, spec) => {
+    if (spec.startsWith('.')) {
+      const target = resolve(dirname(file), spec);
+      const dts = [`${target}.d.ts`, join(target, 'index.d.ts')].find(existsSync);
+      if (!dts) throw new Error(`${file}: cannot find the declarations of ${spec}`);
+      pending.push(relative('.', dts));
+      return whole;
+    }
+    if (shimmed[spec]) {
+      let local = relative(dirname(outFile), join(outRoot, shimmed[spec])).split('\\').join('/');
+      if (!local.startsWith('.')) local = `./${local}`;
+      return `${head}${quote}${local}${quote}`;
+    }
+    throw new Error(
+      `${file} imports '${spec}': the runtime's published types must be self-contained. Add the types it needs to ` +
+        `scripts/runtime-types/aws.d.ts and map '${spec}' there in scripts/bundle.mjs, or keep it out of the public API.`,
+    );
+  });
+  const text = readFileSync(file, 'utf8').split('\n').map(rewrite).join('\n');
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, text);
+}
+console.log(`${outRoot}: ${seen.size} declaration files for cdk-webhook-receiver/runtime`);
