@@ -60,3 +60,11 @@ export interface SQSBatchResponse {
 export interface DynamoDBClient {
   send(command: any, options?: any): Promise<any>;
 }
+
+/**
+ * What the runtime reads of the Lambda context: the time left before the invocation times out. Lambda's own
+ * `Context` (from @types/aws-lambda) fits.
+ */
+export interface Context {
+  getRemainingTimeInMillis(): number;
+}
