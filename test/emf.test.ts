@@ -168,7 +168,7 @@ describe('verifier', () => {
     expect(Object.keys(emf.values).sort()).toEqual(
       [
         'Received', 'Verified', 'Rejected', 'RejectedSignature', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge',
-        'Duplicate', 'Enqueued', 'Handshake', 'InFlight', 'InternalError', 'MatchedPreviousSecret',
+        'Duplicate', 'Enqueued', 'Handshake', 'InFlight', 'InternalError', 'MatchedPreviousSecret', 'PayloadMismatch',
       ].sort(),
     );
     expect(new Set(Object.values(emf.units))).toEqual(new Set(['Count']));
@@ -204,8 +204,19 @@ describe('verifier', () => {
     const { id } = JSON.parse(payload);
     expect((await verify(stripeRequest(payload))).status).toBe(200);
 
-    // WHEN it comes again within the lease, and again after it was processed; and GitHub pings
-    const inFlight = await verify(stripeRequest(payload));
+    // WHEN another event comes while an attempt holds its claim (a record CLAIMED with a live lease), the first
+    // again after it was processed; and GitHub pings
+    const claimedPayload = stripeEvent();
+    await aws.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: `stripe#${JSON.parse(claimedPayload).id}` } },
+        UpdateExpression: 'SET #s = :claimed, #lease = :lease, #exp = :exp',
+        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil', '#exp': 'expiresAt' },
+        ExpressionAttributeValues: { ':claimed': { S: 'CLAIMED' }, ':lease': { N: String(Date.now() + 20_000) }, ':exp': { N: String(Math.floor(Date.now() / 1000) + 3600) } },
+      }),
+    );
+    const inFlight = await verify(stripeRequest(claimedPayload));
     await aws.dynamodb.send(
       new UpdateItemCommand({
         TableName: tableName,
@@ -401,10 +412,10 @@ describe('processor runtime', () => {
     expect(processed.dimensionSets).toEqual([['Receiver'], ['Receiver', 'Provider']]);
     expect(processed.dimensions).toEqual({ Receiver: TARGET.receiver, Provider: 'stripe' });
     expect(processed.values).toMatchObject({ Processed: 1, ProcessingFailed: 0, SkippedAsDone: 0 });
-    expect(processed.units).toEqual({ Processed: 'Count', ProcessingFailed: 'Count', SkippedAsDone: 'Count', EventAge: 'Milliseconds' });
+    expect(processed.units).toEqual({ Processed: 'Count', ProcessingFailed: 'Count', SkippedAsDone: 'Count', InProgressElsewhere: 'Count', SkippedAsDuplicate: 'Count', NotStartedBeforeTimeout: 'Count', EventAge: 'Milliseconds' });
     expect(processed.values.EventAge).toBeGreaterThanOrEqual(0);
     expect(processed.values.EventAge).toBeLessThan(60_000);
-    expect(failed.values).toEqual({ Processed: 0, ProcessingFailed: 1, SkippedAsDone: 0 });
+    expect(failed.values).toEqual({ Processed: 0, ProcessingFailed: 1, SkippedAsDone: 0, InProgressElsewhere: 0, SkippedAsDuplicate: 0, NotStartedBeforeTimeout: 0 });
     expect(failed.dimensions.Provider).toBe('stripe');
   });
 
@@ -415,7 +426,7 @@ describe('processor runtime', () => {
 
     const { emf } = await runBatch(await receive(), () => {});
 
-    expect(emf.map((e) => e.values)).toEqual([{ Processed: 0, ProcessingFailed: 0, SkippedAsDone: 1 }]);
+    expect(emf.map((e) => e.values)).toEqual([{ Processed: 0, ProcessingFailed: 0, SkippedAsDone: 1, InProgressElsewhere: 0, SkippedAsDuplicate: 0, NotStartedBeforeTimeout: 0 }]);
   });
 
   test('a message that is not an envelope is counted as failed under the receiver only', async () => {
@@ -425,7 +436,7 @@ describe('processor runtime', () => {
 
     expect(emf).toHaveLength(1);
     expect(emf[0].dimensionSets).toEqual([['Receiver']]);
-    expect(emf[0].values).toEqual({ Processed: 0, ProcessingFailed: 1, SkippedAsDone: 0 });
+    expect(emf[0].values).toEqual({ Processed: 0, ProcessingFailed: 1, SkippedAsDone: 0, InProgressElsewhere: 0, SkippedAsDuplicate: 0, NotStartedBeforeTimeout: 0 });
     expect(lines[0]).not.toContain('BODY-MARKER');
   });
 

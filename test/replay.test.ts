@@ -1,8 +1,8 @@
 /**
  * Replays of a genuine delivery: the exact request, bytes and headers, sent again. After the signed timestamp's
  * window it is refused before any AWS call, whatever the inbox remembers. Inside the window it never enqueues
- * anything: 409 while the first attempt holds its lease or the event is still being processed, 200 `duplicate`
- * once the processor has finished it. The provider's own retry, signed afresh, still takes over a claim that an
+ * anything: 409 while an attempt that may still be running holds the claim, 200 `duplicate` once the event is
+ * enqueued. The provider's own retry, signed afresh, still takes over a claim that an
  * attempt abandoned. The shipped verifier bundle and processor runtime, against the emulators, on a clock the
  * test moves; signatures from the `stripe` and `@octokit/webhooks-methods` packages.
  */
@@ -140,7 +140,7 @@ describe('a genuine Stripe delivery, replayed', () => {
     expect(await records()).toBe(before);
   });
 
-  test('inside its window, while the first attempt holds its lease: 409, nothing enqueued', async () => {
+  test('inside its window, once the event is enqueued, inside the lease: a duplicate, nothing enqueued', async () => {
     const clock = { now: Date.now() };
     const handle = verifierAt(clock);
     const { event } = stripeDelivery(Math.floor(clock.now / 1000));
@@ -149,13 +149,12 @@ describe('a genuine Stripe delivery, replayed', () => {
     clock.now += 5_000;
     const replay = await handle(event);
 
-    expect({ status: replay.status, code: replay.body.error }).toEqual({ status: 409, code: 'delivery_in_flight' });
-    expect(Number(replay.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect({ status: replay.status, code: replay.body.code }).toEqual({ status: 200, code: 'duplicate' });
     expect(replay.calls.SendMessageCommand).toBeUndefined();
     expect(await drain(aws.sqs, queue.url)).toHaveLength(1);
   });
 
-  test('inside its window, after the lease but before the processor has finished: 409, nothing enqueued, the claim untouched', async () => {
+  test('inside its window, after the lease but before the processor has finished: a duplicate, nothing enqueued, the record untouched', async () => {
     // GIVEN a delivery enqueued, not yet processed, its lease run out
     const clock = { now: Date.now() };
     const handle = verifierAt(clock);
@@ -168,7 +167,7 @@ describe('a genuine Stripe delivery, replayed', () => {
     const replay = await handle(event);
 
     // THEN it is not taken for the provider's retry: nothing enqueued, the record as it was
-    expect({ status: replay.status, code: replay.body.error }).toEqual({ status: 409, code: 'delivery_in_flight' });
+    expect({ status: replay.status, code: replay.body.code }).toEqual({ status: 200, code: 'duplicate' });
     expect(replay.calls.SendMessageCommand).toBeUndefined();
     expect(await drain(aws.sqs, queue.url)).toHaveLength(1);
     expect(await getRecord(aws.dynamodb, config.tableName, `stripe#${id}`)).toEqual(claim);

@@ -148,6 +148,7 @@ const SENSITIVE = /(signature|digest|expected|candidate|hmac|\bmac\b|presented|s
 const REVIEWED: Record<string, string> = {
   'auth.ts: key === format.signatureKey': 'the key names of a key-value signature header (`v1`, `t`) against the configured ones: public',
   'auth.ts: key === format.timestampKey': 'the same, for the timestamp entry',
+  "enqueue.ts: scheme.signature.signedContent.includes('{body}')": 'whether the configured signed-content template names the body: configuration, not a secret',
 };
 
 interface Finding {

@@ -124,7 +124,7 @@ test('a retry of the same event (same body, signed anew) is not enqueued a secon
   const answer = await harness.send(signed(body));
 
   // THEN the body's hash is still held by the first delivery: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await harness.records()).toBe(records);
   expect(await harness.messages()).toEqual([]);
 });

@@ -176,7 +176,7 @@ describe('the signed timestamp', () => {
     const replay = await harness.send(request);
 
     // THEN the interaction id is still held by the first delivery: no new record, nothing enqueued
-    expect({ status: replay.status, error: replay.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+    expect({ status: replay.status, code: replay.body.code }).toEqual({ status: 200, code: 'duplicate' });
     expect(await harness.records()).toBe(records);
     expect(await harness.messages()).toEqual([]);
   });

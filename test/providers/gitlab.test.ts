@@ -108,7 +108,7 @@ describe('the delivery id', () => {
     const answer = await harness.send(retry);
 
     // THEN the key is still held by the first delivery: no new record, nothing enqueued
-    expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
     expect(await harness.records()).toBe(records);
     expect(await harness.messages()).toEqual([]);
   });

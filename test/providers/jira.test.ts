@@ -160,7 +160,7 @@ test('a retry (same identifier, X-Atlassian-Webhook-Retry) is not enqueued twice
   const answer = await jira.send({ ...first, headers: { ...first.headers, 'X-Atlassian-Webhook-Retry': '1' } });
 
   // THEN the identifier is still held by the first attempt: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await jira.records()).toBe(records);
   expect(await jira.messages()).toEqual([]);
 });

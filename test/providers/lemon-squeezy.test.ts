@@ -130,7 +130,7 @@ test('a resent webhook (same body) has the same key, so it is not enqueued twice
   const answer = await lemonSqueezy.send(request);
 
   // THEN the body-hash key is still held by the first attempt: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await lemonSqueezy.records()).toBe(records);
   expect(await lemonSqueezy.messages()).toEqual([]);
 });

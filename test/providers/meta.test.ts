@@ -179,7 +179,7 @@ test('a redelivery of the same notification is not enqueued a second time (the b
   const answer = await harness.send(request);
 
   // THEN the hash is still held by the first delivery: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await harness.records()).toBe(records);
   expect(await harness.messages()).toEqual([]);
 });

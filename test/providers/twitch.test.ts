@@ -292,7 +292,7 @@ test('a retried message (same id, new signature) is not enqueued twice', async (
   const answer = await twitch.send(retry);
 
   // THEN the id is still held by the first attempt: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await twitch.records()).toBe(records);
   expect(await twitch.messages()).toEqual([]);
 });

@@ -127,7 +127,7 @@ test('a redelivered event (same id) is not enqueued twice', async () => {
   const answer = await vercel.send(signed(event.body));
 
   // THEN the id is still held by the first attempt: no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await vercel.records()).toBe(records);
   expect(await vercel.messages()).toEqual([]);
 });

@@ -173,7 +173,7 @@ test('a retried delivery (same body, new timestamp) has the same key, so it is n
   const answer = await zoom.send(signed(body, { timestamp: now() + 1 }));
 
   // THEN it hits the same body-hash key (still held by the first attempt): no new record, nothing enqueued
-  expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 409, error: 'delivery_in_flight' });
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
   expect(await zoom.records()).toBe(records);
   expect(await zoom.messages()).toEqual([]);
 });
