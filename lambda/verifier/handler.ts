@@ -26,6 +26,7 @@ import {
 import { Inbox } from './inbox';
 import { parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from './providers';
+import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { prepare, valueAt, type Headers, type RequestView } from './auth';
 import { answerSigned, answerUnsigned, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
@@ -208,6 +209,8 @@ async function verifyAndEnqueue(
 
   const key = inboxKey(provider.id, deliveryId);
   const receivedAt = new Date(nowMs).toISOString();
+  // No secret travels in the queue: a token carried in the body (Graph's clientState) is replaced here.
+  const { body: queued, redactions } = redactSecrets(provider, body);
   const envelope = (forceBase64: boolean): Envelope => ({
     v: ENVELOPE_VERSION,
     provider: provider.id,
@@ -217,7 +220,8 @@ async function verifyAndEnqueue(
     receivedAt,
     signatureVerified: true,
     contentType: headers.get('content-type'),
-    ...encodeBody(body, forceBase64),
+    redactions,
+    ...encodeBody(queued, forceBase64),
   });
   let message = serializeEnvelope(envelope(false));
   if (Buffer.byteLength(message, 'utf8') > config.maxMessageBytes) {

@@ -216,6 +216,12 @@ export interface Envelope {
   readonly receivedAt: string;
   readonly signatureVerified: true;
   readonly contentType?: string;
+  /**
+   * JSON paths in the body whose string value was a secret and was replaced by `"[redacted]"` before the event was
+   * enqueued (`value[].clientState`: that field of each item of `value`). Every other byte is as received; the
+   * body no longer matches the provider's signature. Absent when nothing was redacted.
+   */
+  readonly redactions?: string[];
   readonly bodyEncoding: 'utf8' | 'base64';
   readonly body: string;
 }
