@@ -1,7 +1,7 @@
 /**
- * The verifier: API Gateway event in, HTTP answer out. It adapts the request to the pure checks in
- * `signature.ts`, claims the delivery in the inbox, enqueues it, and maps every outcome to a status code in
- * `toResponse`.
+ * The verifier: API Gateway event in, HTTP answer out. It adapts the request to the pure checks in `auth.ts`
+ * (and the handshakes in `handshakes.ts`), claims the delivery in the inbox, enqueues it, and maps every outcome
+ * to a status code in `toResponse`. Headers are read through the one model in `limits.ts`.
  */
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -24,7 +24,7 @@ import {
   WebhookError,
 } from './errors';
 import { Inbox } from './inbox';
-import { parseJsonBody, requestScreen } from './limits';
+import { headerLookup, parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from './providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
@@ -286,21 +286,6 @@ function readBody(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer {
 
 function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
-}
-
-function headerLookup(event: APIGatewayProxyEvent): Headers {
-  const map = new Map<string, string>();
-  const entries = Object.entries(event.headers ?? {});
-  for (const [name, value] of entries) {
-    if (value !== undefined) map.set(name.toLowerCase(), value);
-  }
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (values && values.length > 1) {
-      // A header sent twice is ambiguous; keep neither value.
-      map.set(name.toLowerCase(), '');
-    }
-  }
-  return { get: (name) => map.get(name.toLowerCase()) };
 }
 
 function queryLookup(event: APIGatewayProxyEvent): { get: (name: string) => string | undefined; raw: string } {
