@@ -80,8 +80,8 @@ function findStrings(body: Buffer, segments: readonly string[]): { ranges: Array
     i++;
     return [start, i];
   };
-  // keys: the object keys from the root; display: the same with `[]` for each array passed through.
-  const value = (keys: readonly string[], display: string): void => {
+  // names: the object member names from the root; display: the same with `[]` for each array passed through.
+  const value = (names: readonly string[], display: string): void => {
     skip();
     const byte = body[i];
     if (byte === 0x7b /* { */) {
@@ -94,15 +94,15 @@ function findStrings(body: Buffer, segments: readonly string[]): { ranges: Array
       for (;;) {
         skip();
         const [start, end] = string();
-        let key: string;
+        let name: string;
         try {
-          key = JSON.parse(body.subarray(start, end).toString('utf8')) as string;
+          name = JSON.parse(body.subarray(start, end).toString('utf8')) as string;
         } catch {
           return fail();
         }
         skip();
         if (body[i++] !== 0x3a /* : */) fail();
-        value([...keys, key], display === '' ? key : `${display}.${key}`);
+        value([...names, name], display === '' ? name : `${display}.${name}`);
         skip();
         const next = body[i++];
         if (next === 0x7d /* } */) return;
@@ -117,7 +117,7 @@ function findStrings(body: Buffer, segments: readonly string[]): { ranges: Array
         return;
       }
       for (;;) {
-        value(keys, `${display}[]`);
+        value(names, `${display}[]`);
         skip();
         const next = body[i++];
         if (next === 0x5d /* ] */) return;
@@ -126,7 +126,7 @@ function findStrings(body: Buffer, segments: readonly string[]): { ranges: Array
     }
     if (byte === QUOTE) {
       const range = string();
-      if (keys.length === segments.length && keys.every((key, n) => key === segments[n])) {
+      if (names.length === segments.length && names.every((name, n) => name === segments[n])) {
         ranges.push(range);
         paths.push(display);
       }
