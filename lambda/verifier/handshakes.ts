@@ -10,8 +10,8 @@
  * - X's CRC answer is `sha256=` + base64 HMAC-SHA256(consumer secret, crc_token), which is byte for byte X's body
  *   signature of a body equal to crc_token, and the CRC is unsigned: anyone may ask. The crc_token is therefore
  *   held to what X sends (X documents no format; its sample code's token is a UUID, its guide's
- *   `challenge_string`; the alphabet also covers base64 and base64url) as `CRC_TOKEN`: at most 128 characters of `A-Z a-z 0-9 + / = _ -`. None of these is `{`, so no crc_token is a
- *   JSON object, and X's POST route accepts only bodies that are JSON objects (`answerSigned` refuses the rest:
+ *   `challenge_string`; the alphabet also covers base64 and base64url) as `CRC_TOKEN`: at most 128 characters
+ *   of `A-Z a-z 0-9 + / = _ -`. None of these is `{`, so no crc_token is a JSON object, and X's POST route accepts only bodies that are JSON objects (`answerSigned` refuses the rest:
  *   a token of digits, `true` or `null` is valid JSON, but not an object). Anything else is 400
  *   `handshake_malformed` (the handler reads the secret first; a malformed token gets no answer from it).
  * - Zoom's answer is hex HMAC-SHA256(secret token, plainToken), and Zoom signs bodies as
