@@ -1,6 +1,7 @@
 /**
- * Request authentication as pure functions of (raw body bytes, headers, query, URL, secrets, now). No AWS call,
- * no clock, no global state. `prepare` does every check that needs no secret (syntax, timestamp window) and
+ * Request authentication as pure functions of (raw body bytes, headers, query, URL, secrets, now). No AWS call
+ * and no clock; the one module-level state is `publicKeys`, a cache of parsed public keys (a pure function of
+ * the key text, so it changes no result). `prepare` does every check that needs no secret (syntax, timestamp window) and
  * builds the signed content; the returned check then tries each candidate key. The handler only adapts the
  * API Gateway event to these and their result to a response.
  */

@@ -21,8 +21,9 @@ import {
 } from './errors';
 import { authenticationOf, enqueueDelivery, type VerifiedEvent } from './enqueue';
 import { Inbox } from './inbox';
-import { parseJsonBody, requestScreen } from './limits';
+import { headerLookup, parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from './providers';
+import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { prepare, valueAt, type Headers, type RequestView } from './auth';
 import { answerSigned, answerUnsigned, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
@@ -215,6 +216,8 @@ async function verifyAndEnqueue(
     return { code: 'handshake', ...base };
   }
 
+  // No secret travels in the queue: a token carried in the body (Graph's clientState) is replaced here.
+  const { body: queued, redactions } = redactSecrets(provider, body);
   const events = provider.items
     ? itemEvents(provider, parseJson())
     : [{ deliveryId, eventType: fields.eventType, payloadSha256: bodySha256 }];
@@ -223,7 +226,8 @@ async function verifyAndEnqueue(
     {
       provider: provider.id,
       events,
-      body,
+      body: queued,
+      redactions,
       bodySha256,
       contentType: headers.get('content-type'),
       auth: authenticationOf(provider.scheme),
@@ -302,21 +306,6 @@ function readBody(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer {
 
 function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
-}
-
-function headerLookup(event: APIGatewayProxyEvent): Headers {
-  const map = new Map<string, string>();
-  const entries = Object.entries(event.headers ?? {});
-  for (const [name, value] of entries) {
-    if (value !== undefined) map.set(name.toLowerCase(), value);
-  }
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (values && values.length > 1) {
-      // A header sent twice is ambiguous; keep neither value.
-      map.set(name.toLowerCase(), '');
-    }
-  }
-  return { get: (name) => map.get(name.toLowerCase()) };
 }
 
 function queryLookup(event: APIGatewayProxyEvent): { get: (name: string) => string | undefined; raw: string } {

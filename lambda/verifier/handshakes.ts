@@ -1,7 +1,25 @@
 /**
  * Handshakes: requests a provider sends to prove the endpoint is theirs. Each is answered synchronously and
- * never enqueued. `beforeAuthentication` answers those that carry no signature (Meta and X GETs, Microsoft
- * Graph's validationToken); `afterAuthentication` answers signed ones (Slack, Zoom, Twitch, Discord).
+ * never enqueued. `answerUnsigned` answers those that carry no signature (Meta and X GETs, Microsoft Graph's
+ * validationToken); `answerSigned` answers signed ones (Slack, Zoom, Twitch, Discord) once their signature matched.
+ *
+ * The rule every answer here keeps: no answer is a signature, under a key that signs bodies, over bytes the
+ * caller chose and that the verifier would accept as a body. An HMAC of a caller's token under the body-signing
+ * key is exactly such a signature unless the token can never be a body. So:
+ *
+ * - X's CRC answer is `sha256=` + base64 HMAC-SHA256(consumer secret, crc_token), which is byte for byte X's body
+ *   signature of a body equal to crc_token, and the CRC is unsigned: anyone may ask. The crc_token is therefore
+ *   held to what X sends (X documents no format; its sample code's token is a UUID, its guide's
+ *   `challenge_string`; the alphabet also covers base64 and base64url) as `CRC_TOKEN`: at most 128 characters
+ *   of `A-Z a-z 0-9 + / = _ -`. None of these is `{`, so no crc_token is a JSON object, and X's POST route accepts only bodies that are JSON objects (`answerSigned` refuses the rest:
+ *   a token of digits, `true` or `null` is valid JSON, but not an object). Anything else is 400
+ *   `handshake_malformed` (the handler reads the secret first; a malformed token gets no answer from it).
+ * - Zoom's answer is hex HMAC-SHA256(secret token, plainToken), and Zoom signs bodies as
+ *   hex HMAC-SHA256(secret token, `v0:{timestamp}:{body}`). The request is signed, so only Zoom (or a replay of a
+ *   request Zoom signed, which repeats Zoom's own plainToken) gets an answer; still, plainToken is held to
+ *   `PLAIN_TOKEN` (base64url-like, no `:`), so that no answer can equal the signature of any `v0:...` content.
+ * - Slack, Twitch and Meta echo a challenge (after a signature or verify-token check); Graph echoes its
+ *   validationToken; Discord answers a constant. None is computed with a key, so none is a signature.
  */
 import { createHmac } from 'node:crypto';
 import type { HandshakeKind } from '../../lib/private/config';
@@ -20,6 +38,11 @@ export interface HandshakeRequest {
   readonly header: (name: string) => string | undefined;
   readonly json: () => unknown;
 }
+
+/** What an X crc_token may be (see above): never a JSON object, and short. */
+const CRC_TOKEN = /^[A-Za-z0-9+/=_-]{1,128}$/;
+/** What a Zoom plainToken may be: no `:`, so never Zoom's signed content `v0:{timestamp}:{body}`. */
+const PLAIN_TOKEN = /^[A-Za-z0-9+/=_-]{1,128}$/;
 
 const text = (body: string): HandshakeResponse => ({ statusCode: 200, contentType: 'text/plain; charset=utf-8', body });
 const json = (body: unknown): HandshakeResponse => ({ statusCode: 200, contentType: 'application/json', body: JSON.stringify(body) });
@@ -55,9 +78,14 @@ export function answerUnsigned(
     return text(challenge);
   }
   // X: GET ?crc_token= -> {"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}
+  // The answer is X's body signature of a body equal to crc_token: see the top of this file for why a token is
+  // held to CRC_TOKEN (and X's POSTs to JSON objects).
   const crcToken = request.query('crc_token');
   if (!crcToken) {
     throw new MalformedRequestError('handshake_malformed', 'Expected crc_token.');
+  }
+  if (!CRC_TOKEN.test(crcToken)) {
+    throw new MalformedRequestError('handshake_malformed', 'crc_token must be 1 to 128 characters of A-Z, a-z, 0-9, +, /, =, _ and -.');
   }
   const key = keys[0];
   return json({ response_token: `sha256=${createHmac('sha256', key).update(crcToken).digest('base64')}` });
@@ -83,6 +111,10 @@ export function answerSigned(kind: HandshakeKind | undefined, original: Handshak
     case 'zoom': {
       if (valueAt(request.json(), 'event') !== 'endpoint.url_validation') return undefined;
       const plainToken = valueAt(request.json(), 'payload.plainToken') ?? '';
+      // An HMAC under the body-signing key: never over content that could be `v0:{timestamp}:{body}`.
+      if (!PLAIN_TOKEN.test(plainToken)) {
+        throw new MalformedRequestError('handshake_malformed', 'payload.plainToken must be 1 to 128 characters of A-Z, a-z, 0-9, +, /, =, _ and -.');
+      }
       return json({ plainToken, encryptedToken: createHmac('sha256', key).update(plainToken).digest('hex') });
     }
     case 'twitch':
@@ -91,6 +123,15 @@ export function answerSigned(kind: HandshakeKind | undefined, original: Handshak
     case 'discord':
       if (valueAt(request.json(), 'type') !== '1') return undefined;
       return json({ type: 1 });
+    case 'x': {
+      // Every X delivery is a JSON object. A signed body that is not one (digits, `true`, `null`: all valid JSON
+      // and all possible crc_tokens) may carry a signature our own CRC answer made: it is never enqueued.
+      const parsed = request.json();
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new MalformedRequestError('body_malformed', 'An X delivery is a JSON object.');
+      }
+      return undefined;
+    }
     default:
       return undefined;
   }

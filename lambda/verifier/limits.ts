@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { VerifierConfig } from '../../lib/private/config';
 import { ANY_MEDIA_TYPE, contentTypesOf, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../lib/private/limits';
+import type { Headers } from './auth';
 import { HeadersTooLargeError, MalformedRequestError, UnsupportedMediaTypeError } from './errors';
 
 /** Throws the first limit a request breaks; returns when it breaks none. */
@@ -31,8 +32,12 @@ export function requestScreen(config: VerifierConfig): RequestScreen {
   };
 }
 
-/** Every header value with its name, repeated headers once per value. */
-function headerEntries(event: APIGatewayProxyEvent): Array<[string, string]> {
+/**
+ * The verifier's one model of request headers, used by the limits below and by the handler's lookups: every
+ * value of every header as received, a repeated header once per value (API Gateway's `multiValueHeaders`, with
+ * `headers` for a name it lacks).
+ */
+export function headerEntries(event: APIGatewayProxyEvent): Array<[string, string]> {
   const entries: Array<[string, string]> = [];
   const multi = event.multiValueHeaders ?? {};
   for (const [name, values] of Object.entries(multi)) {
@@ -42,6 +47,22 @@ function headerEntries(event: APIGatewayProxyEvent): Array<[string, string]> {
     if (!(name in multi) && value !== undefined && value !== null) entries.push([name, String(value)]);
   }
   return entries;
+}
+
+/**
+ * Case-insensitive lookup over `headerEntries`. A header with more than one value (sent twice, in any letter
+ * case) is ambiguous: it reads as '' (present, blank), so no check picks one of its values; the limits count
+ * each value.
+ */
+export function headerLookup(event: APIGatewayProxyEvent): Headers {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of headerEntries(event)) {
+    const key = name.toLowerCase();
+    values.set(key, [...(values.get(key) ?? []), value]);
+  }
+  const map = new Map<string, string>();
+  for (const [name, list] of values) map.set(name, list.length === 1 ? list[0] : '');
+  return { get: (name) => map.get(name.toLowerCase()) };
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {

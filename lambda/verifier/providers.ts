@@ -88,6 +88,9 @@ const PRESETS: Record<string, Preset> = {
     scheme: bodyHmac('x-shopify-hmac-sha256', { encoding: 'base64', headerAliases: ['shopify-hmac-sha256'] }),
     deliveryId: [header('x-shopify-webhook-id'), header('shopify-webhook-id'), header('x-shopify-event-id'), header('shopify-event-id')],
     eventType: [header('x-shopify-topic'), header('shopify-topic')],
+    // A subscription may deliver XML (`format: xml`); the route takes application/xml and text/xml. Nothing is
+    // read from the body (id and topic are headers), so any signed body is enqueued byte for byte.
+    jsonBody: false,
   }),
   slack: (config) => ({
     scheme: {

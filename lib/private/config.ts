@@ -264,7 +264,11 @@ export interface Envelope {
   readonly bodySha256: string;
   /** For a body that carries several events (Adyen's notification items): which one this message is. */
   readonly item?: EnvelopeItem;
-  /** JSON paths whose values were replaced in `body` because they are secrets (Microsoft Graph's clientState). */
+  /**
+   * JSON paths in the body whose string value was a secret and was replaced by `"[redacted]"` before the event was
+   * enqueued (`value[].clientState`: that field of each item of `value`). Every other byte is as received; the
+   * body no longer matches the provider's signature. Absent when nothing was redacted.
+   */
   readonly redactions?: string[];
   /** The provider's own time of the event, when it sends one (ISO-8601). Reserved. */
   readonly eventTime?: string;

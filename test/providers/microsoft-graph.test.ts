@@ -9,6 +9,10 @@
  * The endpoint validation (same page, "Notification endpoint validation") is a POST with `?validationToken=`: it
  * carries no clientState and must be answered within 10 seconds with 200, `text/plain`, and the URL-decoded token as
  * the whole body, with no secret check.
+ *
+ * The clientState is the receiver's secret: the envelope carries the body with each clientState value replaced
+ * by `"[redacted]"` and every other byte as received (`redacted` below), and lists `value[].clientState` in
+ * `redactions`. test/secret-scan.test.ts covers the redaction itself.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Envelope } from '../../lib/private/config';
@@ -52,6 +56,9 @@ function item(options: { clientState?: string | null; changeType?: string; subje
 const notifications = (...items: Record<string, unknown>[]): Request => ({ body: JSON.stringify({ value: items }) });
 
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
+/** The body as enqueued: each `"clientState":"<secret>"` value replaced, nothing else changed. */
+const redacted = (body: string | Buffer) =>
+  Buffer.from(Buffer.from(body).toString('latin1').split(`"clientState":"${SECRET}"`).join('"clientState":"[redacted]"'), 'latin1');
 const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine notification is accepted and enqueued once, keyed by the hash of its body', async () => {
@@ -61,12 +68,22 @@ test('a genuine notification is accepted and enqueued once, keyed by the hash of
   // WHEN it is delivered
   const answer = await graph.send(request);
 
-  // THEN it is accepted, and one envelope carries the body hash as id, the changeType and the exact body
+  // THEN it is accepted, and one envelope carries the body hash as id, the changeType and the body, its
+  // clientState redacted
   expect(answer.status).toBe(200);
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(request.body) });
   const messages = await graph.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'microsoft-graph', deliveryId: bodyHash(request.body), eventType: 'created', auth: 'shared-token', bodySigned: false, bodyEncoding: 'utf8', body: request.body });
+  expect(messages[0]).toMatchObject({
+    provider: 'microsoft-graph',
+    deliveryId: bodyHash(request.body),
+    eventType: 'created',
+    auth: 'shared-token',
+    bodySigned: false,
+    bodyEncoding: 'utf8',
+    body: redacted(request.body).toString('utf8'),
+    redactions: ['value[].clientState'],
+  });
 });
 
 test('a batch whose every item carries the clientState is accepted as one delivery', async () => {
@@ -80,7 +97,7 @@ test('a batch whose every item carries the clientState is accepted as one delive
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: bodyHash(request.body) });
   const messages = await graph.messages();
   expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ eventType: 'created', body: request.body });
+  expect(messages[0]).toMatchObject({ eventType: 'created', body: redacted(request.body).toString('utf8') });
 });
 
 describe('notifications Graph did not send are refused', () => {
@@ -100,32 +117,33 @@ describe('notifications Graph did not send are refused', () => {
   });
 });
 
-test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
+test('a body with non-ASCII UTF-8 verifies and arrives byte-identical but for the redacted clientState', async () => {
   // GIVEN a notification with accents, a symbol, an emoji and CJK characters
   const request = notifications(item({ subject: 'café ☕ 🚀 漢字' }));
 
   // WHEN it is delivered
   const answer = await graph.send(request);
 
-  // THEN the envelope holds exactly the bytes that were sent
+  // THEN the envelope holds exactly the bytes that were sent, clientState redacted
   expect(answer.status).toBe(200);
   const [message] = await graph.messages();
   expect(message.bodyEncoding).toBe('utf8');
-  expect(bytesOf(message).equals(Buffer.from(request.body))).toBe(true);
+  expect(bytesOf(message).equals(redacted(request.body))).toBe(true);
 });
 
-test('a body that is not valid UTF-8 verifies and arrives base64-encoded, byte-identical', async () => {
+test('a body that is not valid UTF-8 verifies and arrives base64-encoded, byte-identical but for the redacted clientState', async () => {
   // GIVEN a notification whose bytes are not all UTF-8, with the right clientState
   const body = invalidUtf8Json(`{"value":[{"changeType":"updated","clientState":"${SECRET}","tenantId":"${TENANT}","subject":"`, '"}]}');
 
   // WHEN it is delivered
   const answer = await graph.send({ body });
 
-  // THEN it is accepted and the envelope carries the same bytes, base64-encoded
+  // THEN it is accepted and the envelope carries the same bytes, clientState redacted, base64-encoded
   expect(answer.status).toBe(200);
   const [message] = await graph.messages();
   expect(message).toMatchObject({ deliveryId: bodyHash(body), eventType: 'updated', bodyEncoding: 'base64' });
-  expect(bytesOf(message).equals(body)).toBe(true);
+  expect(bytesOf(message).equals(redacted(body))).toBe(true);
+  expect(bytesOf(message).equals(body)).toBe(false);
 });
 
 test('a lifecycle notification (reauthorizationRequired) is authenticated by the same clientState', async () => {

@@ -217,3 +217,37 @@ test('after a secret rotation, deliveries signed with the new and with the old s
   expect(await rotating.messages()).toHaveLength(3);
   await expectRejected(rotating, signed(orderCreated(), { secret: OTHER_SECRET }), 'signature_mismatch');
 });
+
+describe('XML deliveries (a subscription created with format: xml)', () => {
+  /** An orders/create payload in Shopify's XML format, with a non-ASCII note. */
+  const orderXml = () =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<order>\n  <id type="integer">${Date.now()}</id>\n  <email>jon@example.com</email>\n  <total-price type="decimal">403.00</total-price>\n  <note>café ☕</note>\n</order>\n`;
+
+  test.each([['application/xml'], ['text/xml; charset=utf-8']])('a genuine XML delivery (%s) is accepted and enqueued byte for byte', async (contentType) => {
+    // GIVEN an XML body signed by Shopify's helper, which Shopify's own verifier accepts
+    const request = signed(orderXml());
+    const withType = { ...request, headers: { ...request.headers, 'Content-Type': contentType } };
+    expect(await shopifyAccepts(withType)).toBe(true);
+
+    // WHEN it is delivered
+    const answer = await harness.send(withType);
+
+    // THEN it is accepted (not refused as malformed JSON), and the envelope holds the exact bytes, the webhook id,
+    // the topic and the media type
+    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.webhookId });
+    const messages = await harness.messages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ deliveryId: request.webhookId, eventType: 'orders/create', contentType, bodyEncoding: 'utf8' });
+    expect(bytesOf(messages[0]).equals(Buffer.from(request.body as string, 'utf8'))).toBe(true);
+  });
+
+  test('a forged XML delivery is refused', async () => {
+    // GIVEN an XML body signed with another secret
+    const request = signed(orderXml(), { secret: OTHER_SECRET });
+    const withType = { ...request, headers: { ...request.headers, 'Content-Type': 'application/xml' } };
+    expect(await shopifyAccepts(withType)).toBe(false);
+
+    // WHEN / THEN it is refused as a mismatch, and nothing is enqueued or recorded
+    await expectRejected(harness, withType, 'signature_mismatch');
+  });
+});

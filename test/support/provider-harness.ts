@@ -5,6 +5,7 @@
  */
 import type { ProviderConfig } from '../../lib/private/config';
 import type { Envelope } from '../../lib/private/config';
+import { assertNoSecret } from './secret-scan';
 import { apiEvent, captureLogs, clients, createInboxTable, createQueue, createSecret, drain, rotateSecret, scanTable, useEmulatorsForDefaultClients, type RequestOptions } from './aws';
 
 type VerifierModule = typeof import('../../lambda/verifier/index');
@@ -47,6 +48,16 @@ export interface Harness {
   rotate(value: string): Promise<void>;
 }
 
+/** Each harness of this test file: its secrets so far, and a drain of what is left in its queue. */
+const created: Array<{ id: string; secrets: string[]; drainRest: () => Promise<string[]> }> = [];
+
+// The secret scan of every message no test read: what is left in each harness's queue after the file's tests.
+afterAll(async () => {
+  for (const harness of created) {
+    for (const text of await harness.drainRest()) assertNoSecret(text, harness.secrets, `${harness.id} (left in the queue)`);
+  }
+});
+
 /** Sets up one provider of `kind` with its own table, queue and secret. Call in `beforeAll`. */
 export async function providerHarness(kind: string, options: HarnessOptions): Promise<Harness> {
   useEmulatorsForDefaultClients();
@@ -81,6 +92,8 @@ export async function providerHarness(kind: string, options: HarnessOptions): Pr
       },
     },
   });
+  const secrets = [options.secret];
+  created.push({ id, secrets, drainRest: async () => (await drain(aws.sqs, queue.url)).map((m) => m.Body!) });
   return {
     id,
     resource,
@@ -106,12 +119,16 @@ export async function providerHarness(kind: string, options: HarnessOptions): Pr
       return { status: result.statusCode, headers: result.headers ?? {}, text: result.body, body, logs: lines };
     },
     async messages() {
-      return (await drain(aws.sqs, queue.url)).map((m) => JSON.parse(m.Body!) as Envelope);
+      const texts = (await drain(aws.sqs, queue.url)).map((m) => m.Body!);
+      // No message may carry a secret of this provider (secret-scan.ts).
+      for (const text of texts) assertNoSecret(text, secrets, id);
+      return texts.map((text) => JSON.parse(text) as Envelope);
     },
     async records() {
       return (await scanTable(aws.dynamodb, tableName)).length;
     },
     async rotate(value) {
+      secrets.push(value);
       await rotateSecret(aws.secretsManager, secretArn, value);
     },
   };

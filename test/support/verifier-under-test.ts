@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Envelope, ProviderConfig, VerifierConfig } from '../../lib/private/config';
+import { assertNoSecret } from './secret-scan';
 import { captureLogs, clients, createInboxTable, createQueue, createSecret, drain, loadBundle, scanTable, useEmulatorsForDefaultClients } from './aws';
 
 export type VerifierModule = typeof import('../../lambda/verifier/index');
@@ -103,7 +104,11 @@ export async function verifierUnderTest(
       return { status: result.statusCode, headers: result.headers ?? {}, text: result.body, body, logs: lines, calls };
     },
     async messages() {
-      return (await drain(aws.sqs, queue.url)).map((m) => JSON.parse(m.Body!) as Envelope);
+      const texts = (await drain(aws.sqs, queue.url)).map((m) => m.Body!);
+      // No message may carry a secret of any provider behind this verifier (secret-scan.ts).
+      const secrets = Object.values(providers).map((p) => p.secret);
+      for (const text of texts) assertNoSecret(text, secrets, 'verifier under test');
+      return texts.map((text) => JSON.parse(text) as Envelope);
     },
     async records() {
       return (await scanTable(aws.dynamodb, tableName)).length;
