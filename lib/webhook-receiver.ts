@@ -7,7 +7,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -313,10 +312,13 @@ export class WebhookReceiver extends WebhookReceiverBase {
         receiver: this.metricReceiverName,
       },
     };
-    if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey);
+    // With a customer managed key the log groups are named, so that the key policy can name them.
+    const logGroupNamePrefix = `/webhook-receiver/${Names.uniqueResourceName(this, { separator: '-', maxLength: 200 })}/`;
+    const logGroupName = (suffix: string) => (props.encryptionKey ? `${logGroupNamePrefix}${suffix}` : undefined);
+    if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey, logGroupNamePrefix);
     const tracing = props.tracing ?? false;
 
-    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { logGroupName: logGroupName('verifier'), retention: logRetention, encryptionKey: props.encryptionKey });
     // Its own role, so it carries no AWS managed policy: it may write to its own log group and nothing else there.
     const verifierRole = new iam.Role(this, 'VerifierRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -339,12 +341,14 @@ export class WebhookReceiver extends WebhookReceiverBase {
       },
     });
     this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
-    // Not grantSendMessages: with a customer managed key it would grant kms:ReEncrypt* and kms:GenerateDataKey*.
-    this.queue.grant(this.verifier, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    // Only the call the verifier makes. Not grantSendMessages: it adds sqs:GetQueueAttributes and sqs:GetQueueUrl,
+    // which the verifier never calls (it has the URL), and with a customer managed key kms:ReEncrypt* and
+    // kms:GenerateDataKey* (grantDataKeyUse below grants the key by name, through SQS only).
+    this.queue.grant(this.verifier, 'sqs:SendMessage');
     nag.acknowledgeVerifier(this.verifier, tracing);
     if (tracing) nag.acknowledgeTracingPolicy(verifierRole);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { logGroupName: logGroupName('access'), retention: logRetention, encryptionKey: props.encryptionKey });
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -390,16 +394,19 @@ export class WebhookReceiver extends WebhookReceiverBase {
     nag.acknowledgeStage(this.api.deploymentStage, tracing, props.waf !== undefined);
 
     this.processor = props.processor;
-    this.processor.addEventSource(
-      new lambdaEventSources.SqsEventSource(this.queue, {
-        batchSize: props.batchSize ?? 10,
-        maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency: props.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
-    const mapping = this.processor.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`);
-    if (mapping) nag.acknowledgeEventSourceMapping(mapping);
+    // The mapping SqsEventSource would create (same construct id), without its grantConsumeMessages: with a
+    // customer managed key that grants kms:Decrypt on the key for any use. The Lambda service polls with the
+    // processor's role and needs these three actions (AWS's AWSLambdaSQSQueueExecutionRole has the same), and
+    // the key only through SQS (grantDataKeyUse).
+    const mapping = this.processor.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: props.batchSize ?? 10,
+      maxBatchingWindow: props.maxBatchingWindow,
+      maxConcurrency: props.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.queue.grant(this.processor, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
+    nag.acknowledgeEventSourceMapping(mapping);
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
     if (this.processor instanceof lambda.Function) {
