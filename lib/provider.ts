@@ -155,8 +155,9 @@ export interface ProviderOptions {
   /**
    * The Secrets Manager secret that verifies the provider's requests. Its string value is the signing secret
    * (or public key, or token) as the provider shows it; or a JSON array of several, all accepted; or a JSON
-   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Its AWSCURRENT and
-   * AWSPREVIOUS versions are both accepted, so rotating it never drops a delivery.
+   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Surrounding whitespace (a
+   * trailing newline) is ignored. Its AWSCURRENT version is accepted, and its AWSPREVIOUS version for the
+   * receiver's `previousSecretGracePeriod` after a rotation, so rotating it never drops a delivery.
    */
   readonly secret: secretsmanager.ISecret;
 
