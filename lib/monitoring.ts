@@ -100,10 +100,13 @@ export interface CompositeAlarmOptions {
  */
 export interface ReceiverAlarmOptions {
   /**
-   * One alarm per provider: the share of its requests rejected for their signature (missing, malformed, not
-   * matching: a rotated secret, a misconfigured provider, or forgeries). Providers sign every genuine request, so
-   * the normal rate is 0 %; 10 % catches a provider half-updated after a rotation without paging for a few
-   * scanners. 20 requests per period keep a quiet provider's two stray requests from counting.
+   * One alarm per provider: the share of its requests whose signature (or token) is well formed but matches no
+   * key (RejectedSignatureMismatch / Received): a rotated or wrong secret, a provider half-updated after a
+   * rotation, the previous secret past its grace period, or forgeries made without the secret. Requests with no
+   * signature or a malformed one (RejectedSignatureMissing: scanners, health checks) do not count: they are on
+   * the dashboard, and page no one. Providers sign every genuine request, so the normal rate is 0 %; 10 %
+   * catches a half-updated provider. 20 requests per period keep a quiet provider's two stray requests from
+   * counting.
    *
    * @default - 10 % of at least 20 requests, 5-minute periods, 2 of 3 breaching, missing data not breaching
    */
@@ -119,13 +122,24 @@ export interface ReceiverAlarmOptions {
   readonly serverErrors?: RateAlarmOptions;
 
   /**
-   * The share of verifier invocations that errored or were throttled ((Errors + Throttles) / (Invocations +
-   * Throttles)). The verifier answers every failure itself, so a Lambda error means it crashed, ran out of time
-   * or memory: 1 % is already abnormal.
+   * Verifier invocations that errored or were throttled (Errors + Throttles of the verifier function). The
+   * verifier answers every failure of a request itself, so a Lambda error means it crashed, timed out or ran out
+   * of memory, and the provider got a 5xx (GitHub does not retry): a count, not a rate, so a crashing verifier
+   * pages at low traffic too. Two periods of three keep a single cold-start timeout from paging.
    *
-   * @default - 1 % of at least 20 invocations, 5-minute periods, 2 of 3 breaching, missing data not breaching
+   * @default - at least 1 error or throttle, 5-minute periods, 2 of 3 breaching, missing data not breaching
    */
-  readonly verifierErrors?: RateAlarmOptions;
+  readonly verifierErrors?: CountAlarmOptions;
+
+  /**
+   * Processor invocations that errored or were throttled (Errors + Throttles of your processor function). The
+   * runtime reports a failing event item by item (ProcessingFailed), so a Lambda error is what the runtime never
+   * saw: a timeout, a crash, out of memory, a failing init, or a processor not using the runtime; a throttle
+   * delays every event of the batch. Neither emits ProcessingFailed, so `processorFailures` cannot see them.
+   *
+   * @default - at least 1 error or throttle, 5-minute periods, 2 of 3 breaching, missing data not breaching
+   */
+  readonly processorErrors?: CountAlarmOptions;
 
   /**
    * The share of events the processor runtime failed (ProcessingFailed / all events handled). Failed events are
@@ -211,8 +225,10 @@ export interface WebhookReceiverAlarms {
   readonly signatureFailures: { [providerId: string]: cloudwatch.Alarm };
   /** 5xx rate at API Gateway. */
   readonly serverErrors?: cloudwatch.Alarm;
-  /** Verifier errors and throttles rate. */
+  /** Verifier Lambda errors and throttles. */
   readonly verifierErrors?: cloudwatch.Alarm;
+  /** Processor Lambda errors and throttles. */
+  readonly processorErrors?: cloudwatch.Alarm;
   /** Processor failure rate. */
   readonly processorFailures?: cloudwatch.Alarm;
   /** Dead-letter queue not empty. */
@@ -271,14 +287,32 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.verified, props);
   }
 
-  /** Requests rejected with 400, 401, 404, 405 or 413 (not 409). */
+  /** Requests rejected with 400, 401, 404, 405, 413, 415 or 431 (not 409). */
   public metricRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.rejected, props);
   }
 
-  /** Requests rejected for their signature or token: missing, malformed, not matching. */
+  /** Requests rejected for their signature or token: missing, malformed, not matching (the sum of the next two). */
   public metricRejectedSignature(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.rejectedSignature, props);
+  }
+
+  /** Requests with no signature (or token), or one not in the provider's format: mostly scanners. */
+  public metricRejectedSignatureMissing(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.rejectedSignatureMissing, props);
+  }
+
+  /** Requests with a well-formed signature (or token) that matched no key: a wrong or rotated secret, or a forgery. */
+  public metricRejectedSignatureMismatch(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.rejectedSignatureMismatch, props);
+  }
+
+  /**
+   * Requests refused because only the secret's previous version, past `previousSecretGracePeriod`, matched them
+   * (part of `metricRejectedSignatureMismatch`): the provider still signs with the retired secret.
+   */
+  public metricRejectedExpiredPreviousSecret(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.rejectedExpiredPreviousSecret, props);
   }
 
   /** Requests rejected for their signed timestamp: missing, malformed, outside the window. */
@@ -286,7 +320,10 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.rejectedStale, props);
   }
 
-  /** Requests rejected as malformed (400), at an unknown route (404) or with a wrong method (405). */
+  /**
+   * Requests rejected as malformed (400), at an unknown route (404), with a wrong method (405), with a
+   * Content-Type the route does not take (415) or with too many or too large headers (431).
+   */
   public metricRejectedMalformed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.rejectedMalformed, props);
   }

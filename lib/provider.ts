@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { providerSecurity } from './private/security';
+import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
 import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from './private/config';
 
 /** Hash function of an HMAC signature. */
@@ -154,8 +155,9 @@ export interface ProviderOptions {
   /**
    * The Secrets Manager secret that verifies the provider's requests. Its string value is the signing secret
    * (or public key, or token) as the provider shows it; or a JSON array of several, all accepted; or a JSON
-   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Its AWSCURRENT and
-   * AWSPREVIOUS versions are both accepted, so rotating it never drops a delivery.
+   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Surrounding whitespace (a
+   * trailing newline) is ignored. Its AWSCURRENT version is accepted, and its AWSPREVIOUS version for the
+   * receiver's `previousSecretGracePeriod` after a rotation, so rotating it never drops a delivery.
    */
   readonly secret: secretsmanager.ISecret;
 
@@ -541,6 +543,8 @@ export class WebhookProvider {
 
   /** Any provider that signs with an HMAC in one header. */
   public static hmac(options: HmacProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.hmac()', options, OPTIONS_EXAMPLE);
+    checkProviderOptions('custom', options);
     checkHeaderName(options.signatureHeader);
     const signedContent = checkTemplate(options.signedContent ?? '{body}', options);
     const format = (options.format ?? SignatureFormat.plain())._toConfig();
@@ -564,6 +568,8 @@ export class WebhookProvider {
 
   /** Any provider that signs with Ed25519 or ECDSA P-256; the secret's value is the public key. */
   public static publicKey(options: PublicKeyProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.publicKey()', options, OPTIONS_EXAMPLE);
+    checkProviderOptions('custom', options);
     checkHeaderName(options.signatureHeader);
     const signedContent = checkTemplate(options.signedContent ?? '{body}', options);
     const timestamp = options.timestamp?._toConfig(seconds(options.tolerance ?? Duration.minutes(5), 'tolerance'));
@@ -585,6 +591,7 @@ export class WebhookProvider {
 
   /** A provider that sends a shared token in a header (as GitLab does), compared in constant time. */
   public static sharedToken(options: SharedTokenProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.sharedToken()', options, OPTIONS_EXAMPLE);
     checkHeaderName(options.header);
     return WebhookProvider.generic(options, { token: { header: options.header.toLowerCase() } });
   }
@@ -595,12 +602,14 @@ export class WebhookProvider {
   }
 
   private static catalog(kind: string, options: ProviderOptions, defaultToleranceSeconds?: number, traits: Traits = {}): WebhookProvider {
+    checkProviderOptions(kind, options);
     const tolerance = (options as TimestampedProviderOptions).tolerance;
     const toleranceSeconds = defaultToleranceSeconds === undefined ? undefined : tolerance ? seconds(tolerance, 'tolerance') : defaultToleranceSeconds;
     return new WebhookProvider(kind, options, { toleranceSeconds, publicUrl: (options as UrlSigningProviderOptions).publicUrl }, traits);
   }
 
   private static generic(options: GenericProviderOptions, scheme: SchemeConfig, traits: Traits = {}, publicUrl?: string): WebhookProvider {
+    checkPropsObject('WebhookProvider', options, OPTIONS_EXAMPLE);
     if (options.id === undefined) {
       throw new Error('A generic provider needs an id (e.g. "acme"): it names the route and the events.');
     }
@@ -646,6 +655,7 @@ export class WebhookProvider {
     private readonly scheme: Omit<ProviderConfig, 'id' | 'kind' | 'secretId' | 'dedupWindowSeconds'>,
     private readonly traits: Traits,
   ) {
+    checkProviderOptions(kind, options);
     this.kind = kind;
     this.id = options.id ?? kind;
     if (!ID_PATTERN.test(this.id) || this.id.includes('--')) {
@@ -698,6 +708,35 @@ export class WebhookProvider {
   }
 }
 
+/**
+ * The options' types, for JavaScript callers (no compiler): a secret passed as a string would otherwise fail
+ * with "grantRead is not a function" when the provider is added. The message never repeats the string, which
+ * may be the secret itself.
+ */
+function checkProviderOptions(kind: string, options: ProviderOptions): void {
+  const factory = kind === 'custom' ? 'WebhookProvider' : `WebhookProvider.${kind}()`;
+  checkPropsObject(factory, options, OPTIONS_EXAMPLE);
+  checkString(`id of ${factory}`, options.id);
+  const named = `provider "${options.id ?? kind}"`;
+  checkInterface(
+    `secret of ${named}`,
+    options.secret,
+    ['grantRead'],
+    'a secretsmanager.ISecret holding the signing secret (e.g. secretsmanager.Secret.fromSecretNameV2(this, \'Secret\', \'webhooks/name\')), never the secret\'s value itself',
+    true,
+  );
+  checkDuration(`dedupWindow of ${named}`, options.dedupWindow);
+  checkDuration(`tolerance of ${named}`, (options as TimestampedProviderOptions).tolerance);
+  checkString(`publicUrl of ${named}`, (options as UrlSigningProviderOptions).publicUrl);
+  checkNumber(`throttlingRateLimit of ${named}`, options.throttlingRateLimit);
+  checkNumber(`throttlingBurstLimit of ${named}`, options.throttlingBurstLimit);
+  const strings = (name: string, v: unknown) => checkString(name, v);
+  checkArray(`allowedIpRanges of ${named}`, options.allowedIpRanges, strings);
+  checkArray(`contentTypes of ${named}`, options.contentTypes, strings);
+}
+
+const OPTIONS_EXAMPLE = "{ secret: secretsmanager.Secret.fromSecretNameV2(this, 'Secret', 'webhooks/name') }";
+
 function seconds(duration: Duration, name: string): number {
   const value = duration.toSeconds();
   if (!Token.isUnresolved(value) && !Number.isInteger(value)) {
@@ -707,6 +746,9 @@ function seconds(duration: Duration, name: string): number {
 }
 
 function checkHeaderName(name: string): void {
+  if (typeof name !== 'string') {
+    throw new Error(`The signature or token header name must be a string such as "X-Signature", got ${describeValue(name)}.`);
+  }
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
     throw new Error(`Header name "${name}" is not a valid HTTP header name.`);
   }

@@ -3,7 +3,7 @@ import type { Duration } from 'aws-cdk-lib';
 /** Options of the AWS WAF web ACL the receiver puts in front of its API stage. */
 export interface WafOptions {
   /**
-   * Requests one client address may make within `rateLimitWindow` before WAF blocks it (403 `request_blocked`)
+   * Requests one client address may make within `rateLimitWindow` before WAF blocks it (429 `rate_limited`)
    * until its rate falls again; 10 to 2,000,000,000. Providers deliver from a few addresses: set this above your
    * busiest provider's peak, or its deliveries are blocked (GitHub never retries a failed delivery).
    */

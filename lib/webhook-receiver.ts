@@ -7,20 +7,20 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
-import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
+import { CONFIG_ENV, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from './private/limits';
 import * as nag from './private/nag';
 import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
 import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from './private/metric-names';
 import { ReceiverMonitoring } from './private/monitoring';
+import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkSize, checkString, describeValue } from './private/validate';
 
 /** Largest SQS message, set explicitly on the queue. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -128,6 +128,18 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
    * @default Duration.minutes(5)
    */
   readonly secretCacheMaxAge?: Duration;
+
+  /**
+   * How long after a rotation the secret's previous version (AWSPREVIOUS) still verifies, counted from the
+   * creation of the AWSCURRENT version; after it, a signature by the previous version is refused as any mismatch
+   * (401 `signature_mismatch`; logged as `previous_secret_expired`, counted as `RejectedExpiredPreviousSecret`).
+   * `Duration.seconds(0)` refuses the previous version at once, for a leaked secret. At most 30 days. See the
+   * README's rotation procedure: the period must cover `secretCacheMaxAge` plus the time to change the secret
+   * at the provider.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly previousSecretGracePeriod?: Duration;
 
   /**
    * Retention of the verifier's logs and the API's access logs.
@@ -293,16 +305,20 @@ export class WebhookReceiver extends WebhookReceiverBase {
       leaseSeconds: verifierTimeout.toSeconds() + 10,
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
       secretRefreshMinIntervalSeconds: 30,
+      previousSecretGraceSeconds: previousSecretGraceSeconds(props),
       ...headerLimits(props),
       metrics: {
         namespace: this.metricNamespace === DEFAULT_METRIC_NAMESPACE ? undefined : this.metricNamespace,
         receiver: this.metricReceiverName,
       },
     };
-    if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey);
+    // With a customer managed key the log groups are named, so that the key policy can name them.
+    const logGroupNamePrefix = `/webhook-receiver/${Names.uniqueResourceName(this, { separator: '-', maxLength: 200 })}/`;
+    const logGroupName = (suffix: string) => (props.encryptionKey ? `${logGroupNamePrefix}${suffix}` : undefined);
+    if (props.encryptionKey) allowLogsToUseKey(this, props.encryptionKey, logGroupNamePrefix);
     const tracing = props.tracing ?? false;
 
-    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    const verifierLogs = new logs.LogGroup(this, 'VerifierLogs', { logGroupName: logGroupName('verifier'), retention: logRetention, encryptionKey: props.encryptionKey });
     // Its own role, so it carries no AWS managed policy: it may write to its own log group and nothing else there.
     const verifierRole = new iam.Role(this, 'VerifierRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -325,12 +341,14 @@ export class WebhookReceiver extends WebhookReceiverBase {
       },
     });
     this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
-    // Not grantSendMessages: with a customer managed key it would grant kms:ReEncrypt* and kms:GenerateDataKey*.
-    this.queue.grant(this.verifier, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    // Only the call the verifier makes. Not grantSendMessages: it adds sqs:GetQueueAttributes and sqs:GetQueueUrl,
+    // which the verifier never calls (it has the URL), and with a customer managed key kms:ReEncrypt* and
+    // kms:GenerateDataKey* (grantDataKeyUse below grants the key by name, through SQS only).
+    this.queue.grant(this.verifier, 'sqs:SendMessage');
     nag.acknowledgeVerifier(this.verifier, tracing);
     if (tracing) nag.acknowledgeTracingPolicy(verifierRole);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, encryptionKey: props.encryptionKey });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { logGroupName: logGroupName('access'), retention: logRetention, encryptionKey: props.encryptionKey });
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -376,16 +394,19 @@ export class WebhookReceiver extends WebhookReceiverBase {
     nag.acknowledgeStage(this.api.deploymentStage, tracing, props.waf !== undefined);
 
     this.processor = props.processor;
-    this.processor.addEventSource(
-      new lambdaEventSources.SqsEventSource(this.queue, {
-        batchSize: props.batchSize ?? 10,
-        maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency: props.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
-    const mapping = this.processor.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`);
-    if (mapping) nag.acknowledgeEventSourceMapping(mapping);
+    // The mapping SqsEventSource would create (same construct id), without its grantConsumeMessages: with a
+    // customer managed key that grants kms:Decrypt on the key for any use. The Lambda service polls with the
+    // processor's role and needs these three actions (AWS's AWSLambdaSQSQueueExecutionRole has the same), and
+    // the key only through SQS (grantDataKeyUse).
+    const mapping = this.processor.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: props.batchSize ?? 10,
+      maxBatchingWindow: props.maxBatchingWindow,
+      maxConcurrency: props.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.queue.grant(this.processor, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
+    nag.acknowledgeEventSourceMapping(mapping);
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
     if (this.processor instanceof lambda.Function) {
@@ -423,6 +444,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
    * permission and read access to the provider's secret.
    */
   public addProvider(provider: WebhookProvider): void {
+    checkProvider('addProvider(provider)', provider);
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
@@ -478,7 +500,57 @@ export class WebhookReceiver extends WebhookReceiverBase {
   }
 }
 
+/** A provider given from JavaScript may be anything: say what it must be. */
+function checkProvider(name: string, provider: unknown): void {
+  if (!(provider instanceof WebhookProvider)) {
+    throw new Error(`${name} must be a WebhookProvider made by one of its factories (e.g. WebhookProvider.stripe({ secret })), got ${describeValue(provider)}.`);
+  }
+}
+
+/** Types first (for JavaScript callers, who have no compiler to check them), then ranges and combinations. */
+function checkTypes(props: WebhookReceiverProps): void {
+  checkPropsObject('WebhookReceiver', props, '{ provider: WebhookProvider.stripe({ secret }), processor: myFunction }');
+  checkInterface('processor', props.processor, ['addEventSource', 'metricErrors'], 'a lambda.IFunction (your function that handles verified events, e.g. a lambda.Function)', true);
+  if (props.provider !== undefined) checkProvider('provider', props.provider);
+  checkArray('providers', props.providers, checkProvider);
+  for (const name of ['processorTimeout', 'maxBatchingWindow', 'verifierTimeout', 'secretCacheMaxAge', 'previousSecretGracePeriod'] as const) {
+    checkDuration(name, props[name]);
+  }
+  checkSize('maxBodySize', props.maxBodySize);
+  checkSize('maxHeaderSize', props.maxHeaderSize);
+  for (const name of ['batchSize', 'maxConcurrency', 'maxReceiveCount', 'throttlingRateLimit', 'throttlingBurstLimit', 'verifierMemorySize', 'maxHeaderCount'] as const) {
+    checkNumber(name, props[name]);
+  }
+  checkBoolean('apiGatewayCloudWatchRole', props.apiGatewayCloudWatchRole);
+  checkBoolean('tracing', props.tracing);
+  checkBoolean('dashboard', props.dashboard);
+  checkString('stageName', props.stageName);
+  checkString('metricNamespace', props.metricNamespace);
+  checkNumber('logRetention', props.logRetention);
+  checkOneOf('tableRemovalPolicy', props.tableRemovalPolicy, Object.values(RemovalPolicy), 'a RemovalPolicy (e.g. RemovalPolicy.RETAIN)');
+  checkInterface('encryptionKey', props.encryptionKey, ['grant', 'addToResourcePolicy'], 'a kms.IKey (e.g. a kms.Key)', false);
+  checkArray('alarmActions', props.alarmActions, (name, action) =>
+    checkInterface(name, action, ['bind'], 'a cloudwatch.IAlarmAction (e.g. new cloudwatch_actions.SnsAction(topic))', true));
+  if (props.alarms !== undefined && (typeof props.alarms !== 'object' || props.alarms === null || Array.isArray(props.alarms))) {
+    throw new Error(`alarms must be an object of alarm options (e.g. { deadLetterQueue: { threshold: 5 } }), got ${describeValue(props.alarms)}.`);
+  }
+  if (props.waf !== undefined) {
+    checkPropsObject('waf', props.waf, '{ rateLimit: 1000 }');
+    checkNumber('waf.rateLimit', props.waf.rateLimit);
+    if (props.waf.rateLimit === undefined) throw new Error('waf.rateLimit is required: requests per client address per window (at least 10).');
+    checkDuration('waf.rateLimitWindow', props.waf.rateLimitWindow);
+    checkBoolean('waf.blockIpReputationList', props.waf.blockIpReputationList);
+  }
+}
+
+/** The grace period in seconds, left out of the configuration when it is the default (4 KB of environment). */
+function previousSecretGraceSeconds(props: WebhookReceiverProps): number | undefined {
+  const value = props.previousSecretGracePeriod?.toSeconds();
+  return value === undefined || value === DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS ? undefined : value;
+}
+
 function validateProps(props: WebhookReceiverProps): void {
+  checkTypes(props);
   if (!props.provider && (!props.providers || props.providers.length === 0)) {
     throw new Error('A WebhookReceiver needs at least one provider: set provider or providers.');
   }
@@ -500,6 +572,7 @@ function validateProps(props: WebhookReceiverProps): void {
     throw new Error(`batchSize ${props.batchSize} is above 10, which SQS allows only with a maxBatchingWindow of at least 1 second.`);
   }
   checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
+  checkRange('previousSecretGracePeriod (seconds)', props.previousSecretGracePeriod?.toSeconds(), 0, 30 * 86400);
   checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);
   checkRange('maxHeaderSize (bytes)', props.maxHeaderSize?.toBytes(), 1024, 64 * 1024);
 }

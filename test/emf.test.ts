@@ -167,7 +167,8 @@ describe('verifier', () => {
     expect(ones(emf)).toEqual(['Enqueued', 'Received', 'Verified']);
     expect(Object.keys(emf.values).sort()).toEqual(
       [
-        'Received', 'Verified', 'Rejected', 'RejectedSignature', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge',
+        'Received', 'Verified', 'Rejected', 'RejectedSignature', 'RejectedSignatureMissing', 'RejectedSignatureMismatch',
+        'RejectedExpiredPreviousSecret', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge',
         'Duplicate', 'Enqueued', 'Handshake', 'InFlight', 'InternalError', 'MatchedPreviousSecret', 'PayloadMismatch',
       ].sort(),
     );
@@ -175,18 +176,24 @@ describe('verifier', () => {
   });
 
   test.each([
-    ['a signature made with another secret', 401, 'RejectedSignature', () => stripeRequest(stripeEvent(), { secret: 'whsec_wrong' })],
-    ['no signature header', 401, 'RejectedSignature', () => apiEvent({ resource: '/stripe', body: stripeEvent() })],
-    ['a malformed signature header', 401, 'RejectedSignature', () => stripeRequest(stripeEvent(), { signature: `t=${Math.floor(Date.now() / 1000)},v0=ab` })],
+    ['a signature made with another secret', 401, 'RejectedSignature,RejectedSignatureMismatch', () => stripeRequest(stripeEvent(), { secret: 'whsec_wrong' })],
+    ['no signature header', 401, 'RejectedSignature,RejectedSignatureMissing', () => apiEvent({ resource: '/stripe', body: stripeEvent() })],
+    ['a malformed signature header', 401, 'RejectedSignature,RejectedSignatureMissing', () => stripeRequest(stripeEvent(), { signature: `t=${Math.floor(Date.now() / 1000)},v0=ab` })],
     ['a timestamp an hour old', 401, 'RejectedStale', () => stripeRequest(stripeEvent(), { timestamp: Math.floor(Date.now() / 1000) - 3600 })],
     ['a signature header without a timestamp', 401, 'RejectedStale', () => stripeRequest(stripeEvent(), { signature: 'v1=abcdef' })],
     ['a body that is not JSON', 400, 'RejectedMalformed', () => stripeRequest('not json')],
     ['a body over the maximum', 413, 'RejectedTooLarge', () => stripeRequest(stripeEvent({ padding: 'x'.repeat(70 * 1024) }))],
     ['a GET on a POST route', 405, 'RejectedMalformed', () => ({ ...stripeRequest(stripeEvent()), httpMethod: 'GET' })],
-  ])('%s: %i, counted as Received, Rejected and %s, under the provider', async (_name, status, reason, request) => {
+    ['a Content-Type the route does not take', 415, 'RejectedMalformed', () => ({ ...stripeRequest(stripeEvent()), headers: { 'Content-Type': 'text/html', 'Stripe-Signature': 'x' }, multiValueHeaders: { 'Content-Type': ['text/html'], 'Stripe-Signature': ['x'] } })],
+    ['more headers than the receiver accepts', 431, 'RejectedMalformed', () => {
+      const request = stripeRequest(stripeEvent());
+      const extra = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`X-Filler-${i}`, 'x']));
+      return { ...request, headers: { ...request.headers, ...extra }, multiValueHeaders: { ...request.multiValueHeaders, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [v]])) } };
+    }],
+  ])('%s: %i, counted as Received, Rejected and %s, under the provider', async (_name, status, reasons, request) => {
     const { status: answered, emf } = await verify(request());
     expect(answered).toBe(status);
-    expect(ones(emf)).toEqual(['Received', 'Rejected', reason].sort());
+    expect(ones(emf)).toEqual(['Received', 'Rejected', ...reasons.split(',')].sort());
     expect(emf.dimensions.Provider).toBe('stripe');
   });
 
@@ -300,6 +307,8 @@ describe('verifier', () => {
       expect(values.Received).toBe(1);
       expect(VERIFIER_OUTCOMES.reduce((sum, name) => sum + values[name], 0)).toBe(1);
       expect(REJECTION_REASONS.reduce((sum, name) => sum + values[name], 0)).toBe(values.Rejected);
+      expect(values.RejectedSignatureMissing + values.RejectedSignatureMismatch).toBe(values.RejectedSignature);
+      expect(values.RejectedExpiredPreviousSecret).toBeLessThanOrEqual(values.RejectedSignatureMismatch);
     }
   });
 

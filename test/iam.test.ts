@@ -136,3 +136,83 @@ test('the README documents each exception', () => {
   for (const allowed of DOCUMENTED_WILDCARD_STATEMENTS) for (const action of allowed.actions) expect(iam).toContain(action);
   for (const policy of DOCUMENTED_MANAGED_POLICIES) expect(iam).toContain(policy.replace('service-role/', ''));
 });
+
+/**
+ * The exact statements of the verifier's and the processor's policies, and of the key policy for CloudWatch
+ * Logs: each action one the code calls (or the Lambda service calls for it), the key only through the service
+ * that uses it, the logs statement only for the receiver's own log groups.
+ */
+describe('each grant is what the code calls, pinned', () => {
+  function build(withKey: boolean) {
+    const given = givenStack();
+    const key = withKey ? new kms.Key(given.stack, 'Key', { enableKeyRotation: true }) : undefined;
+    const receiver = new WebhookReceiver(given.stack, 'Receiver', {
+      provider: WebhookProvider.stripe({ secret: given.stripeSecret }),
+      processor: given.processor,
+      encryptionKey: key,
+    });
+    const template = Template.fromStack(given.stack);
+    const id = (c: { node: { defaultChild?: unknown } }) => given.stack.getLogicalId(c.node.defaultChild as never);
+    const statementsOf = (role: { node: { defaultChild?: unknown } }) =>
+      Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(role) }] } })).flatMap(
+        (p: any) => p.Properties.PolicyDocument.Statement,
+      );
+    const arn = (c: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [id(c), 'Arn'] });
+    return { given, key, receiver, template, statementsOf, arn };
+  }
+  const via = (service: string) => ({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+  const onKey = (statements: any[], keyArn: unknown) => statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn));
+  const onQueue = (statements: any[], queueArn: unknown) => statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(queueArn));
+
+  test('the verifier may only send to the queue (no GetQueueAttributes, no GetQueueUrl)', () => {
+    const { receiver, statementsOf, arn } = build(false);
+    expect(onQueue(statementsOf(receiver.verifier.role!), arn(receiver.queue))).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arn(receiver.queue) }]);
+  });
+
+  test('the processor\'s role holds what the Lambda service needs to poll the queue, nothing more', () => {
+    const { given, receiver, statementsOf, arn } = build(false);
+    expect(onQueue(statementsOf(given.processor.role!), arn(receiver.queue))).toEqual([
+      { Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Effect: 'Allow', Resource: arn(receiver.queue) },
+    ]);
+  });
+
+  test('with a customer managed key, the verifier may use it only through SQS (send) and DynamoDB', () => {
+    const { key, receiver, statementsOf, arn } = build(true);
+    expect(onKey(statementsOf(receiver.verifier.role!), arn(key!))).toEqual([
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: via('sqs'), Effect: 'Allow', Resource: arn(key!) },
+      { Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Condition: via('dynamodb'), Effect: 'Allow', Resource: arn(key!) },
+    ]);
+  });
+
+  test('with a customer managed key, the processor may use it only through SQS (receive) and DynamoDB', () => {
+    const { given, key, statementsOf, arn } = build(true);
+    expect(onKey(statementsOf(given.processor.role!), arn(key!))).toEqual([
+      { Action: 'kms:Decrypt', Condition: via('sqs'), Effect: 'Allow', Resource: arn(key!) },
+      { Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Condition: via('dynamodb'), Effect: 'Allow', Resource: arn(key!) },
+    ]);
+  });
+
+  test('the key lets CloudWatch Logs use it for the receiver\'s own log groups only, and those are the ones it encrypts', () => {
+    const { key, template, arn } = build(true);
+    const policy = template.findResources('AWS::KMS::Key')[Object.keys(template.findResources('AWS::KMS::Key'))[0]].Properties.KeyPolicy.Statement;
+    const logs = policy.filter((s: any) => s.Principal?.Service !== undefined);
+    expect(logs).toEqual([
+      {
+        Sid: 'AllowCloudWatchLogsOfTestReceiverB98122EB',
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/webhook-receiver/Test-Receiver-B98122EB/*']],
+            },
+          },
+        },
+        Effect: 'Allow',
+        Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        Resource: '*',
+      },
+    ]);
+    const encrypted = Object.values(template.findResources('AWS::Logs::LogGroup', { Properties: { KmsKeyId: arn(key!) } })).map((lg: any) => lg.Properties.LogGroupName);
+    expect(encrypted.sort()).toEqual(['/webhook-receiver/Test-Receiver-B98122EB/access', '/webhook-receiver/Test-Receiver-B98122EB/verifier']);
+  });
+});

@@ -61,9 +61,8 @@ type Period = [total: number, failed: number];
 
 /** How each rate alarm's metrics look for a given traffic. */
 const RATE_ALARMS: Array<[string, (p: Period) => Record<string, number>]> = [
-  ['SignatureFailuresStripe', ([total, failed]) => ({ Received: total, RejectedSignature: failed })],
+  ['SignatureFailuresStripe', ([total, failed]) => ({ Received: total, RejectedSignatureMismatch: failed })],
   ['ServerErrors', ([total, failed]) => ({ Count: total, '5XXError': failed })],
-  ['VerifierErrors', ([total, failed]) => ({ Invocations: total, Errors: failed, Throttles: 0 })],
   ['ProcessorFailures', ([total, failed]) => ({ Processed: total - failed, ProcessingFailed: failed, SkippedAsDone: 0 })],
 ];
 
@@ -123,12 +122,32 @@ describe.each(RATE_ALARMS)('%s', (name, metrics) => {
   });
 });
 
-test('the verifier alarm counts throttles as failures of the attempts they were', () => {
-  const props = alarm(receiverTemplate(), 'VerifierErrors');
-  // 100 attempts, 10 throttled (not counted in Invocations): 10 %.
-  const series = alarmSeries(props, { Invocations: [90, 90, 90], Errors: [0, 0, 0], Throttles: [10, 10, 10] });
-  expect(series).toEqual([10, 10, 10]);
-  expect(alarmState(props, series)).toBe('ALARM');
+test('the signature alarm stays quiet for scanners: requests with no or a malformed signature do not count', () => {
+  const props = alarm(receiverTemplate(), 'SignatureFailuresStripe');
+  // 1000 requests a period, 900 of them without a valid signature header, none with a wrong secret.
+  const scanners = { Received: [1000, 1000, 1000], RejectedSignature: [900, 900, 900], RejectedSignatureMissing: [900, 900, 900], RejectedSignatureMismatch: [0, 0, 0] };
+  expect(alarmState(props, alarmSeries(props, scanners))).toBe('OK');
+  // The same traffic where 200 carry a well-formed signature under a wrong (rotated) secret.
+  const wrongSecret = { ...scanners, RejectedSignature: [1100, 1100, 1100], RejectedSignatureMismatch: [200, 200, 200] };
+  expect(alarmState(props, alarmSeries(props, wrongSecret))).toBe('ALARM');
+});
+
+describe.each(['VerifierErrors', 'ProcessorErrors'])('%s: a count of Lambda errors and throttles', (name) => {
+  const props = alarm(receiverTemplate(), name);
+
+  test('a crash at low traffic pages: one error in each of two periods of three', () => {
+    expect(alarmSeries(props, { Errors: [1, null, 1], Throttles: [null, null, null] })).toEqual([1, 0, 1]);
+    expect(alarmState(props, alarmSeries(props, { Errors: [1, 0, 1], Throttles: [0, 0, 0] }))).toBe('ALARM');
+  });
+
+  test('throttles count as errors', () => {
+    expect(alarmState(props, alarmSeries(props, { Errors: [0, 0, 0], Throttles: [0, 3, 2] }))).toBe('ALARM');
+  });
+
+  test('a single bad period does not page, nor does silence', () => {
+    expect(alarmState(props, alarmSeries(props, { Errors: [0, 5, 0], Throttles: [0, 0, 0] }))).toBe('OK');
+    expect(alarmState(props, alarmSeries(props, { Errors: [null, null, null], Throttles: [null, null, null] }))).toBe('OK');
+  });
 });
 
 test('the processor alarm counts skipped events as handled', () => {
@@ -144,7 +163,7 @@ test('overridden thresholds and guards change what fires', () => {
     receiverTemplate({ signatureFailures: { thresholdPercent: 50, minimumRequests: 5, evaluationPeriods: 1, datapointsToAlarm: 1 } }),
     'SignatureFailuresStripe',
   );
-  const state = (received: number, rejected: number) => alarmState(props, alarmSeries(props, { Received: [received], RejectedSignature: [rejected] }));
+  const state = (received: number, rejected: number) => alarmState(props, alarmSeries(props, { Received: [received], RejectedSignatureMismatch: [rejected] }));
 
   // THEN 20 % no longer fires, 4 of 6 does, 4 of 4 is under the guard
   expect(state(1000, 200)).toBe('OK');

@@ -83,15 +83,16 @@ describe('default alarms', () => {
   ];
   const rate = { ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' };
 
-  test.each(['stripe', 'github'])('signature failures of %s: rejected for signature / received, per provider', (provider) => {
+  test.each(['stripe', 'github'])('signature failures of %s: well-formed signatures matching no key / received, per provider', (provider) => {
     expect(alarmProps(f.template, `SignatureFailures${provider.charAt(0).toUpperCase()}${provider.slice(1)}`)).toEqual(
       expect.objectContaining({
         ...rate,
         Threshold: 10,
         Metrics: [
-          { Id: 'expr_1', Expression: 'IF(FILL(received, 0) >= 20, 100 * (FILL(rejected, 0)) / (FILL(received, 0)), 0)', Label: expect.any(String), ReturnData: true },
+          { Id: 'expr_1', Expression: 'IF(FILL(received, 0) >= 20, 100 * (FILL(mismatched, 0)) / (FILL(received, 0)), 0)', Label: expect.any(String), ReturnData: true },
           { Id: 'received', ...emf('Received', provider) },
-          { Id: 'rejected', ...emf('RejectedSignature', provider) },
+          // Not RejectedSignature: requests with no or a malformed signature (scanners) page no one.
+          { Id: 'mismatched', ...emf('RejectedSignatureMismatch', provider) },
         ],
       }),
     );
@@ -112,22 +113,23 @@ describe('default alarms', () => {
     );
   });
 
-  test('verifier errors and throttles: (Errors + Throttles) / (Invocations + Throttles)', () => {
-    const metric = (name: string) => ({ MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: name, Dimensions: [verifier] }, Period: 300, Stat: 'Sum' }, ReturnData: false });
-    expect(alarmProps(f.template, 'VerifierErrors')).toEqual(
+  test.each([
+    ['verifier', 'VerifierErrors'],
+    ['processor', 'ProcessorErrors'],
+  ] as const)('%s Lambda errors and throttles: Errors + Throttles of the function, a count', (fn, name) => {
+    const target = fn === 'verifier' ? verifier : { Name: 'FunctionName', Value: { Ref: ref(stack, f.receiver.processor) } };
+    const metric = (metricName: string) => ({ MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [target] }, Period: 300, Stat: 'Sum' }, ReturnData: false });
+    expect(alarmProps(f.template, name)).toEqual(
       expect.objectContaining({
-        ...rate,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
         Threshold: 1,
         Metrics: [
-          {
-            Id: 'expr_1',
-            Expression: 'IF(FILL(invocations, 0) + FILL(throttles, 0) >= 20, 100 * (FILL(errors, 0) + FILL(throttles, 0)) / (FILL(invocations, 0) + FILL(throttles, 0)), 0)',
-            Label: expect.any(String),
-            ReturnData: true,
-          },
-          { Id: 'invocations', ...metric('Invocations') },
-          { Id: 'throttles', ...metric('Throttles') },
+          { Id: 'expr_1', Expression: 'FILL(errors, 0) + FILL(throttles, 0)', Label: name, ReturnData: true },
           { Id: 'errors', ...metric('Errors') },
+          { Id: 'throttles', ...metric('Throttles') },
         ],
       }),
     );
@@ -210,7 +212,7 @@ describe('default alarms', () => {
     const rule = JSON.stringify(composite.Properties.AlarmRule);
     const covered = Object.keys(alarms).filter((id) => rule.includes(`"${id}"`));
     expect(covered.map((id) => id.replace(/^ReceiverMonitoring|[0-9A-F]{8}$/g, '')).sort()).toEqual(
-      ['DeadLetterQueueNotEmpty', 'ProcessorFailures', 'QueueAge', 'ServerErrors', 'SignatureFailuresGithub', 'SignatureFailuresStripe', 'VerifierErrors'].sort(),
+      ['DeadLetterQueueNotEmpty', 'ProcessorErrors', 'ProcessorFailures', 'QueueAge', 'ServerErrors', 'SignatureFailuresGithub', 'SignatureFailuresStripe', 'VerifierErrors'].sort(),
     );
     expect(composite.Properties.AlarmRule['Fn::Join'][1][0]).toBe('(ALARM("');
   });
@@ -236,7 +238,7 @@ describe('default alarms', () => {
   test('receiver.alarms holds the alarms of the template', () => {
     const alarms = f.receiver.alarms;
     expect(Object.keys(alarms.signatureFailures).sort()).toEqual(['github', 'stripe']);
-    for (const alarm of [alarms.serverErrors, alarms.verifierErrors, alarms.processorFailures, alarms.deadLetterQueue, alarms.queueAge, alarms.previousSecretInUse, alarms.signatureFailures.stripe]) {
+    for (const alarm of [alarms.serverErrors, alarms.verifierErrors, alarms.processorErrors, alarms.processorFailures, alarms.deadLetterQueue, alarms.queueAge, alarms.previousSecretInUse, alarms.signatureFailures.stripe]) {
       expect(alarm).toBeInstanceOf(cloudwatch.Alarm);
       expect(f.template.findResources('AWS::CloudWatch::Alarm')[ref(stack, alarm)]).toBeDefined();
     }
@@ -265,7 +267,6 @@ describe('props override each default', () => {
   test.each([
     ['signatureFailures', 'SignatureFailuresStripe', 'received'],
     ['serverErrors', 'ServerErrors', 'requests'],
-    ['verifierErrors', 'VerifierErrors', 'invocations'],
     ['processorFailures', 'ProcessorFailures', 'processed'],
   ])('%s: thresholdPercent, minimumRequests, period, evaluation periods, datapoints, missing data', (option, name, totalId) => {
     const f = receiver({ alarms: { [option]: { ...tuned, thresholdPercent: 25.5, minimumRequests: 50 } } });
@@ -281,6 +282,16 @@ describe('props override each default', () => {
   ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
     const f = receiver({ alarms: { [option]: { ...tuned, threshold: 7 } } });
     expect(alarmProps(f.template, name)).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7, Period: 600 }));
+  });
+
+  test.each([
+    ['verifierErrors', 'VerifierErrors'],
+    ['processorErrors', 'ProcessorErrors'],
+  ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
+    const f = receiver({ alarms: { [option]: { ...tuned, threshold: 7 } } });
+    const props = alarmProps(f.template, name);
+    expect(props).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7 }));
+    for (const query of props.Metrics.slice(1)) expect(query.MetricStat.Period).toBe(600);
   });
 
   test('queueAge: maxAge, period, evaluation periods, datapoints, missing data', () => {
@@ -304,6 +315,7 @@ describe('props override each default', () => {
     ['signatureFailures', /^ReceiverMonitoringSignatureFailures/],
     ['serverErrors', /^ReceiverMonitoringServerErrors/],
     ['verifierErrors', /^ReceiverMonitoringVerifierErrors/],
+    ['processorErrors', /^ReceiverMonitoringProcessorErrors/],
     ['processorFailures', /^ReceiverMonitoringProcessorFailures/],
     ['deadLetterQueue', /^ReceiverMonitoringDeadLetterQueueNotEmpty/],
     ['queueAge', /^ReceiverMonitoringQueueAge/],
@@ -312,7 +324,7 @@ describe('props override each default', () => {
     const f = receiver({ alarms: { [option]: { enabled: false } } });
     const ids = Object.keys(f.template.findResources('AWS::CloudWatch::Alarm'));
     expect(ids.filter((i) => id.test(i))).toEqual([]);
-    expect(ids.length).toBe(option === 'signatureFailures' ? 6 : 7);
+    expect(ids.length).toBe(option === 'signatureFailures' ? 7 : 8);
     const [composite] = Object.values(f.template.findResources('AWS::CloudWatch::CompositeAlarm'));
     expect(JSON.stringify(composite.Properties.AlarmRule)).not.toMatch(new RegExp(`"${id.source.slice(1)}`));
   });
@@ -320,7 +332,7 @@ describe('props override each default', () => {
   test('with every covered alarm disabled there is no composite', () => {
     const off = { enabled: false };
     const f = receiver({
-      alarms: { signatureFailures: off, serverErrors: off, verifierErrors: off, processorFailures: off, deadLetterQueue: off, queueAge: off },
+      alarms: { signatureFailures: off, serverErrors: off, verifierErrors: off, processorErrors: off, processorFailures: off, deadLetterQueue: off, queueAge: off },
     });
     f.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
     f.template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
@@ -362,7 +374,7 @@ describe('alarm actions', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
   });
 });
@@ -408,7 +420,7 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
-    for (const metric of ['RejectedSignature', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge', 'ProcessingFailed', 'EventAge', 'ApproximateAgeOfOldestMessage']) {
+    for (const metric of ['RejectedSignatureMismatch', 'RejectedSignatureMissing', 'RejectedExpiredPreviousSecret', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge', 'ProcessingFailed', 'EventAge', 'ApproximateAgeOfOldestMessage']) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     expect(f.receiver.dashboard).toBeInstanceOf(cloudwatch.Dashboard);
@@ -432,6 +444,9 @@ describe('metrics', () => {
       [r.metricVerified(), 'Verified'],
       [r.metricRejected(), 'Rejected'],
       [r.metricRejectedSignature(), 'RejectedSignature'],
+      [r.metricRejectedSignatureMissing(), 'RejectedSignatureMissing'],
+      [r.metricRejectedSignatureMismatch(), 'RejectedSignatureMismatch'],
+      [r.metricRejectedExpiredPreviousSecret(), 'RejectedExpiredPreviousSecret'],
       [r.metricRejectedStale(), 'RejectedStale'],
       [r.metricRejectedMalformed(), 'RejectedMalformed'],
       [r.metricRejectedTooLarge(), 'RejectedTooLarge'],
@@ -518,7 +533,8 @@ describe('validation', () => {
     ['a rate threshold is 0', { serverErrors: { thresholdPercent: 0 } }, /alarms.serverErrors.thresholdPercent must be above 0 and at most 100, got 0\./],
     ['a rate threshold is above 100', { signatureFailures: { thresholdPercent: 120 } }, /alarms.signatureFailures.thresholdPercent must be above 0 and at most 100, got 120\./],
     ['minimumRequests is 0', { processorFailures: { minimumRequests: 0 } }, /alarms.processorFailures.minimumRequests must be a whole number from 1 to 1000000000, got 0\./],
-    ['minimumRequests is not whole', { verifierErrors: { minimumRequests: 2.5 } }, /alarms.verifierErrors.minimumRequests must be a whole number from 1 to 1000000000, got 2.5\./],
+    ['minimumRequests is not whole', { serverErrors: { minimumRequests: 2.5 } }, /alarms.serverErrors.minimumRequests must be a whole number from 1 to 1000000000, got 2.5\./],
+    ['a Lambda error threshold is not whole', { processorErrors: { threshold: 0.5 } }, /alarms.processorErrors.threshold must be a whole number from 1 to 1000000000, got 0.5\./],
     ['a period is not whole minutes', { serverErrors: { period: Duration.seconds(90) } }, /alarms.serverErrors.period must be whole minutes from 1 minute to 1 day, got 90 seconds\./],
     ['a period is longer than a day', { previousSecretInUse: { period: Duration.days(2) } }, /alarms.previousSecretInUse.period must be whole minutes from 1 minute to 1 day, got 172800 seconds\./],
     ['evaluationPeriods is 0', { queueAge: { evaluationPeriods: 0 } }, /alarms.queueAge.evaluationPeriods must be a whole number from 1 to 10080, got 0\./],
@@ -552,11 +568,15 @@ describe('documented defaults', () => {
   test.each([
     ['signatureFailures', 'requests'],
     ['serverErrors', 'requests'],
-    ['verifierErrors', 'invocations'],
     ['processorFailures', 'events'],
   ] as const)('ReceiverAlarmOptions.%s says what ALARM_DEFAULTS does', (name, unit) => {
     const d = ALARM_DEFAULTS[name];
     expect(docs('ReceiverAlarmOptions', name)).toBe(`- ${d.thresholdPercent} % of at least ${d.minimumRequests} ${unit}, ${evaluation(d)}`);
+  });
+
+  test.each(['verifierErrors', 'processorErrors'] as const)('ReceiverAlarmOptions.%s says what ALARM_DEFAULTS does', (name) => {
+    const d = ALARM_DEFAULTS[name];
+    expect(docs('ReceiverAlarmOptions', name)).toBe(`- at least ${d.threshold} error or throttle, ${evaluation(d)}`);
   });
 
   test('deadLetterQueue and previousSecretInUse say what ALARM_DEFAULTS does', () => {

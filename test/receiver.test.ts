@@ -129,8 +129,10 @@ function expectExactlyTheseStatements(actual: any[], expected: object[]): void {
 }
 
 const VERSION_STAGES = { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT', 'AWSPREVIOUS'] } };
-const SQS_CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-const SQS_SEND_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+/** What the Lambda service needs of the processor's role to poll the queue (AWSLambdaSQSQueueExecutionRole's SQS actions). */
+const SQS_CONSUME_ACTIONS = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+/** The verifier only sends: it has the queue URL and reads no attribute. */
+const SQS_SEND_ACTIONS = ['sqs:SendMessage'];
 
 // ---------------------------------------------------------------------------------------------------------
 // Resources and their secure defaults

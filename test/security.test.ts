@@ -233,7 +233,7 @@ describe('customer managed key', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Sid: 'AllowCloudWatchLogsOfThisAccount',
+            Sid: Match.stringLikeRegexp('^AllowCloudWatchLogsOf'),
             Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
             Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
@@ -243,7 +243,7 @@ describe('customer managed key', () => {
     });
   });
 
-  test('the verifier and the processor may use the key for the data, by name (no kms:* wildcard)', () => {
+  test('the verifier and the processor may use the key for the data, by name (no kms:* wildcard), only via SQS and DynamoDB', () => {
     const given = givenStack();
     const key = new kms.Key(given.stack, 'Key', { enableKeyRotation: true });
     const r = receiver(given, { encryptionKey: key });
@@ -254,9 +254,11 @@ describe('customer managed key', () => {
       const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleRef] } })).flatMap(
         (p: any) => p.Properties.PolicyDocument.Statement,
       );
-      const kmsActions = statements.filter((s: any) => JSON.stringify(s.Resource) === JSON.stringify(keyArn)).flatMap((s: any) => [s.Action].flat());
-      expect(kmsActions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
-      expect(kmsActions.filter((a: string) => a.includes('*'))).toEqual([]);
+      const onKey = statements.filter((s: any) => JSON.stringify(s.Resource) === JSON.stringify(keyArn));
+      const kmsActions = onKey.flatMap((s: any) => [s.Action].flat());
+      expect(kmsActions).toEqual(expect.arrayContaining(['kms:Decrypt']));
+      expect(kmsActions.filter((a: string) => a.includes('*') || a === 'kms:Encrypt' || a.startsWith('kms:ReEncrypt') || a === 'kms:GenerateDataKeyWithoutPlaintext')).toEqual([]);
+      for (const statement of onKey) expect(Object.keys(statement.Condition?.StringEquals ?? {})).toEqual(['kms:ViaService']);
     }
   });
 

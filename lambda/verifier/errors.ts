@@ -29,8 +29,22 @@ export class MalformedRequestError extends WebhookError {
 
 /** 401: the signature is missing, malformed, stale or does not match. */
 export class AuthenticationError extends WebhookError {
-  readonly name = 'AuthenticationError';
+  readonly name: string = 'AuthenticationError';
   readonly status = 401;
+}
+
+/**
+ * 401 `signature_mismatch`, answered exactly as any other mismatch (a caller must not learn that a key was valid
+ * until recently), for a signature that the secret's previous version matches after its grace period. Only the
+ * log line (`code: previous_secret_expired`) and the `RejectedExpiredPreviousSecret` metric tell the case.
+ */
+export class ExpiredPreviousSecretError extends AuthenticationError {
+  override readonly name = 'ExpiredPreviousSecretError';
+  /** The code in the log line and the metrics; the answer carries `signature_mismatch`. */
+  readonly logCode = 'previous_secret_expired';
+  constructor() {
+    super('signature_mismatch', 'The signature does not match the request.');
+  }
 }
 
 /** 404: no provider is configured at this path. */

@@ -35,6 +35,7 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     secrets: new SecretCache(secretsManager, {
       maxAgeMs: config.secretMaxAgeSeconds * 1000,
       refreshMinIntervalMs: config.secretRefreshMinIntervalSeconds * 1000,
+      previousGraceMs: config.previousSecretGraceSeconds === undefined ? undefined : config.previousSecretGraceSeconds * 1000,
     }),
     sqs,
     log: jsonLogger(),

@@ -1,21 +1,53 @@
 /**
  * The verifier's only contact with Secrets Manager. Secrets are read once per container and cached for a
  * bounded age. Both the AWSCURRENT and the AWSPREVIOUS version are kept, so a rotation never drops a delivery
- * signed with the old secret. After a signature mismatch the caller may ask for a re-read (a rotation since
- * the secret was cached), which happens at most once per `refreshMinIntervalMs` per secret, so a flood of
- * forged requests cannot turn into a flood of Secrets Manager calls.
+ * signed with the old secret; but the previous version verifies only for a grace period after the rotation,
+ * counted from the creation date of the AWSCURRENT version (when the previous one was demoted), so a leaked
+ * secret that was rotated away stops working. The grace period is checked against the clock at every request,
+ * from the cached creation date: a container that cached the secret before the period ended stops accepting
+ * the previous version when it ends, without waiting for a re-read. After a signature mismatch the caller may
+ * ask for a re-read (a rotation since the secret was cached), which happens at most once per
+ * `refreshMinIntervalMs` per secret, so a flood of forged requests cannot turn into a flood of Secrets Manager
+ * calls.
+ *
+ * Every key is trimmed of surrounding whitespace, as public keys are: a secret stored with a trailing newline
+ * (`echo secret | aws secretsmanager put-secret-value --secret-string file:///dev/stdin`, a console paste) would
+ * otherwise fail every signature. No provider issues secrets that begin or end with whitespace.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS } from '../../lib/private/config';
 import { InternalError } from './errors';
 
 export interface SecretCacheOptions {
   readonly maxAgeMs: number;
   readonly refreshMinIntervalMs: number;
+  /**
+   * How long the AWSPREVIOUS version keeps verifying after the AWSCURRENT version was created; 0 refuses it at
+   * once.
+   * @default DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS * 1000
+   */
+  readonly previousGraceMs?: number;
   readonly now?: () => number;
 }
 
-/** The versions of one secret, current first. */
-export type SecretValues = readonly string[];
+/** The versions of one secret as they may be used at one moment. */
+export interface SecretValues {
+  /** The versions that verify, current first: the previous one only within its grace period. */
+  readonly active: readonly string[];
+  /**
+   * The previous version once its grace period is over. It verifies nothing; a signature it would have matched
+   * is still refused as an ordinary mismatch, but logged and counted as such.
+   */
+  readonly expiredPrevious?: string;
+}
+
+/** The versions of a secret as read from Secrets Manager. */
+interface Versions {
+  readonly current: string;
+  readonly previous?: string;
+  /** When the AWSCURRENT version was created (epoch ms); undefined if Secrets Manager did not say. */
+  readonly currentCreatedAt?: number;
+}
 
 /** The labels of the versions in `SecretValues`, index for index. */
 export const VERSION_LABELS = ['current', 'previous'] as const;
@@ -26,6 +58,8 @@ export interface SecretKeys {
   readonly labels: string[];
   /** Meta's verify token for the subscription handshake. */
   readonly verifyToken?: string;
+  /** The keys of a previous version past its grace period: never accepted, only to tell the case in logs. */
+  readonly expiredKeys: string[];
 }
 
 /**
@@ -38,7 +72,7 @@ export function secretKeys(values: SecretValues): SecretKeys {
   const keys: string[] = [];
   const labels: string[] = [];
   let verifyToken: string | undefined;
-  values.forEach((value, version) => {
+  values.active.forEach((value, version) => {
     const parsed = parseSecretValue(value);
     parsed.keys.forEach((key, position) => {
       keys.push(key);
@@ -46,7 +80,8 @@ export function secretKeys(values: SecretValues): SecretKeys {
     });
     verifyToken ??= parsed.verifyToken;
   });
-  return { keys, labels, verifyToken };
+  const expiredKeys = values.expiredPrevious === undefined ? [] : parseSecretValue(values.expiredPrevious).keys;
+  return { keys, labels, verifyToken, expiredKeys };
 }
 
 function parseSecretValue(value: string): { keys: string[]; verifyToken?: string } {
@@ -54,49 +89,65 @@ function parseSecretValue(value: string): { keys: string[]; verifyToken?: string
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s.length > 0) : []);
-      if (Array.isArray(parsed)) return { keys: strings(parsed) };
+      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+      if (Array.isArray(parsed)) return { keys: usable(strings(parsed)) };
       if (parsed && typeof parsed === 'object') {
         const record = parsed as Record<string, unknown>;
         const single = typeof record.signingSecret === 'string' ? [record.signingSecret] : [];
         return {
-          keys: [...single, ...strings(record.signingSecrets)],
-          verifyToken: typeof record.verifyToken === 'string' ? record.verifyToken : undefined,
+          keys: usable([...single, ...strings(record.signingSecrets)]),
+          verifyToken: typeof record.verifyToken === 'string' ? record.verifyToken.trim() : undefined,
         };
       }
     } catch {
       // Not JSON after all: the value is the secret.
     }
   }
-  return { keys: [value] };
+  return { keys: usable([value]) };
+}
+
+/** Keys without surrounding whitespace; an empty key is no key (it would make any HMAC trivially forgeable). */
+function usable(keys: string[]): string[] {
+  return keys.map((key) => key.trim()).filter((key) => key.length > 0);
+}
+
+/** What a secret's versions allow at `nowMs`: the previous version only within `graceMs` of the current one's creation. */
+function valuesAt(versions: Versions, nowMs: number, graceMs: number): SecretValues {
+  if (versions.previous === undefined) return { active: [versions.current] };
+  // Secrets Manager always gives the creation date; were it missing, the previous version would stay accepted
+  // (the behaviour before grace periods existed) rather than refuse deliveries on a guess.
+  const expired = versions.currentCreatedAt !== undefined && nowMs - versions.currentCreatedAt >= graceMs;
+  return expired ? { active: [versions.current], expiredPrevious: versions.previous } : { active: [versions.current, versions.previous] };
 }
 
 interface Entry {
-  values?: SecretValues;
+  versions?: Versions;
   fetchedAt: number;
   /** When a signature mismatch last caused a re-read. */
   refreshedAt: number;
-  pending?: Promise<SecretValues>;
+  pending?: Promise<Versions>;
 }
 
 export class SecretCache {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
+  private readonly graceMs: number;
 
   constructor(
     private readonly client: Pick<SecretsManagerClient, 'send'>,
     private readonly options: SecretCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.graceMs = options.previousGraceMs ?? DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS * 1000;
   }
 
-  /** The cached versions of a secret, read again when older than `maxAgeMs`. */
+  /** The cached versions of a secret, read again when older than `maxAgeMs`; the grace period as of now. */
   async get(secretId: string): Promise<SecretValues> {
     const entry = this.entries.get(secretId);
-    if (entry?.values && this.now() - entry.fetchedAt < this.options.maxAgeMs) {
-      return entry.values;
+    if (entry?.versions && this.now() - entry.fetchedAt < this.options.maxAgeMs) {
+      return valuesAt(entry.versions, this.now(), this.graceMs);
     }
-    return this.load(secretId);
+    return valuesAt(await this.load(secretId), this.now(), this.graceMs);
   }
 
   /**
@@ -109,21 +160,21 @@ export class SecretCache {
       if (this.now() - entry.refreshedAt < this.options.refreshMinIntervalMs) return undefined;
       entry.refreshedAt = this.now();
     }
-    return this.load(secretId);
+    return valuesAt(await this.load(secretId), this.now(), this.graceMs);
   }
 
-  private load(secretId: string): Promise<SecretValues> {
+  private load(secretId: string): Promise<Versions> {
     const entry = this.entries.get(secretId) ?? { fetchedAt: 0, refreshedAt: Number.NEGATIVE_INFINITY };
     this.entries.set(secretId, entry);
     if (!entry.pending) {
       entry.pending = this.fetch(secretId)
-        .then((values) => {
-          entry.values = values;
-          return values;
+        .then((versions) => {
+          entry.versions = versions;
+          return versions;
         })
         .catch((error: unknown) => {
           // A stale secret still verifies most deliveries: keep serving it when a re-read fails.
-          if (entry.values) return entry.values;
+          if (entry.versions) return entry.versions;
           throw new InternalError('secret_unavailable', 'The signing secret could not be read.', { cause: error, status: 503 });
         })
         .finally(() => {
@@ -134,7 +185,7 @@ export class SecretCache {
     return entry.pending;
   }
 
-  private async fetch(secretId: string): Promise<SecretValues> {
+  private async fetch(secretId: string): Promise<Versions> {
     const [current, previous] = await Promise.all([
       this.version(secretId, 'AWSCURRENT'),
       this.version(secretId, 'AWSPREVIOUS').catch((error: unknown) => {
@@ -143,14 +194,15 @@ export class SecretCache {
         throw error;
       }),
     ]);
-    if (current === undefined) {
+    if (current?.value === undefined) {
       throw new Error('The secret has no string value.');
     }
-    return previous === undefined || previous === current ? [current] : [current, previous];
+    const samePrevious = previous?.value === undefined || previous.value === current.value;
+    return { current: current.value, previous: samePrevious ? undefined : previous.value, currentCreatedAt: current.createdAt };
   }
 
-  private async version(secretId: string, stage: string): Promise<string | undefined> {
+  private async version(secretId: string, stage: string): Promise<{ value?: string; createdAt?: number }> {
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
-    return out.SecretString;
+    return { value: out.SecretString, createdAt: out.CreatedDate?.getTime() };
   }
 }

@@ -192,6 +192,11 @@ export interface VerifierConfig {
   readonly secretMaxAgeSeconds: number;
   /** Minimum interval between re-reads of a secret caused by a failed signature, in seconds. */
   readonly secretRefreshMinIntervalSeconds: number;
+  /**
+   * How long the AWSPREVIOUS version keeps verifying after the AWSCURRENT version was created, in seconds; 0
+   * refuses it at once. Absent: `DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS`.
+   */
+  readonly previousSecretGraceSeconds?: number;
   /** Providers keyed by their route path segment. */
   readonly providers: { [path: string]: ProviderConfig };
   /** Most request headers accepted (each value counts). Absent: `DEFAULT_MAX_HEADER_COUNT`. */
@@ -211,6 +216,13 @@ export interface MetricsConfig {
 
 /** How long a delivery id is remembered unless a provider says otherwise: 7 days. */
 export const DEFAULT_DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
+
+/**
+ * How long a rotated-away secret keeps verifying unless `previousSecretGracePeriod` says otherwise: 24 hours.
+ * Stripe's longest overlap when rolling a secret is 24 hours, Shopify signs with the old secret up to an hour
+ * after a rotation, and it leaves the operator a working day to change the secret at the provider.
+ */
+export const DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS = 24 * 3600;
 
 /** The environment variable that carries the JSON `VerifierConfig`. */
 export const CONFIG_ENV = 'WEBHOOK_RECEIVER_CONFIG';

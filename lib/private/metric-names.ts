@@ -20,11 +20,29 @@ export const METRIC = {
   verified: 'Verified',
   /** Requests refused with a 4xx for one of the four reasons below (not 409 `delivery_in_flight`). */
   rejected: 'Rejected',
-  /** 401: signature or token missing, malformed or not matching (`signature_*`, `verify_token_mismatch`). */
+  /**
+   * 401: signature or token missing, malformed or not matching (`signature_*`, `verify_token_mismatch`): the sum
+   * of the two below.
+   */
   rejectedSignature: 'RejectedSignature',
+  /** 401, part of RejectedSignature: no signature, or not one in the provider's format (`signature_missing`, `signature_malformed`): scanner noise. */
+  rejectedSignatureMissing: 'RejectedSignatureMissing',
+  /**
+   * 401, part of RejectedSignature: a well-formed signature (or token) that matches no key (`signature_mismatch`,
+   * `verify_token_mismatch`): a wrong or rotated secret, or a forgery.
+   */
+  rejectedSignatureMismatch: 'RejectedSignatureMismatch',
+  /**
+   * 401, part of RejectedSignatureMismatch: the secret's previous version, past its grace period after a rotation,
+   * would have matched (logged as `previous_secret_expired`; answered as `signature_mismatch`).
+   */
+  rejectedExpiredPreviousSecret: 'RejectedExpiredPreviousSecret',
   /** 401: signed timestamp missing, malformed or outside the window (`timestamp_*`). */
   rejectedStale: 'RejectedStale',
-  /** 400, 404, 405: not a delivery this receiver can take (`body_malformed`, `unknown_route`, ...). */
+  /**
+   * 400, 404, 405, 415, 431: not a delivery this receiver can take (`body_malformed`, `unknown_route`,
+   * `method_not_allowed`, `unsupported_media_type`, `headers_too_large`, ...).
+   */
   rejectedMalformed: 'RejectedMalformed',
   /** 413: `body_too_large`. */
   rejectedTooLarge: 'RejectedTooLarge',
@@ -72,6 +90,9 @@ export const VERIFIER_COUNTERS: readonly string[] = [
   METRIC.verified,
   METRIC.rejected,
   METRIC.rejectedSignature,
+  METRIC.rejectedSignatureMissing,
+  METRIC.rejectedSignatureMismatch,
+  METRIC.rejectedExpiredPreviousSecret,
   METRIC.rejectedStale,
   METRIC.rejectedMalformed,
   METRIC.rejectedTooLarge,

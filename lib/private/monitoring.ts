@@ -45,7 +45,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 export const ALARM_DEFAULTS = {
   signatureFailures: { thresholdPercent: 10, minimumRequests: 20, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as RateDefaults,
   serverErrors: { thresholdPercent: 5, minimumRequests: 20, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as RateDefaults,
-  verifierErrors: { thresholdPercent: 1, minimumRequests: 20, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as RateDefaults,
+  verifierErrors: { threshold: 1, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as CountDefaults,
+  processorErrors: { threshold: 1, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as CountDefaults,
   processorFailures: { thresholdPercent: 10, minimumRequests: 20, period: FIVE_MINUTES, evaluationPeriods: 3, datapointsToAlarm: 2 } as RateDefaults,
   deadLetterQueue: { threshold: 1, period: Duration.minutes(1), evaluationPeriods: 1, datapointsToAlarm: 1 } as CountDefaults,
   queueAge: { maxAge: Duration.minutes(15), retryAllowance: Duration.minutes(5), period: FIVE_MINUTES, evaluationPeriods: 1, datapointsToAlarm: 1 } as AgeDefaults,
@@ -95,14 +96,15 @@ export class ReceiverMonitoring extends Construct {
     // Everything is validated before anything is created.
     const signature = resolveRate('signatureFailures', options.signatureFailures, d.signatureFailures);
     const serverErrors = resolveRate('serverErrors', options.serverErrors, d.serverErrors);
-    const verifierErrors = resolveRate('verifierErrors', options.verifierErrors, d.verifierErrors);
+    const verifierErrors = resolveCount('verifierErrors', options.verifierErrors, d.verifierErrors);
+    const processorErrors = resolveCount('processorErrors', options.processorErrors, d.processorErrors);
     const processorFailures = resolveRate('processorFailures', options.processorFailures, d.processorFailures);
     const deadLetter = resolveCount('deadLetterQueue', options.deadLetterQueue, d.deadLetterQueue);
     const queueAge = resolveAge('queueAge', options.queueAge, d.queueAge, props.retryHorizon);
     const previousSecret = resolveCount('previousSecretInUse', options.previousSecretInUse, d.previousSecretInUse);
     this.signatureOptions = signature;
 
-    const coverable = [signature, serverErrors, verifierErrors, processorFailures, deadLetter, queueAge].some((o) => o !== undefined);
+    const coverable = [signature, serverErrors, verifierErrors, processorErrors, processorFailures, deadLetter, queueAge].some((o) => o !== undefined);
     this.hasComposite = (options.unhealthy?.enabled ?? true) && coverable;
 
     const stage = props.api.deploymentStage;
@@ -118,11 +120,17 @@ export class ReceiverMonitoring extends Construct {
         }),
       verifierErrors:
         verifierErrors &&
-        this.rateAlarm('VerifierErrors', verifierErrors, {
-          description: `More than ${verifierErrors.thresholdPercent}% of verifier invocations errored or were throttled`,
+        this.sumAlarm('VerifierErrors', verifierErrors, {
+          description: `At least ${verifierErrors.threshold} verifier invocation(s) errored (crash, timeout, out of memory) or were throttled`,
           runbook: 'verifier-errors',
-          failed: { errors: props.verifier.metricErrors(), throttles: props.verifier.metricThrottles() },
-          total: { invocations: props.verifier.metricInvocations(), throttles: props.verifier.metricThrottles() },
+          metrics: { errors: props.verifier.metricErrors(), throttles: props.verifier.metricThrottles() },
+        }),
+      processorErrors:
+        processorErrors &&
+        this.sumAlarm('ProcessorErrors', processorErrors, {
+          description: `At least ${processorErrors.threshold} processor invocation(s) errored (crash, timeout, out of memory) or were throttled`,
+          runbook: 'processor-errors',
+          metrics: { errors: props.processor.metricErrors(), throttles: props.processor.metricThrottles() },
         }),
       processorFailures:
         processorFailures &&
@@ -179,9 +187,10 @@ export class ReceiverMonitoring extends Construct {
     if (!options) return;
     const dimensionsMap = { [PROVIDER_DIMENSION]: providerId };
     this.signatureFailures[providerId] = this.rateAlarm(`SignatureFailures${pascal(providerId)}`, options, {
-      description: `More than ${options.thresholdPercent}% of ${providerId} requests were rejected for their signature`,
+      description: `More than ${options.thresholdPercent}% of ${providerId} requests carried a well-formed signature that matched no key`,
       runbook: 'signature-failures',
-      failed: { rejected: this.receiver.metricRejectedSignature({ dimensionsMap }) },
+      // Not the requests with no or a malformed signature: scanners send those, and no secret is wrong.
+      failed: { mismatched: this.receiver.metricRejectedSignatureMismatch({ dimensionsMap }) },
       total: { received: this.receiver.metricReceived({ dimensionsMap }) },
     });
   }
@@ -211,6 +220,21 @@ export class ReceiverMonitoring extends Construct {
       runbook: spec.runbook,
       covered: true,
     });
+  }
+
+  /** An alarm on the sum of some counts in each period (missing values count as 0). */
+  private sumAlarm(
+    id: string,
+    options: ResolvedCount,
+    spec: { description: string; runbook: string; metrics: Record<string, cloudwatch.IMetric> },
+  ): cloudwatch.Alarm {
+    const expression = new cloudwatch.MathExpression({
+      expression: Object.keys(spec.metrics).map((key) => `FILL(${key}, 0)`).join(' + '),
+      usingMetrics: spec.metrics,
+      period: options.period,
+      label: id,
+    });
+    return this.alarm(id, options, { metric: expression, threshold: options.threshold, description: spec.description, runbook: spec.runbook, covered: true });
   }
 
   private alarm(
@@ -290,7 +314,8 @@ export class ReceiverMonitoring extends Construct {
       ]),
       graph('Requests by provider', [byProvider('Received', 'Received')]),
       graph('Rejections by reason', [
-        r.metricRejectedSignature({ label: 'Signature' }),
+        r.metricRejectedSignatureMismatch({ label: 'Signature not matching' }),
+        r.metricRejectedSignatureMissing({ label: 'Signature missing or malformed' }),
         r.metricRejectedStale({ label: 'Stale timestamp' }),
         r.metricRejectedMalformed({ label: 'Malformed, unknown route, method' }),
         r.metricRejectedTooLarge({ label: 'Too large' }),
@@ -303,8 +328,14 @@ export class ReceiverMonitoring extends Construct {
         props.verifier.metricErrors({ label: 'Verifier Lambda errors' }),
         props.verifier.metricThrottles({ label: 'Verifier throttles' }),
       ]),
-      graph('Signature rejections by provider', [byProvider('RejectedSignature', 'Rejected (signature)')]),
-      graph('Previous secret still matching', [r.metricPreviousSecretMatches({ label: 'Verified with AWSPREVIOUS', period: Duration.hours(1) })]),
+      graph('Signature rejections by provider', [
+        byProvider('RejectedSignatureMismatch', 'Not matching'),
+        byProvider('RejectedSignatureMissing', 'Missing or malformed'),
+      ]),
+      graph('Previous secret after a rotation', [
+        r.metricPreviousSecretMatches({ label: 'Verified with AWSPREVIOUS', period: Duration.hours(1) }),
+        r.metricRejectedExpiredPreviousSecret({ label: 'AWSPREVIOUS past its grace period (refused)', period: Duration.hours(1) }),
+      ]),
     );
     dashboard.addWidgets(
       graph('Queue depth', [

@@ -234,49 +234,61 @@ function errorBody(code: string, message: string): string {
 }
 
 /**
- * Lets CloudWatch Logs use a customer managed key for this account's log groups in this region, as its
- * documentation requires. An imported key's policy cannot be changed here: a warning says what to add.
+ * Lets CloudWatch Logs use a customer managed key for the receiver's own log groups, and no other: the key
+ * policy's condition names them (`kms:EncryptionContext:aws:logs:arn`), as CloudWatch Logs' documentation
+ * recommends. `logGroupNamePrefix` is the prefix of their names (they are named, so the policy can name them
+ * without a circular reference). An imported key's policy cannot be changed here: a warning says what to add.
  */
-export function allowLogsToUseKey(scope: Construct, key: kms.IKey): void {
+export function allowLogsToUseKey(scope: Construct, key: kms.IKey, logGroupNamePrefix: string): void {
   const stack = Stack.of(scope);
+  const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroupNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const result = key.addToResourcePolicy(
     new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsOfThisAccount',
+      sid: `AllowCloudWatchLogsOf${Names.uniqueId(scope).slice(-60)}`,
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
       // In a key policy, "*" is the key itself.
       resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        },
-      },
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
     }),
   );
   if (!result.statementAdded) {
     Annotations.of(scope).addWarningV2(
       'cdk-webhook-receiver:encryptionKeyPolicy',
-      'The encryption key is imported, so its key policy cannot be extended here: it must allow the service principal logs.<region>.amazonaws.com kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey and kms:DescribeKey, or the log groups cannot be created.',
+      'The encryption key is imported, so its key policy cannot be extended here: it must allow the service principal logs.<region>.amazonaws.com kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey and kms:DescribeKey ' +
+        `on the condition ArnLike kms:EncryptionContext:aws:logs:arn arn:aws:logs:<region>:<account>:log-group:${logGroupNamePrefix}*, or the log groups cannot be created.`,
     );
   }
 }
 
 /**
- * What a principal needs of the customer managed key to read and write the inbox table and to send to or
- * receive from the queues, spelled out (CDK's own grants use `kms:ReEncrypt*` and `kms:GenerateDataKey*`).
+ * What each principal needs of the customer managed key, and only through the service that uses it
+ * (`kms:ViaService`): nothing else may be done with the key directly.
+ * - SQS SendMessage on a queue with a customer managed key: kms:GenerateDataKey and kms:Decrypt (the verifier).
+ * - SQS ReceiveMessage: kms:Decrypt (the processor's event source mapping, which uses the processor's role).
+ * - DynamoDB reads and writes on a table with a customer managed key: kms:Decrypt, kms:DescribeKey and
+ *   kms:GenerateDataKey (both).
+ * No kms:Encrypt, kms:ReEncrypt* or kms:GenerateDataKeyWithoutPlaintext: neither service asks the caller for them.
  */
-export const DATA_KEY_ACTIONS = [
-  'kms:Decrypt',
-  'kms:DescribeKey',
-  'kms:Encrypt',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyWithoutPlaintext',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-];
+export const DATA_KEY_GRANTS = {
+  verifier: { sqs: ['kms:Decrypt', 'kms:GenerateDataKey'], dynamodb: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'] },
+  processor: { sqs: ['kms:Decrypt'], dynamodb: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'] },
+} as const;
 
-/** Lets each grantee use the key for the receiver's data (table and queues). */
-export function grantDataKeyUse(key: kms.IKey | undefined, ...grantees: iam.IGrantable[]): void {
+/** Lets the verifier and the processor use the key for the receiver's data (table and queues), via those services only. */
+export function grantDataKeyUse(key: kms.IKey | undefined, verifier: iam.IGrantable, processor: iam.IGrantable): void {
   if (!key) return;
-  for (const grantee of grantees) key.grant(grantee, ...DATA_KEY_ACTIONS);
+  const region = Stack.of(key).region;
+  for (const [grantee, services] of [[verifier, DATA_KEY_GRANTS.verifier], [processor, DATA_KEY_GRANTS.processor]] as const) {
+    for (const [service, actions] of Object.entries(services)) {
+      iam.Grant.addToPrincipalOrResource({
+        grantee,
+        actions: [...actions],
+        resourceArns: [key.keyArn],
+        resource: key,
+        resourceSelfArns: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
+      });
+    }
+  }
 }

@@ -78,6 +78,18 @@ export async function rotateSecret(secretsManager: SecretsManagerClient, arn: st
   await secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
 }
 
+/**
+ * Sets the creation date of the version at `stage` in the Secrets Manager stand-in, e.g. to put a rotation in
+ * the past. Test-only: the stand-in's own endpoint (test/support/emulators.mjs), not a Secrets Manager action.
+ */
+export async function setVersionCreatedDate(arn: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS', createdAt: Date): Promise<void> {
+  const response = await fetch(new URL('/_created-date', endpoints().secretsManager), {
+    method: 'POST',
+    body: JSON.stringify({ SecretId: arn, VersionStage: stage, CreatedDate: createdAt.getTime() / 1000 }),
+  });
+  if (!response.ok) throw new Error(`The stand-in refused to set the creation date: ${await response.text()}`);
+}
+
 /** Every message now visible in a queue (each received once, with a long visibility timeout). */
 export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
   const messages: Message[] = [];

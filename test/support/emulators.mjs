@@ -3,7 +3,11 @@
 // - SQS: fauxqs (buildApp, so it listens on loopback only)
 // - Secrets Manager: a small server speaking its JSON 1.1 protocol (no emulator exists on npm), with the
 //   version-stage semantics the verifier relies on: CreateSecret, PutSecretValue (moves AWSCURRENT to the new
-//   version and AWSPREVIOUS to the old one), GetSecretValue by stage, and a call counter at GET /_calls.
+//   version and AWSPREVIOUS to the old one), GetSecretValue by stage with each version's CreatedDate (the time
+//   the version was created, as Secrets Manager returns it), and a call counter at GET /_calls.
+//   Test-only, not part of the Secrets Manager API: POST /_created-date with {"SecretId", "VersionStage",
+//   "CreatedDate" (epoch seconds)} sets the creation date of the version at that stage, so a test can put a
+//   rotation in the past (test/support/aws.ts: setVersionCreatedDate).
 // Prints one JSON line with the endpoints, then runs until stdin closes or it is killed.
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -28,7 +32,7 @@ const sqsApp = buildApp({ logger: false, host: 'localhost' });
 await sqsApp.listen({ host: HOST, port: 0 });
 const sqsPort = sqsApp.server.address().port;
 
-const secrets = new Map(); // name -> { arn, versions: Map(id -> value), stages: Map(stage -> id) }
+const secrets = new Map(); // name -> { arn, versions: Map(id -> { value, createdAt (epoch ms) }), stages: Map(stage -> id) }
 const calls = {};
 function findSecret(id) {
   for (const [name, secret] of secrets) if (name === id || secret.arn === id) return secret;
@@ -36,7 +40,7 @@ function findSecret(id) {
 }
 function putVersion(secret, value) {
   const id = randomUUID();
-  secret.versions.set(id, value);
+  secret.versions.set(id, { value, createdAt: Date.now() });
   const current = secret.stages.get('AWSCURRENT');
   if (current) secret.stages.set('AWSPREVIOUS', current);
   secret.stages.set('AWSCURRENT', id);
@@ -51,6 +55,15 @@ const secretsServer = createServer((req, res) => {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'GET' && req.url === '/_calls') return reply(200, calls);
+    if (req.method === 'POST' && req.url === '/_created-date') {
+      // Test-only (see the top of this file).
+      const input = JSON.parse(raw);
+      const secret = findSecret(input.SecretId);
+      const id = secret?.stages.get(input.VersionStage);
+      if (!id || typeof input.CreatedDate !== 'number') return reply(400, { __type: 'InvalidRequestException', message: 'Unknown secret or stage, or CreatedDate is not epoch seconds.' });
+      secret.versions.get(id).createdAt = input.CreatedDate * 1000;
+      return reply(200, { VersionId: id });
+    }
     const action = String(req.headers['x-amz-target'] ?? '').replace('secretsmanager.', '');
     calls[action] = (calls[action] ?? 0) + 1;
     const input = raw ? JSON.parse(raw) : {};
@@ -72,7 +85,8 @@ const secretsServer = createServer((req, res) => {
       const id = input.VersionId ?? secret.stages.get(input.VersionStage ?? 'AWSCURRENT');
       if (!id || !secret.versions.has(id)) return notFound();
       const stages = [...secret.stages].filter(([, v]) => v === id).map(([k]) => k);
-      return reply(200, { ARN: secret.arn, VersionId: id, SecretString: secret.versions.get(id), VersionStages: stages, CreatedDate: Date.now() / 1000 });
+      const version = secret.versions.get(id);
+      return reply(200, { ARN: secret.arn, VersionId: id, SecretString: version.value, VersionStages: stages, CreatedDate: version.createdAt / 1000 });
     }
     return reply(400, { __type: 'InvalidRequestException', message: `Unsupported action ${action}` });
   });
