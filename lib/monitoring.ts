@@ -378,6 +378,26 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.skippedAsDone, props);
   }
 
+  /** Copies of an SQS message returned to the queue because another invocation was processing that very message. */
+  public metricInProgressElsewhere(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.inProgressElsewhere, props);
+  }
+
+  /** Second messages for an event that another message was being processed for, acknowledged without running. */
+  public metricSkippedAsDuplicate(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.skippedAsDuplicate, props);
+  }
+
+  /** Records the processor runtime did not start because its invocation was about to time out. */
+  public metricNotStartedBeforeTimeout(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.notStartedBeforeTimeout, props);
+  }
+
+  /** Deliveries whose id was seen before with a different payload (acknowledged as duplicates, not enqueued). */
+  public metricPayloadMismatches(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.payloadMismatch, props);
+  }
+
   /** Milliseconds from the verifier receiving a delivery to the processor finishing it. */
   public metricEventAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.eventAge, { statistic: cloudwatch.Stats.AVERAGE, ...props });

@@ -468,7 +468,11 @@ function checkAnswer(generated: Generated, answer: Answer): void {
   } else if (generated.kind === 'replay') {
     // The genuine request it repeats is enqueued: a duplicate, with no side effect but the refused claim.
     expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 200, code: 'duplicate' });
-    expect(dataCalls).toEqual({ PutItemCommand: 1 });
+    // (dynalite does not return the holder's record with the refused write, so the verifier reads it there: AWS
+    // answers with the record and no read.)
+    const { GetItemCommand: readOnEmulator, ...writes } = dataCalls;
+    expect(writes).toEqual({ PutItemCommand: 1 });
+    expect(readOnEmulator ?? 0).toBeLessThanOrEqual(1);
   } else {
     expect(dataCalls).toEqual({});
   }

@@ -459,6 +459,10 @@ describe('metrics', () => {
       [r.metricProcessed(), 'Processed'],
       [r.metricProcessingFailed(), 'ProcessingFailed'],
       [r.metricSkippedAsDone(), 'SkippedAsDone'],
+      [r.metricSkippedAsDuplicate(), 'SkippedAsDuplicate'],
+      [r.metricInProgressElsewhere(), 'InProgressElsewhere'],
+      [r.metricNotStartedBeforeTimeout(), 'NotStartedBeforeTimeout'],
+      [r.metricPayloadMismatches(), 'PayloadMismatch'],
     ];
     for (const [metric, name] of cases) {
       expect([name, metric.namespace, metric.metricName, metric.dimensions, metric.statistic, metric.period.toSeconds()]).toEqual([
