@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { providerSecurity } from './private/security';
-import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from './private/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {

@@ -14,12 +14,12 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
-import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
-import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from './private/limits';
+import { CONFIG_ENV, INBOX_TABLE_ENV, type VerifierConfig } from '../contract/config';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from '../contract/limits';
 import * as nag from './private/nag';
 import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
-import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from './private/metric-names';
+import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
 import { ReceiverMonitoring } from './private/monitoring';
 
 /** Largest SQS message, set explicitly on the queue. */

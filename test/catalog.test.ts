@@ -17,7 +17,7 @@ import {
   WebhookReceiver,
   type ProviderOptions,
 } from '../lib';
-import { PROVIDER_KINDS } from '../lambda/verifier/providers';
+import { PROVIDER_KINDS } from '../catalog/providers';
 
 function stackWithProcessor() {
   const stack = new Stack(new App(), 'Test');

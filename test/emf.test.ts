@@ -10,7 +10,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
-import type { VerifierConfig } from '../lib/private/config';
+import type { VerifierConfig } from '../contract/config';
 import {
   apiEvent,
   captureLogs,

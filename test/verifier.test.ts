@@ -7,7 +7,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import type { ProviderConfig, VerifierConfig } from '../lib/private/config';
+import type { ProviderConfig, VerifierConfig } from '../contract/config';
 import {
   apiEvent,
   captureLogs,

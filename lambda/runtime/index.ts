@@ -7,8 +7,8 @@
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ENVELOPE_VERSION, INBOX_TABLE_ENV, type Envelope } from '../../lib/private/config';
-import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../lib/private/metric-names';
+import { ENVELOPE_VERSION, INBOX_TABLE_ENV, type Envelope } from '../../contract/config';
+import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../contract/metric-names';
 import { decodeBody } from '../shared/envelope';
 import { DONE, INBOX } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';

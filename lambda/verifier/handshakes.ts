@@ -4,7 +4,7 @@
  * Graph's validationToken); `afterAuthentication` answers signed ones (Slack, Zoom, Twitch, Discord).
  */
 import { createHmac } from 'node:crypto';
-import type { HandshakeKind } from '../../lib/private/config';
+import type { HandshakeKind } from '../../contract/config';
 import { constantTimeTokenEqual, valueAt } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
 

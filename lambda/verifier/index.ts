@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { CONFIG_ENV, type VerifierConfig } from '../../lib/private/config';
+import { CONFIG_ENV, type VerifierConfig } from '../../contract/config';
 import { jsonLogger } from '../shared/log';
 import { emfMetrics } from '../shared/metrics';
 import { createVerifier, type VerifierHandler } from './handler';

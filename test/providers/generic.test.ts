@@ -23,7 +23,7 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import { verifyKey } from 'discord-interactions';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import type { Envelope, ProviderConfig, SchemeConfig } from '../../lib/private/config';
+import type { Envelope, ProviderConfig, SchemeConfig } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -11,7 +11,7 @@
  * the whole body, with no secret check.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type Request = { body: string | Buffer; headers?: Record<string, string> };

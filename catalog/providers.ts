@@ -3,7 +3,7 @@
  * the construct passes. Kept in the verifier so the function's environment (4 KB in all) carries only what
  * differs per receiver. `../shared/PROVIDERS.md` in the project records the sources.
  */
-import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../../lib/private/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../contract/config';
 
 type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'methods' | 'jsonBody'> & {
   readonly methods?: string[];
