@@ -17,7 +17,7 @@ import {
   WebhookReceiver,
   type ProviderOptions,
 } from '../lib';
-import { PROVIDER_KINDS } from '../catalog/providers';
+import { CATALOG as DEFINITIONS, defaultToleranceOf, PROVIDER_KINDS } from '../catalog/providers';
 
 function stackWithProcessor() {
   const stack = new Stack(new App(), 'Test');
@@ -79,6 +79,30 @@ test('the catalog has 32 providers, each a kind the shipped verifier knows', () 
   expect(new Set(kinds).size).toBe(32);
   for (const kind of kinds) expect(PROVIDER_KINDS).toContain(kind);
   expect(CATALOG.map(([id, factory]) => factory({ secret }).id)).toEqual(CATALOG.map(([id]) => id));
+});
+
+test('every catalog definition has its factory, which takes its defaults from the definition', () => {
+  // GIVEN
+  const { stack, processor } = stackWithProcessor();
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'webhooks/all');
+
+  // WHEN
+  const providers = Object.entries(DEFINITIONS).map(([kind, definition]) => {
+    const factory = (WebhookProvider as unknown as Record<string, (o: ProviderOptions) => WebhookProvider>)[definition.factory];
+    expect({ kind, factory: typeof factory }).toEqual({ kind, factory: 'function' });
+    return factory({ secret });
+  });
+  const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
+
+  // THEN
+  const configured = verifierConfig(stack, receiver).providers;
+  expect(Object.keys(DEFINITIONS).sort()).toEqual(CATALOG.map(([id]) => id).sort());
+  for (const [kind, definition] of Object.entries(DEFINITIONS)) {
+    const provider = providers.find((p) => p.kind === kind)!;
+    expect({ kind, methods: provider.methods }).toEqual({ kind, methods: definition.methods ?? ['POST'] });
+    expect({ kind, tolerance: configured[`/${kind}`].toleranceSeconds }).toEqual({ kind, tolerance: defaultToleranceOf(definition) });
+    expect({ kind, signsUrl: configured[`/${kind}`].publicUrl !== undefined }).toEqual({ kind, signsUrl: definition.signsUrl ?? false });
+  }
 });
 
 test('only providers whose handshake is a GET get a GET route', () => {

@@ -6,7 +6,8 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { VerifierConfig } from '../../contract/config';
-import { ANY_MEDIA_TYPE, contentTypesOf, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../contract/limits';
+import { contentTypesOf } from '../../catalog/providers';
+import { ANY_MEDIA_TYPE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../contract/limits';
 import { HeadersTooLargeError, MalformedRequestError, UnsupportedMediaTypeError } from './errors';
 
 /** Throws the first limit a request breaks; returns when it breaks none. */
