@@ -444,6 +444,9 @@ export class WebhookReceiver extends WebhookReceiverBase {
    * and its methods) and read access to the provider's secret.
    */
   public addProvider(provider: WebhookProvider): void {
+    if (this.verifierCode.isStaged) {
+      throw new Error(`Provider "${provider.id}" is added after the app was synthesized; the verifier's configuration is staged then. Add providers before synthesis.`);
+    }
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }

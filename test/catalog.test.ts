@@ -17,6 +17,7 @@ import {
   WebhookReceiver,
   type ProviderOptions,
 } from '../lib';
+import { verifierConfigOf } from './support/verifier-config';
 import { CATALOG as DEFINITIONS, defaultToleranceOf, PROVIDER_KINDS } from '../catalog/providers';
 
 function stackWithProcessor() {
@@ -29,12 +30,9 @@ function stackWithProcessor() {
   return { stack, processor };
 }
 
-/** The verifier's configuration, with each CloudFormation reference written as `<LogicalId>`. */
-function verifierConfig(stack: Stack, receiver: WebhookReceiver): any {
-  const env = stack.resolve((receiver.verifier.node.defaultChild as lambda.CfnFunction).environment).variables.WEBHOOK_RECEIVER_CONFIG;
-  const [separator, parts] = env['Fn::Join'] as [string, unknown[]];
-  const text = parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? 'token'}>`)).join(separator);
-  return JSON.parse(text);
+/** The verifier's configuration, with each CloudFormation reference written as `<Ref LogicalId>`. */
+function verifierConfig(_stack: Stack, receiver: WebhookReceiver): any {
+  return verifierConfigOf(receiver);
 }
 
 const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
@@ -139,7 +137,7 @@ test('URL-signing providers get the route URL, or the one configured', () => {
   // THEN
   const { providers } = verifierConfig(stack, receiver);
   expect(providers['/square'].publicUrl).toBe('https://hooks.example.com/square');
-  expect(providers['/twilio'].publicUrl).toMatch(/^https:\/\/<ReceiverApi[0-9A-F]+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/<ReceiverApiDeploymentStagewebhooks[0-9A-F]+>\/twilio$/);
+  expect(providers['/twilio'].publicUrl).toMatch(/^https:\/\/<Ref ReceiverApi[0-9A-F]+>\.execute-api\.<Ref AWS::Region>\.<Ref AWS::URLSuffix>\/webhooks\/twilio$/);
   expect(providers['/stripe'].publicUrl).toBeUndefined();
 });
 
@@ -209,7 +207,7 @@ describe('generic schemes', () => {
     // THEN
     expect(verifierConfig(stack, receiver).providers['/acme']).toEqual({
       kind: 'custom',
-      secretId: expect.stringMatching(/^<Secret/),
+      secretId: expect.stringMatching(/:secret:<NameSuffix Secret[0-9A-F]+>$/),
       toleranceSeconds: 120,
       deliveryId: [{ header: 'acme-delivery' }],
       eventType: { jsonPath: 'event.type' },

@@ -90,9 +90,15 @@ export class DeployTimeValues {
 export class StagedVerifierCode extends lambda.Code {
   public readonly isInline = false;
   private asset?: s3assets.Asset;
+  private staged?: string;
 
   constructor(private readonly bundleDir: string) {
     super();
+  }
+
+  /** Whether the code is staged: its configuration can no longer change. */
+  public get isStaged(): boolean {
+    return this.asset !== undefined;
   }
 
   public bind(_scope: Construct): lambda.CodeConfig {
@@ -110,12 +116,18 @@ export class StagedVerifierCode extends lambda.Code {
 
   /** Copies the bundle and writes `config` beside it in a fresh directory, and makes that the function's code. */
   public stage(scope: Construct, id: string, config: unknown, resource: cdk.CfnResource): void {
-    if (this.asset) throw new Error('The verifier\'s code is staged once.');
+    const text = `${JSON.stringify(config)}\n`;
+    if (this.asset) {
+      // Synthesized again (aspects may run on each synthesis): the same configuration is already staged.
+      if (text === this.staged) return;
+      throw new Error('Providers were added to the receiver after its app was synthesized; add them before.');
+    }
+    this.staged = text;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-verifier-'));
     for (const file of fs.readdirSync(this.bundleDir)) {
       fs.copyFileSync(path.join(this.bundleDir, file), path.join(dir, file));
     }
-    fs.writeFileSync(path.join(dir, CONFIG_FILE), `${JSON.stringify(config)}\n`);
+    fs.writeFileSync(path.join(dir, CONFIG_FILE), text);
     this.asset = new s3assets.Asset(scope, id, { path: dir });
     this.asset.addResourceMetadata(resource, 'Code');
   }
