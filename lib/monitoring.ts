@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DEFAULT_METRIC_NAMESPACE, METRIC, RECEIVER_DIMENSION } from './private/metric-names';
+import { DEFAULT_METRIC_NAMESPACE, METRIC, RECEIVER_DIMENSION } from '../contract/metric-names';
 
 /**
  * How an alarm evaluates. Each alarm has its own defaults, listed (with their reasons) on `ReceiverAlarmOptions`

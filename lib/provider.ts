@@ -2,7 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { providerSecurity } from './private/security';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
-import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from './private/config';
+import { defaultToleranceOf, definitionOf } from '../catalog/providers';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {
@@ -332,8 +333,8 @@ const PLACEHOLDERS = ['{body}', '{timestamp}', '{id}', '{url}', '{method}'];
 interface Traits {
   /** Signs its public URL: the receiver fills in `publicUrl`. */
   readonly signsUrl?: boolean;
-  /** Takes GET requests (its handshake is a GET). */
-  readonly acceptsGet?: boolean;
+  /** HTTP methods its route takes. @default ['POST'] */
+  readonly methods?: readonly string[];
 }
 
 /**
@@ -343,7 +344,7 @@ interface Traits {
 export class WebhookProvider {
   /** Stripe: `Stripe-Signature: t=..,v1=..` over `{t}.{body}`, HMAC-SHA256; body `id` and `type`. */
   public static stripe(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('stripe', options, 300);
+    return WebhookProvider.catalog('stripe', options);
   }
 
   /**
@@ -364,7 +365,7 @@ export class WebhookProvider {
    * `url_verification` with its challenge.
    */
   public static slack(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('slack', options, 300);
+    return WebhookProvider.catalog('slack', options);
   }
 
   /**
@@ -372,27 +373,27 @@ export class WebhookProvider {
    * with `bodySHA256` for JSON bodies), keyed with the auth token; `I-Twilio-Idempotency-Token`.
    */
   public static twilio(options: UrlSigningProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('twilio', options, undefined, { signsUrl: true });
+    return WebhookProvider.catalog('twilio', options);
   }
 
   /** Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`; `whsec_` base64 secret. */
   public static standardWebhooks(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('standard-webhooks', options, 300);
+    return WebhookProvider.catalog('standard-webhooks', options);
   }
 
   /** Svix: Standard Webhooks with `svix-*` headers. */
   public static svix(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('svix', options, 300);
+    return WebhookProvider.catalog('svix', options);
   }
 
   /** Resend (signs through Svix). */
   public static resend(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('resend', options, 300);
+    return WebhookProvider.catalog('resend', options);
   }
 
   /** Clerk (signs through Svix). */
   public static clerk(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('clerk', options, 300);
+    return WebhookProvider.catalog('clerk', options);
   }
 
   /**
@@ -400,22 +401,22 @@ export class WebhookProvider {
    * Zoom sends no delivery id: the body's hash is the id.
    */
   public static zoom(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('zoom', options, 300);
+    return WebhookProvider.catalog('zoom', options);
   }
 
   /** Square: `x-square-hmacsha256-signature` (base64) over `{notification URL}{body}`; body `event_id`, `type`. */
   public static square(options: UrlSigningProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('square', options, undefined, { signsUrl: true });
+    return WebhookProvider.catalog('square', options);
   }
 
   /** Paddle Billing: `Paddle-Signature: ts=..;h1=..` over `{ts}:{body}`; body `event_id`, `event_type`. */
   public static paddle(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('paddle', options, 60);
+    return WebhookProvider.catalog('paddle', options);
   }
 
   /** Linear: `Linear-Signature` over the body, body `webhookTimestamp` (ms); `Linear-Delivery`, body `type`. */
   public static linear(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('linear', options, 60);
+    return WebhookProvider.catalog('linear', options);
   }
 
   /** Intercom: `X-Hub-Signature: sha1=..` over the body; body `id`, `topic`. The `ping` topic is answered. */
@@ -428,7 +429,7 @@ export class WebhookProvider {
    * signs only those two fields, not the rest of the body.
    */
   public static mailgun(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('mailgun', options, 300);
+    return WebhookProvider.catalog('mailgun', options);
   }
 
   /**
@@ -436,7 +437,7 @@ export class WebhookProvider {
    * SPKI). The body is an array of events: one POST is one delivery, keyed by its hash.
    */
   public static sendgrid(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('sendgrid', options, 600);
+    return WebhookProvider.catalog('sendgrid', options);
   }
 
   /**
@@ -469,7 +470,7 @@ export class WebhookProvider {
 
   /** Calendly: `Calendly-Webhook-Signature: t=..,v1=..` over `{t}.{body}`; body `event`. No delivery id. */
   public static calendly(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('calendly', options, 180);
+    return WebhookProvider.catalog('calendly', options);
   }
 
   /**
@@ -477,7 +478,7 @@ export class WebhookProvider {
    * body is an array of events: one POST is one delivery, keyed by its hash.
    */
   public static hubspot(options: HubSpotProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('hubspot', options, 300, { signsUrl: true });
+    return WebhookProvider.catalog('hubspot', options);
   }
 
   /**
@@ -485,7 +486,7 @@ export class WebhookProvider {
    * Answers the subscription GET (`hub.verify_token` must equal the secret's `verifyToken`). No delivery id.
    */
   public static meta(options: ProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('meta', options, undefined, { acceptsGet: true });
+    return WebhookProvider.catalog('meta', options);
   }
 
   /**
@@ -493,7 +494,7 @@ export class WebhookProvider {
    * timestamp); `Twitch-Eventsub-Message-Id`. Answers `webhook_callback_verification` with its challenge.
    */
   public static twitch(options: TimestampedProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('twitch', options, 600);
+    return WebhookProvider.catalog('twitch', options);
   }
 
   /**
@@ -530,7 +531,7 @@ export class WebhookProvider {
    * answers the CRC GET. No delivery id.
    */
   public static x(options: ProviderOptions): WebhookProvider {
-    return WebhookProvider.catalog('x', options, undefined, { acceptsGet: true });
+    return WebhookProvider.catalog('x', options);
   }
 
   /**
@@ -601,10 +602,14 @@ export class WebhookProvider {
     return WebhookProvider.generic(options, { basicAuth: true });
   }
 
-  private static catalog(kind: string, options: ProviderOptions, defaultToleranceSeconds?: number, traits: Traits = {}): WebhookProvider {
+  /** A catalog provider: its defaults (window, methods, URL signing) come from its definition in `catalog/`. */
+  private static catalog(kind: string, options: ProviderOptions): WebhookProvider {
     checkProviderOptions(kind, options);
+    const definition = definitionOf(kind);
+    const defaultToleranceSeconds = defaultToleranceOf(definition);
     const tolerance = (options as TimestampedProviderOptions).tolerance;
     const toleranceSeconds = defaultToleranceSeconds === undefined ? undefined : tolerance ? seconds(tolerance, 'tolerance') : defaultToleranceSeconds;
+    const traits: Traits = { signsUrl: definition.signsUrl, methods: definition.methods };
     return new WebhookProvider(kind, options, { toleranceSeconds, publicUrl: (options as UrlSigningProviderOptions).publicUrl }, traits);
   }
 
@@ -663,7 +668,7 @@ export class WebhookProvider {
       throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or single dashes, not starting or ending with a dash.`);
     }
     this.secret = options.secret;
-    this.methods = traits.acceptsGet ? ['GET', 'POST'] : ['POST'];
+    this.methods = [...(traits.methods ?? ['POST'])];
     this.dedupWindow = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
     const security = providerSecurity(this.id, options);
     this.allowedIpRanges = security.allowedIpRanges;

@@ -1,26 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Fn, Names, RemovalPolicy, Size, Stack, Token, type IAspect } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
-import { CONFIG_ENV, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type VerifierConfig } from './private/config';
-import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from './private/limits';
+import { CONFIG_VALUES_ENV, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from '../contract/limits';
 import * as nag from './private/nag';
 import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
-import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from './private/metric-names';
+import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
 import { ReceiverMonitoring } from './private/monitoring';
 import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkSize, checkString, describeValue } from './private/validate';
+import { DeployTimeValues, StagedVerifierCode } from './private/verifier-code';
 
 /** Largest SQS message, set explicitly on the queue. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -238,11 +240,13 @@ export class WebhookReceiver extends WebhookReceiverBase {
   /** The receiver's dashboard, unless `dashboard: false`. */
   public readonly dashboard?: cloudwatch.Dashboard;
 
-  private readonly integration: apigateway.LambdaIntegration;
+  private readonly integration: apigateway.Integration;
   private readonly sourceIpPolicy: SourceIpPolicy;
   private readonly stageThrottling: { readonly throttlingRateLimit: number; readonly throttlingBurstLimit: number };
   private readonly endpointUrls = new Map<string, string>();
   private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
+  private readonly verifierCode: StagedVerifierCode;
+  private readonly stageName: string;
   private readonly monitoring: ReceiverMonitoring;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
@@ -329,17 +333,22 @@ export class WebhookReceiver extends WebhookReceiverBase {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(handlerAsset('verifier')),
+      // The shipped bundle and its config.json, staged when the app is synthesized (see stageVerifierCode).
+      code: (this.verifierCode = new StagedVerifierCode(handlerAsset('verifier'))),
       memorySize: props.verifierMemorySize ?? 256,
       timeout: verifierTimeout,
       description: 'Verifies webhook signatures, deduplicates deliveries and enqueues them.',
       logGroup: verifierLogs,
       role: verifierRole,
       tracing: tracing ? lambda.Tracing.ACTIVE : undefined,
-      environment: {
-        [CONFIG_ENV]: Stack.of(this).toJsonString({ ...this.verifierConfig, providers: {} }),
-      },
     });
+    // After every provider is added, before the template is resolved: the configuration is final then.
+    const receiver = this;
+    Aspects.of(this).add({
+      visit(node: IConstruct) {
+        if (node === receiver) receiver.stageVerifierCode();
+      },
+    } satisfies IAspect);
     this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
     // Only the call the verifier makes. Not grantSendMessages: it adds sqs:GetQueueAttributes and sqs:GetQueueUrl,
     // which the verifier never calls (it has the URL), and with a customer managed key kms:ReEncrypt* and
@@ -351,6 +360,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { logGroupName: logGroupName('access'), retention: logRetention, encryptionKey: props.encryptionKey });
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
     const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
+    this.stageName = props.stageName ?? 'webhooks';
     this.api = new apigateway.RestApi(this, 'Api', {
       // API Gateway's metrics know an API by its name: make it this receiver's own.
       restApiName: Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
@@ -362,7 +372,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
       // Other stacks of the account may rely on the role: keep it when this stack goes.
       cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
-        stageName: props.stageName ?? 'webhooks',
+        stageName: this.stageName,
         ...throttling,
         tracingEnabled: tracing,
         metricsEnabled: true,
@@ -383,7 +393,18 @@ export class WebhookReceiver extends WebhookReceiverBase {
         }),
       },
     });
-    this.integration = new apigateway.LambdaIntegration(this.verifier, { proxy: true, allowTestInvoke: false });
+    // Not a LambdaIntegration: it adds a Lambda permission per method, and Lambda's 20 KB resource policy holds
+    // about 50 of them. One permission covers every route of the stage (added below).
+    this.integration = new apigateway.AwsIntegration({
+      proxy: true,
+      service: 'lambda',
+      path: `2015-03-31/functions/${this.verifier.functionArn}/invocations`,
+    });
+    this.verifier.addPermission('ApiInvoke', {
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      // Only this API's stage (not the console's test invocations), any method and route of it.
+      sourceArn: this.api.arnForExecuteApi('*', '/*', this.stageName),
+    });
     this.stageThrottling = throttling;
     this.sourceIpPolicy = new SourceIpPolicy(this.api);
     addGatewayResponses(this.api);
@@ -440,17 +461,20 @@ export class WebhookReceiver extends WebhookReceiverBase {
   }
 
   /**
-   * Serves one more provider at its own path (`/<provider.id>`), with its own secret. Adds a route, a Lambda
-   * permission and read access to the provider's secret.
+   * Serves one more provider at its own path (`/<provider.id>`), with its own secret. Adds a route (a resource
+   * and its methods) and read access to the provider's secret.
    */
   public addProvider(provider: WebhookProvider): void {
     checkProvider('addProvider(provider)', provider);
+    if (this.verifierCode.isStaged) {
+      throw new Error(`Provider "${provider.id}" is added after the app was synthesized; the verifier's configuration is staged then. Add providers before synthesis.`);
+    }
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
     const url = this.api.urlForPath(`/${provider.id}`);
     // Check that the configuration still fits before anything changes, so a refused provider leaves no trace.
-    const rendered = this.renderConfig([...this.providers, provider]);
+    this.checkEnvironmentSize(this.renderConfig([...this.providers, provider]).values);
 
     this.providers.push(provider);
     this.endpointUrls.set(provider.id, url);
@@ -467,7 +491,6 @@ export class WebhookReceiver extends WebhookReceiverBase {
       description: `Webhook URL for ${provider.id}`,
       value: url,
     });
-    this.verifier.addEnvironment(CONFIG_ENV, rendered);
   }
 
   /** The URL to give the provider with the given id. */
@@ -484,20 +507,69 @@ export class WebhookReceiver extends WebhookReceiverBase {
     return this.table.grantReadWriteData(grantee);
   }
 
-  /** The verifier's configuration for these providers, checked against Lambda's environment limit. */
-  private renderConfig(providers: WebhookProvider[]): string {
+  /**
+   * The verifier's configuration for these providers, with every deploy-time value lifted out. A secret created
+   * in this stack is referred to by the `name-suffix` part of its ARN only; the verifier rebuilds the ARN.
+   */
+  private renderConfig(providers: WebhookProvider[]): { readonly file: unknown; readonly values: DeployTimeValues } {
+    const values = new DeployTimeValues();
+    const stack = Stack.of(this);
+    // Lifted out only when used, so a receiver that needs none carries none.
+    const arnPrefix = () => values.refString(`arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:`);
+    // The stage's name as a literal, not the stage's Ref: the stage depends (through the deployment and the
+    // methods) on this function, so its Ref in the function's environment would be a dependency cycle.
+    const apiUrl = () => values.refString(`https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}/`);
     const config: VerifierConfig = {
       ...this.verifierConfig,
-      providers: Object.fromEntries(providers.map((p) => [`/${p.id}`, p._toConfig(this.api.urlForPath(`/${p.id}`))])),
+      providers: Object.fromEntries(providers.map((p) => {
+        const config = p._toConfig(PUBLIC_URL_PLACEHOLDER);
+        return [`/${p.id}`, {
+          ...config,
+          secretId: secretIdOf(p.secret, this, values, arnPrefix) as unknown as string,
+          publicUrl: config.publicUrl === PUBLIC_URL_PLACEHOLDER ? { $ref: [...apiUrl().$ref, p.id] } as unknown as string : config.publicUrl,
+        }];
+      })),
     };
-    // Measure the plain JSON, in which each token (ARN, name, URL) is a placeholder: they resolve at deploy time
-    // to longer strings, 120 bytes each being a safe estimate. (toJsonString's result is itself one token.)
-    const estimate = JSON.stringify(config).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(120)).length;
-    if (estimate > MAX_ENVIRONMENT_BYTES - 256) {
-      throw new Error(`The verifier's configuration for ${providers.length} providers is about ${estimate} bytes; Lambda allows 4 KB of environment. Split the providers over several receivers.`);
-    }
-    return Stack.of(this).toJsonString(config);
+    return { file: values.externalize(config), values };
   }
+
+  private checkEnvironmentSize(values: DeployTimeValues): void {
+    const estimate = values.estimateBytes() + CONFIG_VALUES_ENV.length + OTHER_ENVIRONMENT_BYTES;
+    if (estimate > MAX_ENVIRONMENT_BYTES) {
+      throw new Error(`The verifier's environment would be about ${estimate} bytes with ${this.providers.length + 1} providers; Lambda allows 4 KB of environment. Import the secrets by name or complete ARN (they then travel in the code asset), or split the providers over several receivers.`);
+    }
+  }
+
+  /** Stages the verifier's code with its configuration file, and puts the deploy-time values in its environment. */
+  private stageVerifierCode(): void {
+    const { file, values } = this.renderConfig(this.providers);
+    this.verifierCode.stage(this, 'VerifierCode', file, this.verifier.node.defaultChild as lambda.CfnFunction);
+    this.verifier.addEnvironment(CONFIG_VALUES_ENV, values.render(this));
+  }
+}
+
+/** What `_toConfig` is given as the route's URL, replaced by a reference to the API's URL. */
+const PUBLIC_URL_PLACEHOLDER = 'https://route.invalid';
+/** Room kept for the verifier's other environment variables (none today but Lambda's own). */
+const OTHER_ENVIRONMENT_BYTES = 256;
+
+/**
+ * How the verifier names a provider's secret: a secret imported by name, by its name (a partial ARN may not
+ * resolve); one created in this stack by the prefix shared by all (partition, region, account) and its own
+ * `name-suffix`, cut from its ARN at deploy time; any other by its complete ARN.
+ */
+function secretIdOf(secret: secretsmanager.ISecret, receiver: Construct, values: DeployTimeValues, arnPrefix: () => DeployTimeValue): string | DeployTimeValue {
+  const arn = secret.secretFullArn;
+  if (arn === undefined) return secret.secretName;
+  if (!Token.isUnresolved(arn)) return arn;
+  if (secret instanceof secretsmanager.Secret && Stack.of(secret) === Stack.of(receiver)) {
+    const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
+    // CloudFormation names an unnamed secret `<logical id>-<12 random characters>`; the ARN adds `-<6 more>`.
+    const name = cfn.name !== undefined && !Token.isUnresolved(cfn.name) ? cfn.name : `${Stack.of(secret).resolve(cfn.logicalId)}-xxxxxxxxxxxx`;
+    const nameSuffix = Fn.select(6, Fn.split(':', arn));
+    return { $ref: [...arnPrefix().$ref, values.indexOf(arn, nameSuffix, name.length + 7)] };
+  }
+  return values.refString(arn);
 }
 
 /** A provider given from JavaScript may be anything: say what it must be. */

@@ -17,7 +17,8 @@ import {
   WebhookReceiver,
   type ProviderOptions,
 } from '../lib';
-import { PROVIDER_KINDS } from '../lambda/verifier/providers';
+import { verifierConfigOf } from './support/verifier-config';
+import { CATALOG as DEFINITIONS, defaultToleranceOf, PROVIDER_KINDS } from '../catalog/providers';
 
 function stackWithProcessor() {
   const stack = new Stack(new App(), 'Test');
@@ -29,12 +30,9 @@ function stackWithProcessor() {
   return { stack, processor };
 }
 
-/** The verifier's configuration, with each CloudFormation reference written as `<LogicalId>`. */
-function verifierConfig(stack: Stack, receiver: WebhookReceiver): any {
-  const env = stack.resolve((receiver.verifier.node.defaultChild as lambda.CfnFunction).environment).variables.WEBHOOK_RECEIVER_CONFIG;
-  const [separator, parts] = env['Fn::Join'] as [string, unknown[]];
-  const text = parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? 'token'}>`)).join(separator);
-  return JSON.parse(text);
+/** The verifier's configuration, with each CloudFormation reference written as `<Ref LogicalId>`. */
+function verifierConfig(_stack: Stack, receiver: WebhookReceiver): any {
+  return verifierConfigOf(receiver);
 }
 
 const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
@@ -81,6 +79,30 @@ test('the catalog has 32 providers, each a kind the shipped verifier knows', () 
   expect(CATALOG.map(([id, factory]) => factory({ secret }).id)).toEqual(CATALOG.map(([id]) => id));
 });
 
+test('every catalog definition has its factory, which takes its defaults from the definition', () => {
+  // GIVEN
+  const { stack, processor } = stackWithProcessor();
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'webhooks/all');
+
+  // WHEN
+  const providers = Object.entries(DEFINITIONS).map(([kind, definition]) => {
+    const factory = (WebhookProvider as unknown as Record<string, (o: ProviderOptions) => WebhookProvider>)[definition.factory];
+    expect({ kind, factory: typeof factory }).toEqual({ kind, factory: 'function' });
+    return factory({ secret });
+  });
+  const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
+
+  // THEN
+  const configured = verifierConfig(stack, receiver).providers;
+  expect(Object.keys(DEFINITIONS).sort()).toEqual(CATALOG.map(([id]) => id).sort());
+  for (const [kind, definition] of Object.entries(DEFINITIONS)) {
+    const provider = providers.find((p) => p.kind === kind)!;
+    expect({ kind, methods: provider.methods }).toEqual({ kind, methods: definition.methods ?? ['POST'] });
+    expect({ kind, tolerance: configured[`/${kind}`].toleranceSeconds }).toEqual({ kind, tolerance: defaultToleranceOf(definition) });
+    expect({ kind, signsUrl: configured[`/${kind}`].publicUrl !== undefined }).toEqual({ kind, signsUrl: definition.signsUrl ?? false });
+  }
+});
+
 test('only providers whose handshake is a GET get a GET route', () => {
   // GIVEN
   const { stack, processor } = stackWithProcessor();
@@ -115,7 +137,7 @@ test('URL-signing providers get the route URL, or the one configured', () => {
   // THEN
   const { providers } = verifierConfig(stack, receiver);
   expect(providers['/square'].publicUrl).toBe('https://hooks.example.com/square');
-  expect(providers['/twilio'].publicUrl).toMatch(/^https:\/\/<ReceiverApi[0-9A-F]+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/<ReceiverApiDeploymentStagewebhooks[0-9A-F]+>\/twilio$/);
+  expect(providers['/twilio'].publicUrl).toMatch(/^https:\/\/<Ref ReceiverApi[0-9A-F]+>\.execute-api\.<Ref AWS::Region>\.<Ref AWS::URLSuffix>\/webhooks\/twilio$/);
   expect(providers['/stripe'].publicUrl).toBeUndefined();
 });
 
@@ -185,7 +207,7 @@ describe('generic schemes', () => {
     // THEN
     expect(verifierConfig(stack, receiver).providers['/acme']).toEqual({
       kind: 'custom',
-      secretId: expect.stringMatching(/^<Secret/),
+      secretId: expect.stringMatching(/:secret:<NameSuffix Secret[0-9A-F]+>$/),
       toleranceSeconds: 120,
       deliveryId: [{ header: 'acme-delivery' }],
       eventType: { jsonPath: 'event.type' },

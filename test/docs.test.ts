@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { renderCatalogTable } from '../catalog/table';
 
 test('the README lists every prop with the default the code documents', async () => {
   // GIVEN
@@ -16,4 +17,16 @@ test('the README lists every prop with the default the code documents', async ()
   // THEN
   expect(section).toBe(renderTables());
   expect(section).toContain('| `maxReceiveCount` | `number` | 5 |');
+});
+
+test('the README\'s provider catalog table is the one the catalog definitions render', () => {
+  // GIVEN
+  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+  // WHEN
+  const section = readme.split('<!-- catalog:start -->\n')[1]?.split('<!-- catalog:end -->')[0];
+
+  // THEN
+  expect(section).toBe(renderCatalogTable());
+  expect(section).toContain('| `stripe` (Stripe) | `WebhookProvider.stripe` | `stripe-signature: t=..,v1=.. (any v1)` | `{timestamp}.{body}` | HMAC-SHA256 hex | 5 min;');
 });

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
-import type { VerifierConfig } from '../lib/private/config';
+import type { VerifierConfig } from '../contract/config';
 import { apiEvent, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, useEmulatorsForDefaultClients } from './support/aws';
 
 type RuntimeModule = typeof import('../lambda/runtime/index');

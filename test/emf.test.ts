@@ -10,7 +10,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
-import type { VerifierConfig } from '../lib/private/config';
+import type { VerifierConfig } from '../contract/config';
 import {
   apiEvent,
   captureLogs,
@@ -19,7 +19,7 @@ import {
   createQueue,
   createSecret,
   drain,
-  loadBundle,
+  loadStagedVerifier,
   rotateSecret,
   useEmulatorsForDefaultClients,
 } from './support/aws';
@@ -69,8 +69,9 @@ beforeAll(async () => {
     },
     metrics: TARGET,
   };
-  process.env.WEBHOOK_RECEIVER_CONFIG = JSON.stringify(config);
-  verifier = loadBundle<VerifierModule>('verifier');
+  // As deployed: config.json beside the bundle; no deploy-time values (the config holds none).
+  delete process.env.WEBHOOK_RECEIVER_VALUES;
+  verifier = loadStagedVerifier<VerifierModule>(config).module;
   jest.isolateModules(() => {
     runtime = require(path.join(__dirname, '..', 'dist', 'runtime', 'index.js')) as RuntimeModule;
   });
@@ -346,7 +347,7 @@ describe('verifier', () => {
 
   test('the Lambda entry point writes EMF to the namespace and receiver of its configuration', async () => {
     // GIVEN a fresh container configured as the construct configures it
-    const fresh = loadBundle<VerifierModule>('verifier');
+    const fresh = loadStagedVerifier<VerifierModule>(config).module;
 
     // WHEN
     const { emf } = await run(fresh.handler, stripeRequest(stripeEvent()));

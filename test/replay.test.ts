@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import Stripe from 'stripe';
-import type { VerifierConfig } from '../lib/private/config';
+import type { VerifierConfig } from '../contract/config';
 import { apiEvent, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, scanTable, useEmulatorsForDefaultClients } from './support/aws';
 
 type VerifierModule = typeof import('../lambda/verifier/index');

@@ -12,8 +12,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import type { VerifierConfig } from '../lib/private/config';
-import { DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS } from '../lib/private/config';
+import type { VerifierConfig } from '../contract/config';
+import { DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS } from '../contract/config';
 import {
   apiEvent,
   captureLogs,

@@ -8,7 +8,7 @@
  * (lambda/verifier/redact.ts) through the shipped verifier bundle, including escaped keys and values.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Envelope } from '../lib/private/config';
+import type { Envelope } from '../contract/config';
 import { providerHarness, type Harness } from './support/provider-harness';
 import { secretsIn } from './support/secret-scan';
 

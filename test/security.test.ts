@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { MediaType, WebhookProvider, WebhookReceiver, type WebhookReceiverProps } from '../lib';
+import { verifierConfigOf } from './support/verifier-config';
 import { givenStack, type Given } from './support/stacks';
 
 function receiver(given: Given, props: Partial<WebhookReceiverProps> = {}): WebhookReceiver {
@@ -20,11 +21,9 @@ function receiver(given: Given, props: Partial<WebhookReceiverProps> = {}): Webh
   });
 }
 
-/** The verifier's configuration, with each CloudFormation reference written as `<LogicalId>`. */
-function verifierConfig(stack: Stack, r: WebhookReceiver): any {
-  const env = stack.resolve((r.verifier.node.defaultChild as lambda.CfnFunction).environment).variables.WEBHOOK_RECEIVER_CONFIG;
-  const [separator, parts] = env['Fn::Join'] as [string, unknown[]];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? 'token'}>`)).join(separator));
+/** The verifier's configuration, with each CloudFormation reference written as `<Ref LogicalId>`. */
+function verifierConfig(_stack: Stack, r: WebhookReceiver): any {
+  return verifierConfigOf(r);
 }
 
 function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {

@@ -7,7 +7,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import type { ProviderConfig, VerifierConfig } from '../lib/private/config';
+import type { ProviderConfig, VerifierConfig } from '../contract/config';
 import {
   apiEvent,
   captureLogs,
@@ -18,7 +18,7 @@ import {
   drain,
   endpoints,
   getRecord,
-  loadBundle,
+  loadStagedVerifier,
   rotateSecret,
   scanTable,
   useEmulatorsForDefaultClients,
@@ -50,8 +50,9 @@ beforeAll(async () => {
     '/stripe': { id: 'stripe', kind: 'stripe', secretId: stripeSecretArn, dedupWindowSeconds: 604800, toleranceSeconds: 300 },
     '/github': { id: 'github', kind: 'github', secretId: githubSecretArn, dedupWindowSeconds: 604800 },
   });
-  process.env.WEBHOOK_RECEIVER_CONFIG = JSON.stringify(config);
-  verifier = loadBundle<VerifierModule>('verifier');
+  // As deployed: config.json beside the bundle; no deploy-time values (the config holds none).
+  delete process.env.WEBHOOK_RECEIVER_VALUES;
+  verifier = loadStagedVerifier<VerifierModule>(config).module;
   // Count every AWS call the bundle's own clients make, by command name.
   for (const client of [verifier.dynamodb, verifier.sqs, verifier.secretsManager] as const) {
     (client.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(

@@ -20,8 +20,8 @@ import {
   type EnvelopeItem,
   type EventOrigin,
   type LegacyEnvelope,
-} from '../../lib/private/config';
-import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../lib/private/metric-names';
+} from '../../contract/config';
+import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../contract/metric-names';
 import { decodeBody } from '../shared/envelope';
 import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';

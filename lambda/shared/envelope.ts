@@ -1,4 +1,4 @@
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -9,8 +9,8 @@
  * What goes in: metric names with counts or milliseconds, the receiver (from the configuration) and the provider
  * id (a configured id; anything else is left out). Never a secret, a signature, a body or a delivery id.
  */
-import type { MetricsConfig } from '../../lib/private/config';
-import { DEFAULT_METRIC_NAMESPACE, MILLISECOND_METRICS, PROVIDER_DIMENSION, RECEIVER_DIMENSION } from '../../lib/private/metric-names';
+import type { MetricsConfig } from '../../contract/config';
+import { DEFAULT_METRIC_NAMESPACE, MILLISECOND_METRICS, PROVIDER_DIMENSION, RECEIVER_DIMENSION } from '../../contract/metric-names';
 
 export interface Metrics {
   /**

@@ -6,7 +6,7 @@
  * API Gateway event to these and their result to a response.
  */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
-import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../lib/private/config';
+import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
 
 /** Request headers with case-insensitive lookup. */

@@ -9,7 +9,7 @@
  * was queued now, `duplicate` when all were queued before.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENVELOPE_VERSION, type AuthenticationMethod, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../lib/private/config';
+import { ENVELOPE_VERSION, type AuthenticationMethod, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../contract/config';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../lib/private/config';
-import { METRIC, VERIFIER_COUNTERS } from '../../lib/private/metric-names';
+import { type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../contract/config';
+import { METRIC, VERIFIER_COUNTERS } from '../../contract/metric-names';
 import { describeError, type Logger } from '../shared/log';
 import type { Metrics } from '../shared/metrics';
 import {
@@ -23,7 +23,7 @@ import {
 import { authenticationOf, enqueueDelivery, type VerifiedEvent } from './enqueue';
 import { Inbox } from './inbox';
 import { headerLookup, parseJsonBody, requestScreen } from './limits';
-import { resolveProviders } from './providers';
+import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { prepare, valueAt, type Headers, type RequestView } from './auth';

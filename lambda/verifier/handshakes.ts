@@ -22,7 +22,7 @@
  *   validationToken; Discord answers a constant. None is computed with a key, so none is a signature.
  */
 import { createHmac } from 'node:crypto';
-import type { HandshakeKind } from '../../lib/private/config';
+import type { HandshakeKind } from '../../contract/config';
 import { constantTimeTokenEqual, valueAt } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
 

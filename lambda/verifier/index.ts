@@ -6,9 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { CONFIG_ENV, type VerifierConfig } from '../../lib/private/config';
+import type { VerifierConfig } from '../../contract/config';
 import { jsonLogger } from '../shared/log';
 import { emfMetrics } from '../shared/metrics';
+import { loadConfig } from './config';
 import { createVerifier, type VerifierHandler } from './handler';
 import { Inbox } from './inbox';
 import { SecretCache } from './secrets';
@@ -16,6 +17,7 @@ import { SecretCache } from './secrets';
 export { createVerifier, toResponse } from './handler';
 export { Inbox } from './inbox';
 export { SecretCache } from './secrets';
+export { loadConfig } from './config';
 export { constantTimeEqual, constantTimeTokenEqual } from './auth';
 export { jsonLogger } from '../shared/log';
 export { emfMetrics } from '../shared/metrics';
@@ -47,9 +49,8 @@ let configured: VerifierHandler | undefined;
 
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (!configured) {
-    const raw = process.env[CONFIG_ENV];
-    if (!raw) throw new Error(`${CONFIG_ENV} is not set.`);
-    configured = verifierFromConfig(JSON.parse(raw) as VerifierConfig);
+    // config.json beside this file: the construct stages it with the bundle.
+    configured = verifierFromConfig(loadConfig(__dirname, process.env));
   }
   return configured(event);
 }

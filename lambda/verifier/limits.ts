@@ -5,8 +5,9 @@
  * The body's size (413), the route (404) and the method (405) are checked in the handler.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { VerifierConfig } from '../../lib/private/config';
-import { ANY_MEDIA_TYPE, contentTypesOf, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../lib/private/limits';
+import type { VerifierConfig } from '../../contract/config';
+import { contentTypesOf } from '../../catalog/providers';
+import { ANY_MEDIA_TYPE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_JSON_DEPTH } from '../../contract/limits';
 import type { Headers } from './auth';
 import { HeadersTooLargeError, MalformedRequestError, UnsupportedMediaTypeError } from './errors';
 

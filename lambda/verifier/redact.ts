@@ -11,7 +11,7 @@
  * to the check). If the walk and JSON.parse ever disagree, the delivery is refused (500, retried) rather than a
  * secret enqueued.
  */
-import type { ResolvedProvider } from '../../lib/private/config';
+import type { ResolvedProvider } from '../../contract/config';
 import { valuesAt } from './auth';
 import { InternalError } from './errors';
 

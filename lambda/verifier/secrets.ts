@@ -15,7 +15,7 @@
  * otherwise fail every signature. No provider issues secrets that begin or end with whitespace.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS } from '../../lib/private/config';
+import { DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS } from '../../contract/config';
 import { InternalError } from './errors';
 
 export interface SecretCacheOptions {

@@ -18,7 +18,7 @@ import type {
   WebhookReceiverBase,
   WebhookReceiverMonitoringProps,
 } from '../monitoring';
-import { PROVIDER_DIMENSION } from './metric-names';
+import { PROVIDER_DIMENSION } from '../../contract/metric-names';
 
 interface Evaluation {
   readonly period: Duration;

@@ -12,7 +12,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { ProviderOptions } from '../provider';
 import type { WafOptions } from '../security';
-import { MEDIA_RANGE } from './limits';
+import { MEDIA_RANGE } from '../../contract/limits';
 
 /** The security options of one provider, checked. */
 export interface ProviderSecurity {

@@ -4,23 +4,15 @@
  * Clerk's own verifier (`verifyWebhook` from `@clerk/backend/webhooks`) is the oracle: it must accept every request
  * ours accepts and refuse every request ours refuses. Clerk defines no handshake.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { verifyWebhook } from '@clerk/backend/webhooks';
 import { Webhook } from 'svix';
-import type { Envelope } from '../../lib/private/config';
-import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
-
-type SignedRequest = { body: string | Buffer; headers: Record<string, string> };
+import { expectRejected } from '../support/provider-harness';
+import { providerMatrix, standardWebhooksDescription, type SignedRequest } from '../support/provider-matrix';
 
 // A signing secret in Clerk's format: `whsec_` followed by the base64 of the key bytes.
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-let clerk: Harness;
-
-beforeAll(async () => {
-  clerk = await providerHarness('clerk', { secret: SECRET });
-});
-
 function userCreated(extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     type: 'user.created',
@@ -49,47 +41,20 @@ async function clerkAccepts(request: SignedRequest): Promise<boolean> {
   }
 }
 
-/** The documented Standard Webhooks signature over raw bytes: base64 HMAC-SHA256 of `{id}.{ts}.{body}`, key = base64-decoded secret. */
-function signBytes(id: string, timestamp: string, body: Buffer): string {
-  const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
-  return `v1,${createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body])).digest('base64')}`;
-}
+const matrix = providerMatrix(standardWebhooksDescription({
+  kind: 'clerk',
+  prefix: 'svix',
+  secret: SECRET,
+  otherSecret: OTHER_SECRET,
+  event: userCreated,
+  eventType: 'user.created',
+  tamper: ['Ada', 'Eve'],
+  signature: (secret, id, at, body) => new Webhook(secret).sign(id, at, body),
+  accepts: clerkAccepts,
+}));
 
-function without(request: SignedRequest, name: string): SignedRequest {
-  return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };
-}
-
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
-const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000);
-
-test('a genuine delivery is accepted and enqueued once, keyed by svix-id', async () => {
-  // GIVEN a user.created event signed by Svix, which Clerk's verifier accepts
-  const request = signed(userCreated());
-  expect(await clerkAccepts(request)).toBe(true);
-
-  // WHEN it is delivered
-  const answer = await clerk.send(request);
-
-  // THEN it is accepted, and exactly one envelope carries the svix-id, the body's type and the exact body
-  expect(answer.status).toBe(200);
-  expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.id });
-  const messages = await clerk.messages();
-  expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({ provider: 'clerk', deliveryId: request.id, eventType: 'user.created', auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
-});
-
-describe('forged or broken requests are refused as Clerk refuses them', () => {
+describe('forged requests particular to clerk are refused as Clerk refuses them', () => {
   const cases: Array<[string, () => SignedRequest, string]> = [
-    ['a tampered body', () => {
-      const request = signed(userCreated());
-      return { ...request, body: request.body.replace('Ada', 'Eve') };
-    }, 'signature_mismatch'],
-    ['a tampered signature (one base64 character changed)', () => {
-      const request = signed(userCreated());
-      const signature = request.headers['svix-signature'];
-      const changed = signature.slice(0, 5) + (signature[5] === 'A' ? 'B' : 'A') + signature.slice(6);
-      return { ...request, headers: { ...request.headers, 'svix-signature': changed } };
-    }, 'signature_mismatch'],
     ['a signature that is not base64', () => {
       const request = signed(userCreated());
       return { ...request, headers: { ...request.headers, 'svix-signature': 'v1,not*base64!' } };
@@ -98,11 +63,6 @@ describe('forged or broken requests are refused as Clerk refuses them', () => {
       const request = signed(userCreated());
       return { ...request, headers: { ...request.headers, 'svix-id': `msg_${randomUUID()}` } };
     }, 'signature_mismatch'],
-    ['a signature made with another secret', () => signed(userCreated(), { secret: OTHER_SECRET }), 'signature_mismatch'],
-    ['no svix-signature header', () => without(signed(userCreated()), 'svix-signature'), 'signature_missing'],
-    ['a timestamp 10 minutes old (window 5 min)', () => signed(userCreated(), { at: secondsFromNow(-600) }), 'timestamp_out_of_window'],
-    ['a timestamp 10 minutes ahead (window 5 min)', () => signed(userCreated(), { at: secondsFromNow(600) }), 'timestamp_out_of_window'],
-    ['no svix-timestamp header', () => without(signed(userCreated()), 'svix-timestamp'), 'timestamp_missing'],
   ];
 
   test.each(cases)('%s', async (_name, make, code) => {
@@ -111,43 +71,8 @@ describe('forged or broken requests are refused as Clerk refuses them', () => {
     expect(await clerkAccepts(request)).toBe(false);
 
     // WHEN / THEN ours refuses it too, with the right code, and nothing is enqueued or recorded
-    await expectRejected(clerk, request, code);
+    await expectRejected(matrix.harness(), request, code);
   });
-});
-
-test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
-  // GIVEN a signed body with accents, a symbol, an emoji and CJK characters
-  const request = signed(userCreated({ first_name: 'café ☕ 🚀 漢字' }));
-  expect(await clerkAccepts(request)).toBe(true);
-
-  // WHEN it is delivered
-  const answer = await clerk.send(request);
-
-  // THEN the envelope holds exactly the bytes that were signed
-  expect(answer.status).toBe(200);
-  const [message] = await clerk.messages();
-  expect(message.bodyEncoding).toBe('utf8');
-  expect(bytesOf(message).equals(Buffer.from(request.body, 'utf8'))).toBe(true);
-});
-
-test('a body that is not valid UTF-8 verifies over its bytes and arrives base64-encoded, byte-identical', async () => {
-  // GIVEN the documented signature computed over raw bytes, which for a UTF-8 body equals Svix's own signature
-  // (Svix signs strings only: it would turn invalid bytes into U+FFFD before hashing)
-  const id = `msg_${randomUUID()}`;
-  const at = new Date();
-  const timestamp = String(Math.floor(at.getTime() / 1000));
-  const utf8Body = userCreated({ first_name: 'café ☕' });
-  expect(signBytes(id, timestamp, Buffer.from(utf8Body))).toBe(new Webhook(SECRET).sign(id, at, utf8Body));
-  const body = invalidUtf8Json('{"type":"user.created","data":{"first_name":"', '"}}');
-
-  // WHEN a body with bytes that are not UTF-8 is delivered with that signature
-  const answer = await clerk.send({ body, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': signBytes(id, timestamp, body) } });
-
-  // THEN it is accepted and the envelope carries the same bytes, base64-encoded
-  expect(answer.status).toBe(200);
-  const [message] = await clerk.messages();
-  expect(message).toMatchObject({ deliveryId: id, eventType: 'user.created', bodyEncoding: 'base64' });
-  expect(bytesOf(message).equals(body)).toBe(true);
 });
 
 test('during a secret rotation the header lists several signatures, any of which may match', async () => {
@@ -161,11 +86,11 @@ test('during a secret rotation the header lists several signatures, any of which
   expect(await clerkAccepts(request)).toBe(true);
 
   // WHEN it is delivered
-  const answer = await clerk.send(request);
+  const answer = await matrix.harness().send(request);
 
   // THEN it is accepted once
   expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: id });
-  expect(await clerk.messages()).toHaveLength(1);
+  expect(await matrix.harness().messages()).toHaveLength(1);
 });
 
 test('the whsec_ secret is base64-decoded: a signature keyed with the literal string is refused', async () => {
@@ -175,7 +100,7 @@ test('the whsec_ secret is base64-decoded: a signature keyed with the literal st
   expect(await clerkAccepts(request)).toBe(false);
 
   // WHEN / THEN it is refused
-  await expectRejected(clerk, request, 'signature_mismatch');
+  await expectRejected(matrix.harness(), request, 'signature_mismatch');
 });
 
 test('only svix-* headers are read, as Clerk reads them: webhook-* headers count as no signature', async () => {
@@ -188,5 +113,5 @@ test('only svix-* headers are read, as Clerk reads them: webhook-* headers count
   expect(await clerkAccepts(renamed)).toBe(false);
 
   // WHEN / THEN it is refused as unsigned
-  await expectRejected(clerk, renamed, 'signature_missing');
+  await expectRejected(matrix.harness(), renamed, 'signature_missing');
 });

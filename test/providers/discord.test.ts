@@ -10,7 +10,7 @@
  */
 import { generateKeyPairSync, randomInt, sign, type KeyObject } from 'node:crypto';
 import { verifyKey } from 'discord-interactions';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -1,5 +1,5 @@
 /**
- * Generic schemes: `kind: 'custom'` providers that carry their whole scheme (`SchemeConfig` in lib/private/config.ts)
+ * Generic schemes: `kind: 'custom'` providers that carry their whole scheme (`SchemeConfig` in contract/config.ts)
  * instead of a catalog preset. Each scheme is exercised through the shipped verifier, and each is tied to a package
  * that implements the same grammar, so the test never trusts a signer written only for it:
  *
@@ -23,7 +23,7 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import { verifyKey } from 'discord-interactions';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import type { Envelope, ProviderConfig, SchemeConfig } from '../../lib/private/config';
+import type { Envelope, ProviderConfig, SchemeConfig } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -7,7 +7,7 @@
  * `X-Gitlab-Event` (`Push Hook`, ...). GitLab defines no handshake.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type Delivery = { body: string | Buffer; headers: Record<string, string> };

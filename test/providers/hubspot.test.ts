@@ -14,7 +14,7 @@
  */
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import { Signature } from '@hubspot/api-client';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string>; query?: Record<string, string>; signedUri: string };

@@ -7,7 +7,7 @@
  * the delivery), so a delivery is keyed by the hash of its body. There is no handshake.
  */
 import { createHash, createHmac, randomInt } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -6,7 +6,7 @@
  * it also judges bodies that are not UTF-8. Linear defines no handshake.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -10,7 +10,7 @@
  * "verifyToken": "<token>"}`.
  */
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -15,7 +15,7 @@
  * `redactions`. test/secret-scan.test.ts covers the redaction itself.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type Request = { body: string | Buffer; headers?: Record<string, string> };

@@ -10,7 +10,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { Paddle } from '@paddle/paddle-node-sdk';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

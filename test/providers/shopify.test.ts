@@ -12,7 +12,7 @@ import '@shopify/shopify-api/adapters/web-api';
 import { createHmac, randomUUID } from 'node:crypto';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { getHmac } from '@shopify/shopify-api/test-helpers';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -13,7 +13,7 @@
  * every message and must be answered 200, text/plain, with the raw `challenge` and nothing else.
  */
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -5,7 +5,7 @@
  * delivery id and event type are the body's `event_id` and `event_type`. Typeform defines no handshake.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

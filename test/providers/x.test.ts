@@ -14,7 +14,7 @@
  * the value another receiver's test suite checks for the same inputs), not computed by this file.
  */
 import { createHash, createHmac, randomInt } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -11,7 +11,7 @@
  * `secretValueTest` (elastic/beats, x-pack/filebeat/input/http_endpoint/handler_test.go, "validate_CRC_request").
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { Envelope } from '../../lib/private/config';
+import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };

@@ -4,6 +4,8 @@
  * and API Gateway events shaped as a REST API with binary media type *\/* delivers them.
  */
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -120,6 +122,22 @@ export function loadBundle<T>(name: 'verifier' | 'example-processor'): T {
     loaded = require(file) as T;
   });
   return loaded!;
+}
+
+/**
+ * The shipped verifier bundle staged as the construct stages it (a directory with `index.js` and `config.json`)
+ * and loaded from there, so its `handler` reads `config.json` beside it. `values` is what
+ * `WEBHOOK_RECEIVER_VALUES` holds (the config's `$ref`s index it); the caller sets the environment.
+ */
+export function loadStagedVerifier<T>(config: unknown): { module: T; dir: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'staged-verifier-'));
+  copyFileSync(path.join(__dirname, '..', '..', 'assets', 'verifier', 'index.js'), path.join(dir, 'index.js'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  let loaded: T | undefined;
+  jest.isolateModules(() => {
+    loaded = require(path.join(dir, 'index.js')) as T;
+  });
+  return { module: loaded!, dir };
 }
 
 export interface RequestOptions {

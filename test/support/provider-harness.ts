@@ -3,8 +3,8 @@
  * queue and a secret of its own. Provider tests sign requests with the provider's own package (or its
  * published vectors) and assert what the verifier answers and what reaches the queue.
  */
-import type { ProviderConfig } from '../../lib/private/config';
-import type { Envelope } from '../../lib/private/config';
+import type { ProviderConfig } from '../../contract/config';
+import type { Envelope } from '../../contract/config';
 import { assertNoSecret } from './secret-scan';
 import { apiEvent, captureLogs, clients, createInboxTable, createQueue, createSecret, drain, rotateSecret, scanTable, useEmulatorsForDefaultClients, type RequestOptions } from './aws';
 

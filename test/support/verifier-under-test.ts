@@ -5,7 +5,7 @@
  * exactly which calls one request caused.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Envelope, ProviderConfig, VerifierConfig } from '../../lib/private/config';
+import type { Envelope, ProviderConfig, VerifierConfig } from '../../contract/config';
 import { assertNoSecret } from './secret-scan';
 import { captureLogs, clients, createInboxTable, createQueue, createSecret, drain, loadBundle, scanTable, useEmulatorsForDefaultClients } from './aws';
 

@@ -1,7 +1,12 @@
 /**
- * The serialisable configuration the construct hands to the verifier Lambda (as JSON in one environment
- * variable). It is the contract between `lib/` and `lambda/`: the handler imports these types, so both sides
- * change together. Nothing here is exported from the package's public API.
+ * The serialisable configuration the construct hands to the verifier Lambda. It is the contract between `lib/`
+ * and `lambda/`: both import these types, so both sides change together. Nothing here is exported from the
+ * package's public API.
+ *
+ * What is known at synth time travels in `CONFIG_FILE` inside the verifier's code asset (no size limit worth
+ * the name); what is known only at deploy time (table name, queue URL, API id, ARNs of secrets created in the
+ * stack) travels in the `CONFIG_VALUES_ENV` environment variable, and the file refers to it with
+ * `DeployTimeValue`s. Lambda's 4 KB environment then holds only those values, most of them shared.
  */
 
 /** Where a value (delivery id, event type, timestamp) is read from. */
@@ -224,8 +229,26 @@ export const DEFAULT_DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
  */
 export const DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS = 24 * 3600;
 
-/** The environment variable that carries the JSON `VerifierConfig`. */
-export const CONFIG_ENV = 'WEBHOOK_RECEIVER_CONFIG';
+/**
+ * The file beside the verifier's code (`/var/task/config.json`) that carries its `VerifierConfig` as JSON, with
+ * every value known only at deploy time replaced by a `DeployTimeValue`.
+ */
+export const CONFIG_FILE = 'config.json';
+
+/** The environment variable that carries the deploy-time values `CONFIG_FILE` refers to: a JSON array. */
+export const CONFIG_VALUES_ENV = 'WEBHOOK_RECEIVER_VALUES';
+
+/**
+ * A value of the configuration known only at deploy time: the concatenation of `$ref`'s parts, each a literal
+ * string or an index into the `CONFIG_VALUES_ENV` array. A single index stands for that value as is (a number
+ * stays a number). E.g. a secret created in the stack:
+ * `{"$ref": ["arn:", 0, ":secretsmanager:", 1, ":", 2, ":secret:", 7]}` with the partition, region, account and
+ * the secret's `name-suffix` in the array.
+ */
+export interface DeployTimeValue {
+  readonly $ref: Array<string | number>;
+}
+
 /** The environment variable that tells the processor runtime where the inbox table is. */
 export const INBOX_TABLE_ENV = 'WEBHOOK_INBOX_TABLE';
 

@@ -1,0 +1,503 @@
+/**
+ * The catalog: every provider defined once, as its documentation and SDK define it (`../shared/PROVIDERS.md` in
+ * the project records the sources). The construct reads a definition for its defaults (timestamp window, methods,
+ * media types, whether it signs its URL); the verifier reads the same definition for the scheme, the delivery id,
+ * the event type and the handshake; the README's catalog table is rendered from it (`catalog/table.ts`).
+ *
+ * One table rather than one file per provider: an entry is a dozen lines of data, a table is what the README
+ * generator and the tests iterate over, and a provider still lives in exactly one place (its entry) besides its
+ * jsii factory in `lib/provider.ts`, which only names it. This module imports nothing of ours but `contract/`.
+ */
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type HandshakeKind, type ItemsConfig, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../contract/config';
+import { ANY_MEDIA_TYPE, FORM_MEDIA_TYPE, JSON_MEDIA_TYPES } from '../contract/limits';
+
+/** Everything about one catalog provider. */
+export interface ProviderDefinition {
+  /** The provider's name as people write it (README). */
+  readonly name: string;
+  /** The `WebhookProvider` static factory that configures it. */
+  readonly factory: string;
+  /**
+   * How its requests are authenticated. A signed timestamp's `toleranceSeconds` is the provider's documented
+   * window, the default of the factory's `tolerance` option.
+   */
+  readonly scheme: SchemeConfig;
+  /** Where its delivery id is, tried in order; none found (or none listed) means the body's SHA-256 is the id. */
+  readonly deliveryId: ValueSourceConfig[];
+  /** Where its event type is; a list is tried in order. */
+  readonly eventType?: ValueSourceConfig | ValueSourceConfig[];
+  /** Media ranges its POSTs come with. @default JSON_MEDIA_TYPES */
+  readonly contentTypes?: readonly string[];
+  /** HTTP methods its route takes. @default ['POST'] */
+  readonly methods?: readonly string[];
+  /** The handshake it sends to prove the endpoint, answered by the verifier. */
+  readonly handshake?: HandshakeKind;
+  /** Event types that are handshakes: verified, answered 200, never enqueued (GitHub `ping`). */
+  readonly handshakeEventTypes?: string[];
+  /** Whether every genuine body is JSON, so that one that is not is refused (400) before any AWS call. @default true */
+  readonly jsonBody?: boolean;
+  /** Whether it signs the URL it posts to, so the receiver fills in `publicUrl`. @default false */
+  readonly signsUrl?: boolean;
+  /** A body that carries several events, each keyed, deduped and enqueued on its own. @default one event per body */
+  readonly items?: ItemsConfig;
+}
+
+const header = (name: string): ValueSourceConfig => ({ header: name });
+const body = (path: string): ValueSourceConfig => ({ jsonPath: path });
+const JSON_OR_FORM: readonly string[] = [...JSON_MEDIA_TYPES, FORM_MEDIA_TYPE];
+
+/** HMAC-SHA256 over the raw body, one hex or base64 signature in a header with an optional prefix. */
+function bodyHmac(headerName: string, options: Partial<SignatureConfig> = {}): SchemeConfig {
+  return {
+    signature: {
+      algorithm: 'sha256',
+      encoding: 'hex',
+      header: headerName,
+      format: { kind: 'plain', prefix: '' },
+      signedContent: '{body}',
+      keyEncoding: 'utf8',
+      ...options,
+    },
+  };
+}
+
+/** A bounded window of `seconds` in both directions. */
+function window(seconds: number) {
+  return { toleranceSeconds: seconds, allowFuture: false };
+}
+
+/**
+ * Standard Webhooks and the services built on it (Svix, Resend, Clerk), with `webhook-*` or `svix-*` headers.
+ * `alsoStandard`: Svix's white-labelled accounts send `webhook-*` headers, which its libraries accept too.
+ */
+function standardWebhooks(name: string, factory: string, prefix: 'webhook' | 'svix', alsoStandard = false): ProviderDefinition {
+  const aliases = (field: string) => (alsoStandard ? [`webhook-${field}`] : undefined);
+  return {
+    name,
+    factory,
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: `${prefix}-signature`,
+        headerAliases: aliases('signature'),
+        format: { kind: 'list', pairSeparator: ' ', prefix: 'v1,' },
+        signedContent: '{id}.{timestamp}.{body}',
+        timestamp: { source: 'header', header: `${prefix}-timestamp`, headerAliases: aliases('timestamp'), unit: 's', ...window(300) },
+        keyEncoding: 'base64',
+        keyPrefix: 'whsec_',
+      },
+    },
+    deliveryId: alsoStandard ? [header(`${prefix}-id`), header('webhook-id')] : [header(`${prefix}-id`)],
+    eventType: body('type'),
+  };
+}
+
+/** The catalog, keyed by provider kind (the default id). */
+export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
+  stripe: {
+    name: 'Stripe',
+    factory: 'stripe',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'stripe-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+  },
+  github: {
+    name: 'GitHub',
+    factory: 'github',
+    scheme: bodyHmac('x-hub-signature-256', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-github-delivery')],
+    eventType: header('x-github-event'),
+    handshakeEventTypes: ['ping'],
+    // A hook may be set to deliver application/x-www-form-urlencoded (the payload in a `payload` field).
+    contentTypes: JSON_OR_FORM,
+    jsonBody: false,
+  },
+  // Webhooks send X-Shopify-* headers; the newer Events deliveries send the same without the X- prefix.
+  shopify: {
+    name: 'Shopify',
+    factory: 'shopify',
+    scheme: bodyHmac('x-shopify-hmac-sha256', { encoding: 'base64', headerAliases: ['shopify-hmac-sha256'] }),
+    deliveryId: [header('x-shopify-webhook-id'), header('shopify-webhook-id'), header('x-shopify-event-id'), header('shopify-event-id')],
+    eventType: [header('x-shopify-topic'), header('shopify-topic')],
+    // A subscription may deliver XML (`format: xml`); the route takes application/xml and text/xml. Nothing is
+    // read from the body (id and topic are headers), so any signed body is enqueued byte for byte.
+    jsonBody: false,
+    contentTypes: [...JSON_MEDIA_TYPES, 'application/xml', 'text/xml'],
+  },
+  slack: {
+    name: 'Slack',
+    factory: 'slack',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'x-slack-signature',
+        format: { kind: 'plain', prefix: 'v0=' },
+        signedContent: 'v0:{timestamp}:{body}',
+        timestamp: { source: 'header', header: 'x-slack-request-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('event_id')],
+    eventType: body('event.type'),
+    handshake: 'slack',
+    // Events API JSON; slash commands and interactivity payloads are form posts.
+    contentTypes: JSON_OR_FORM,
+    jsonBody: false,
+  },
+  twilio: {
+    name: 'Twilio',
+    factory: 'twilio',
+    scheme: { twilio: true },
+    deliveryId: [header('i-twilio-idempotency-token')],
+    // Form posts (the signature covers the sorted parameters), or JSON with bodySHA256 in the URL.
+    contentTypes: [FORM_MEDIA_TYPE, ...JSON_MEDIA_TYPES],
+    jsonBody: false,
+    signsUrl: true,
+  },
+  'standard-webhooks': standardWebhooks('Standard Webhooks', 'standardWebhooks', 'webhook'),
+  svix: standardWebhooks('Svix', 'svix', 'svix', true),
+  resend: standardWebhooks('Resend', 'resend', 'svix'),
+  clerk: standardWebhooks('Clerk', 'clerk', 'svix'),
+  zoom: {
+    name: 'Zoom',
+    factory: 'zoom',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'x-zm-signature',
+        format: { kind: 'plain', prefix: 'v0=' },
+        signedContent: 'v0:{timestamp}:{body}',
+        timestamp: { source: 'header', header: 'x-zm-request-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [],
+    eventType: body('event'),
+    handshake: 'zoom',
+  },
+  square: {
+    name: 'Square',
+    factory: 'square',
+    scheme: bodyHmac('x-square-hmacsha256-signature', { encoding: 'base64', signedContent: '{url}{body}' }),
+    deliveryId: [body('event_id')],
+    eventType: body('type'),
+    signsUrl: true,
+  },
+  paddle: {
+    name: 'Paddle Billing',
+    factory: 'paddle',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'paddle-signature',
+        format: { kind: 'keyValue', pairSeparator: ';', keyValueSeparator: '=', signatureKey: 'h1', timestampKey: 'ts' },
+        signedContent: '{timestamp}:{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(60) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('event_id')],
+    eventType: body('event_type'),
+  },
+  linear: {
+    name: 'Linear',
+    factory: 'linear',
+    scheme: bodyHmac('linear-signature', {
+      timestamp: { source: 'jsonPath', jsonPath: 'webhookTimestamp', unit: 'ms', ...window(60) },
+    }),
+    deliveryId: [header('linear-delivery')],
+    eventType: body('type'),
+  },
+  intercom: {
+    name: 'Intercom',
+    factory: 'intercom',
+    scheme: bodyHmac('x-hub-signature', { algorithm: 'sha1', format: { kind: 'plain', prefix: 'sha1=' } }),
+    deliveryId: [body('id')],
+    eventType: body('topic'),
+    handshakeEventTypes: ['ping'],
+  },
+  mailgun: {
+    name: 'Mailgun',
+    factory: 'mailgun',
+    scheme: { mailgun: { toleranceSeconds: 300 } },
+    deliveryId: [body('event-data.id')],
+    eventType: body('event-data.event'),
+  },
+  sendgrid: {
+    name: 'SendGrid',
+    factory: 'sendgrid',
+    scheme: {
+      signature: {
+        algorithm: 'ecdsa-p256-sha256',
+        encoding: 'base64',
+        header: 'x-twilio-email-event-webhook-signature',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}{body}',
+        timestamp: { source: 'header', header: 'x-twilio-email-event-webhook-timestamp', unit: 's', ...window(600) },
+        keyEncoding: 'base64',
+      },
+    },
+    // The body is an array of events, each with its sg_event_id: one POST is one delivery (keyed by its hash).
+    deliveryId: [],
+    eventType: body('0.event'),
+  },
+  discord: {
+    name: 'Discord',
+    factory: 'discord',
+    scheme: {
+      signature: {
+        algorithm: 'ed25519',
+        encoding: 'hex',
+        header: 'x-signature-ed25519',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}{body}',
+        // Signed, but Discord bounds no window; replays are caught by the interaction id.
+        timestamp: { source: 'header', header: 'x-signature-timestamp', unit: 's', allowFuture: true },
+        keyEncoding: 'hex',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    handshake: 'discord',
+  },
+  pagerduty: {
+    name: 'PagerDuty',
+    factory: 'pagerduty',
+    scheme: bodyHmac('x-pagerduty-signature', {
+      format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1' },
+    }),
+    deliveryId: [body('event.id')],
+    eventType: body('event.event_type'),
+  },
+  gitlab: {
+    name: 'GitLab',
+    factory: 'gitlab',
+    scheme: { token: { header: 'x-gitlab-token' } },
+    // `Idempotency-Key` (GitLab 17.4+) stays the same across retries and resends; older instances send only
+    // `X-Gitlab-Event-UUID`.
+    deliveryId: [header('idempotency-key'), header('x-gitlab-event-uuid')],
+    eventType: header('x-gitlab-event'),
+  },
+  bitbucket: {
+    name: 'Bitbucket',
+    factory: 'bitbucket',
+    scheme: bodyHmac('x-hub-signature', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-request-uuid')],
+    eventType: header('x-event-key'),
+  },
+  typeform: {
+    name: 'Typeform',
+    factory: 'typeform',
+    scheme: bodyHmac('typeform-signature', { encoding: 'base64', format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [body('event_id')],
+    eventType: body('event_type'),
+  },
+  calendly: {
+    name: 'Calendly',
+    factory: 'calendly',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'calendly-webhook-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(180) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [],
+    eventType: body('event'),
+  },
+  hubspot: {
+    name: 'HubSpot',
+    factory: 'hubspot',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: 'x-hubspot-signature-v3',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{method}{url}{body}{timestamp}',
+        urlDecoding: 'hubspot',
+        timestamp: { source: 'header', header: 'x-hubspot-request-timestamp', unit: 'ms', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    // The body is an array of events, each with its eventId: one POST is one delivery (keyed by its hash).
+    deliveryId: [],
+    eventType: body('0.subscriptionType'),
+    signsUrl: true,
+  },
+  meta: {
+    name: 'Meta (Facebook, Instagram, WhatsApp)',
+    factory: 'meta',
+    scheme: bodyHmac('x-hub-signature-256', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [],
+    eventType: body('object'),
+    handshake: 'meta',
+    methods: ['GET', 'POST'],
+  },
+  twitch: {
+    name: 'Twitch EventSub',
+    factory: 'twitch',
+    scheme: bodyHmac('twitch-eventsub-message-signature', {
+      format: { kind: 'plain', prefix: 'sha256=' },
+      signedContent: '{id}{timestamp}{body}',
+      timestamp: { source: 'header', header: 'twitch-eventsub-message-timestamp', unit: 'rfc3339', ...window(600) },
+    }),
+    deliveryId: [header('twitch-eventsub-message-id')],
+    eventType: header('twitch-eventsub-subscription-type'),
+    handshake: 'twitch',
+  },
+  'lemon-squeezy': {
+    name: 'Lemon Squeezy',
+    factory: 'lemonSqueezy',
+    scheme: bodyHmac('x-signature'),
+    deliveryId: [],
+    eventType: header('x-event-name'),
+  },
+  vercel: {
+    name: 'Vercel',
+    factory: 'vercel',
+    scheme: bodyHmac('x-vercel-signature', { algorithm: 'sha1' }),
+    deliveryId: [body('id')],
+    eventType: body('type'),
+  },
+  sentry: {
+    name: 'Sentry',
+    factory: 'sentry',
+    scheme: bodyHmac('sentry-hook-signature'),
+    deliveryId: [header('request-id')],
+    eventType: header('sentry-hook-resource'),
+  },
+  jira: {
+    name: 'Jira',
+    factory: 'jira',
+    scheme: bodyHmac('x-hub-signature', { format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [header('x-atlassian-webhook-identifier')],
+    eventType: body('webhookEvent'),
+  },
+  x: {
+    name: 'X (Twitter)',
+    factory: 'x',
+    scheme: bodyHmac('x-twitter-webhooks-signature', { encoding: 'base64', format: { kind: 'plain', prefix: 'sha256=' } }),
+    deliveryId: [],
+    handshake: 'x',
+    methods: ['GET', 'POST'],
+  },
+  'microsoft-graph': {
+    name: 'Microsoft Graph',
+    factory: 'microsoftGraph',
+    scheme: { token: { jsonPath: 'value.clientState' } },
+    deliveryId: [],
+    eventType: body('value.0.changeType'),
+    handshake: 'graph',
+    // The validation request is a POST with `text/plain` and an empty body.
+    contentTypes: [...JSON_MEDIA_TYPES, 'text/plain'],
+  },
+  adyen: {
+    name: 'Adyen',
+    factory: 'adyen',
+    scheme: { adyen: true },
+    deliveryId: [],
+    // Each notification item is an event of its own, keyed by pspReference and eventCode (Adyen's documented
+    // duplicate key); a later POST that repeats some items and adds others enqueues exactly the new ones.
+    items: {
+      jsonPath: 'notificationItems',
+      deliveryId: { jsonPaths: ['NotificationRequestItem.pspReference', 'NotificationRequestItem.eventCode'] },
+      eventType: { jsonPath: 'NotificationRequestItem.eventCode' },
+    },
+  },
+};
+
+/** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
+export const CUSTOM_KIND = 'custom';
+
+/** The provider kinds this verifier knows: the catalog, and `custom`. */
+export const PROVIDER_KINDS = [...Object.keys(CATALOG), CUSTOM_KIND];
+
+/** The definition of a catalog provider; throws on a kind the catalog does not know (a version mismatch). */
+export function definitionOf(kind: string): ProviderDefinition {
+  const definition = Object.prototype.hasOwnProperty.call(CATALOG, kind) ? CATALOG[kind] : undefined;
+  if (!definition) throw new Error(`Unknown provider kind "${kind}"; the catalog has: ${Object.keys(CATALOG).join(', ')}.`);
+  return definition;
+}
+
+/** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
+export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds;
+}
+
+/** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
+function withTolerance(scheme: SchemeConfig, seconds: number | undefined): SchemeConfig {
+  if (seconds === undefined) return scheme;
+  if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
+  const timestamp = scheme.signature?.timestamp;
+  if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
+  return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };
+}
+
+/** The media types a provider accepts: its own configuration, else its kind's default. */
+export function contentTypesOf(kind: string, configured: readonly string[] | undefined): readonly string[] {
+  if (configured) return configured;
+  if (kind === CUSTOM_KIND) return [ANY_MEDIA_TYPE];
+  return definitionOf(kind).contentTypes ?? JSON_MEDIA_TYPES;
+}
+
+/** Fills in each provider's scheme; throws on a kind this verifier does not know (a version mismatch). */
+export function resolveProviders(providers: { [path: string]: ProviderConfig }): Map<string, ResolvedProvider> {
+  const resolved = new Map<string, ResolvedProvider>();
+  for (const [path, config] of Object.entries(providers)) {
+    const id = config.id ?? path.replace(/^\//, '');
+    const kind = config.kind ?? id;
+    resolved.set(path, {
+      id,
+      secretId: config.secretId,
+      dedupWindowSeconds: config.dedupWindowSeconds ?? DEFAULT_DEDUP_WINDOW_SECONDS,
+      publicUrl: config.publicUrl,
+      ...(kind === CUSTOM_KIND ? resolveCustom(id, config) : resolveCatalog(id, kind, config)),
+    });
+  }
+  return resolved;
+}
+
+type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl'>;
+
+function resolveCatalog(id: string, kind: string, config: ProviderConfig): Scheme {
+  let definition: ProviderDefinition;
+  try {
+    definition = definitionOf(kind);
+  } catch {
+    throw new Error(`Provider ${id}: unknown kind "${kind}".`);
+  }
+  return {
+    scheme: withTolerance(definition.scheme, config.toleranceSeconds),
+    deliveryId: definition.deliveryId,
+    eventType: definition.eventType,
+    handshake: definition.handshake,
+    handshakeEventTypes: definition.handshakeEventTypes,
+    methods: [...(definition.methods ?? ['POST'])],
+    jsonBody: definition.jsonBody ?? true,
+    items: definition.items,
+  };
+}
+
+function resolveCustom(id: string, config: ProviderConfig): Scheme {
+  if (!config.scheme) throw new Error(`Provider ${id}: a custom provider needs its scheme.`);
+  return { scheme: config.scheme, deliveryId: config.deliveryId ?? [], eventType: config.eventType, methods: ['POST'], jsonBody: false };
+}

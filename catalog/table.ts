@@ -1,0 +1,97 @@
+/**
+ * The README's catalog table, rendered from the definitions in `providers.ts` so the documentation cannot drift
+ * from what the construct and the verifier do. `node scripts/catalog-table.mjs --write` updates README.md between
+ * the `<!-- catalog:start -->` and `<!-- catalog:end -->` markers; test/docs.test.ts fails when it is stale.
+ */
+import type { SchemeConfig, SignatureConfig, TimestampConfig, ValueSourceConfig } from '../contract/config';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPES } from '../contract/limits';
+import { CATALOG, type ProviderDefinition } from './providers';
+
+const code = (text: string) => `\`${text}\``;
+
+function algorithmOf(signature: SignatureConfig): string {
+  switch (signature.algorithm) {
+    case 'sha1':
+    case 'sha256':
+    case 'sha512':
+      return `HMAC-${signature.algorithm.toUpperCase()} ${signature.encoding}${signature.keyEncoding !== 'utf8' ? `, ${signature.keyEncoding} key` : ''}`;
+    case 'ed25519':
+      return `Ed25519 ${signature.encoding}; secret = public key (${signature.keyEncoding})`;
+    case 'ecdsa-p256-sha256':
+      return `ECDSA P-256 SHA-256 ${signature.encoding} DER; secret = public key (${signature.keyEncoding} SPKI)`;
+  }
+}
+
+function headerOf(signature: SignatureConfig): string {
+  const format = signature.format;
+  let layout = '';
+  if (format.kind === 'plain' && format.prefix) layout = `: ${format.prefix}..`;
+  if (format.kind === 'keyValue') {
+    const pairs = [format.timestampKey, format.signatureKey].filter(Boolean).map((key) => `${key}${format.keyValueSeparator}..`);
+    layout = `: ${pairs.join(format.pairSeparator)} (any ${format.signatureKey})`;
+  }
+  if (format.kind === 'list') layout = `: ${format.prefix}.. (list)`;
+  const aliases = signature.headerAliases?.length ? ` (or ${signature.headerAliases.map(code).join(', ')})` : '';
+  return `${code(`${signature.header}${layout}`)}${aliases}`;
+}
+
+function authenticationOf(scheme: SchemeConfig): [string, string, string] {
+  if (scheme.signature) {
+    const signed = scheme.signature.signedContent === '{body}' ? 'body' : code(scheme.signature.signedContent);
+    return [headerOf(scheme.signature), signed, algorithmOf(scheme.signature)];
+  }
+  if (scheme.token?.header) return [`${code(scheme.token.header)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
+  if (scheme.token?.jsonPath) return [`every body ${code(scheme.token.jsonPath)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
+  if (scheme.twilio) return [code('x-twilio-signature'), 'URL + sorted form params; JSON: URL with `bodySHA256`', 'HMAC-SHA1 base64'];
+  if (scheme.adyen) return ['each item\'s `additionalData.hmacSignature`', '8 fields of each item, `:`-joined (the rest is not signed)', 'HMAC-SHA256 base64, hex key'];
+  if (scheme.mailgun) return ['body `signature.signature`', '`{timestamp}{token}` (the rest of the body is not signed)', 'HMAC-SHA256 hex'];
+  if (scheme.basicAuth) return ['`Authorization: Basic`', '-', 'constant-time compare'];
+  return ['?', '?', '?'];
+}
+
+function windowOf(scheme: SchemeConfig): string {
+  const timestamp: TimestampConfig | undefined = scheme.signature?.timestamp;
+  const seconds = timestamp?.toleranceSeconds ?? scheme.mailgun?.toleranceSeconds;
+  if (!timestamp && seconds === undefined) return 'none signed';
+  const where = timestamp?.source === 'header' ? `${code(timestamp.header!)}` : timestamp?.source === 'jsonPath' ? `body ${code(timestamp.jsonPath!)}` : timestamp ? 'in the signature header' : 'body `signature.timestamp`';
+  const unit = timestamp?.unit === 'ms' ? ' (ms)' : timestamp?.unit === 'rfc3339' ? ' (RFC 3339)' : '';
+  const bound = seconds === undefined ? 'not bounded' : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+  return `${bound}; ${where}${unit}`;
+}
+
+function sourceOf(source: ValueSourceConfig): string {
+  if (source.header) return code(source.header);
+  if (source.jsonPath) return `body ${code(source.jsonPath)}`;
+  if (source.jsonPaths) return `body ${source.jsonPaths.map(code).join(' + ')}`;
+  return '?';
+}
+
+function mediaOf(types: readonly string[] | undefined): string {
+  const list = types ?? JSON_MEDIA_TYPES;
+  return list
+    .map((type) => (type === JSON_MEDIA_TYPES[0] ? 'JSON' : JSON_MEDIA_TYPES.includes(type) ? undefined : type === FORM_MEDIA_TYPE ? 'form' : code(type)))
+    .filter(Boolean)
+    .join(', ');
+}
+
+function handshakeOf(definition: ProviderDefinition): string {
+  const parts = [...(definition.handshake ? [definition.handshake] : []), ...(definition.handshakeEventTypes ?? []).map((t) => `event ${code(t)}`)];
+  return parts.length ? parts.join(', ') : '-';
+}
+
+/** The catalog table in Markdown, one row per provider, sorted by id. */
+export function renderCatalogTable(): string {
+  const rows = [
+    '| id | factory | signature | signed content | algorithm | timestamp window | delivery id | event type | media types | methods | handshake |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [kind, definition] of Object.entries(CATALOG).sort(([a], [b]) => a.localeCompare(b))) {
+    const [signature, signed, algorithm] = authenticationOf(definition.scheme);
+    const ids = definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
+    const eventTypes = [definition.eventType ?? []].flat();
+    rows.push(
+      `| ${code(kind)} (${definition.name}) | ${code(`WebhookProvider.${definition.factory}`)} | ${signature} | ${signed} | ${algorithm} | ${windowOf(definition.scheme)} | ${ids} | ${eventTypes.length ? eventTypes.map(sourceOf).join(', then ') : '-'} | ${mediaOf(definition.contentTypes)} | ${(definition.methods ?? ['POST']).join(', ')} | ${handshakeOf(definition)} |`,
+    );
+  }
+  return `${rows.join('\n')}\n`;
+}

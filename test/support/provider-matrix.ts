@@ -1,0 +1,228 @@
+/**
+ * The standard matrix every provider passes, declared from a small per-provider description: a genuine delivery
+ * (accepted once, with its delivery id, event type and exact body); a tampered body, a tampered signature, a
+ * signature made with another secret, each required header missing, and, where a timestamp is signed, one too old
+ * and one too far ahead, all refused with the right code and no side effect; a non-ASCII body and a body that is
+ * not UTF-8, both byte-exact in the envelope.
+ *
+ * Requests are signed by the provider's own package (`sign`) and judged by its own verifier (`accepts`): the
+ * matrix checks that the package agrees with every verdict. A body that is not UTF-8 cannot go through packages
+ * that hash strings, so it is signed with `signBytes`, the documented scheme over raw bytes, which the matrix
+ * first checks equals the package's signature on a UTF-8 body. A provider's test file keeps only what is
+ * particular to it, using `harness()` for its own tests.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Envelope } from '../../contract/config';
+import { expectRejected, invalidUtf8Json, providerHarness, type Harness, type HarnessOptions } from './provider-harness';
+
+export interface SignedRequest {
+  readonly body: string | Buffer;
+  readonly headers: Record<string, string>;
+}
+
+export interface SignOptions {
+  /** @default the description's `secret` */
+  readonly secret?: string;
+  /** When the request is signed. @default now */
+  readonly at?: Date;
+  /** The provider's delivery id, where it sends one. @default a fresh one */
+  readonly id?: string;
+}
+
+export interface ProviderDescription {
+  /** The catalog kind. */
+  readonly kind: string;
+  readonly secret: string;
+  /** A secret of the same shape that is not the provider's. */
+  readonly otherSecret: string;
+  /** Harness options besides the secret. */
+  readonly harness?: Omit<HarnessOptions, 'secret'>;
+  /** A fresh JSON event body with `extra` among its fields. */
+  event(extra?: Record<string, unknown>): string;
+  /** The request as the provider sends it, signed by the provider's own package. */
+  sign(body: string, options?: SignOptions): SignedRequest;
+  /** The provider's own verifier's verdict on a request (signed with `secret`). */
+  accepts(request: SignedRequest): boolean | Promise<boolean>;
+  /** The documented scheme over raw bytes, returning the request's headers (for a body that is not UTF-8). */
+  signBytes(body: Buffer, options: { id: string; at: Date }): Record<string, string>;
+  /** The signature header as sent (any case); the matrix changes one character of it. */
+  readonly signatureHeader: string;
+  /** Other headers every request needs, with the code a request without each gets. */
+  readonly requiredHeaders?: Array<[header: string, code: string]>;
+  /** Where a timestamp is signed: the window in seconds, so the matrix sends one twice as old and twice as far ahead. */
+  readonly windowSeconds?: number;
+  /** The delivery id and event type the envelope of a request must carry. */
+  expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
+  /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
+  readonly tamper: readonly [from: string, to: string];
+}
+
+export interface Matrix {
+  /** The harness the matrix uses (set in its `beforeAll`). */
+  harness(): Harness;
+}
+
+const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+
+function without(request: SignedRequest, name: string): SignedRequest {
+  return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
+}
+
+function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
+  return { body: request.body, headers: { ...without(request, name).headers, [name]: value } };
+}
+
+function headerOf(request: SignedRequest, name: string): string {
+  const entry = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
+  if (!entry) throw new Error(`The signed request has no ${name} header.`);
+  return entry[1];
+}
+
+/** One character of a signature changed, at a position past any prefix such as `v1,` or `sha256=`. */
+function tamperedSignature(value: string): string {
+  const at = value.length - 5;
+  return value.slice(0, at) + (value[at] === 'A' ? 'B' : 'A') + value.slice(at + 1);
+}
+
+/** Declares the standard matrix's tests for one provider. Call at the top level of a test file. */
+export function providerMatrix(description: ProviderDescription): Matrix {
+  let harness: Harness;
+  const seconds = (n: number) => new Date(Date.now() + n * 1000);
+
+  beforeAll(async () => {
+    harness = await providerHarness(description.kind, { secret: description.secret, ...description.harness });
+  });
+
+  describe(`${description.kind}: the standard matrix`, () => {
+    test('a genuine delivery is accepted and enqueued once, with its delivery id, event type and exact body', async () => {
+      // GIVEN a request signed by the provider's package, which its verifier accepts
+      const request = description.sign(description.event());
+      expect(await description.accepts(request)).toBe(true);
+
+      // WHEN it is delivered
+      const answer = await harness.send(request);
+
+      // THEN it is accepted, and exactly one envelope carries it
+      const { deliveryId, eventType } = description.expected(request);
+      expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId }]);
+      const messages = await harness.messages();
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, eventType, auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
+    });
+
+    const [from, to] = description.tamper;
+    const cases: Array<[string, () => SignedRequest, string]> = [
+      ['a tampered body', () => {
+        const request = description.sign(description.event());
+        const body = String(request.body);
+        if (!body.includes(from)) throw new Error(`The event body has no ${from} to tamper with.`);
+        return { ...request, body: body.replace(from, to) };
+      }, 'signature_mismatch'],
+      ['a tampered signature', () => {
+        const request = description.sign(description.event());
+        return withHeader(request, description.signatureHeader, tamperedSignature(headerOf(request, description.signatureHeader)));
+      }, 'signature_mismatch'],
+      ['a signature made with another secret', () => description.sign(description.event(), { secret: description.otherSecret }), 'signature_mismatch'],
+      ['no signature header', () => without(description.sign(description.event()), description.signatureHeader), 'signature_missing'],
+      ...(description.requiredHeaders ?? []).map(([header, code]): [string, () => SignedRequest, string] => [
+        `no ${header} header`,
+        () => without(description.sign(description.event()), header),
+        code,
+      ]),
+      ...(description.windowSeconds === undefined ? [] : [
+        [`a timestamp ${2 * description.windowSeconds} s old (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(-2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+        [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+      ] as Array<[string, () => SignedRequest, string]>),
+    ];
+
+    test.each(cases)('refused: %s', async (_name, make, code) => {
+      // GIVEN a request the provider's own verifier refuses
+      const request = make();
+      expect(await description.accepts(request)).toBe(false);
+
+      // WHEN / THEN ours refuses it with the right code, and nothing is enqueued or recorded
+      await expectRejected(harness, request, code);
+    });
+
+    test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
+      // GIVEN a signed body with accents, a symbol, an emoji and CJK characters
+      const request = description.sign(description.event({ memo: 'café ☕ 🚀 漢字' }));
+      expect(await description.accepts(request)).toBe(true);
+
+      // WHEN it is delivered
+      const answer = await harness.send(request);
+
+      // THEN the envelope holds exactly the bytes that were signed
+      expect(answer.status).toBe(200);
+      const [message] = await harness.messages();
+      expect(message.bodyEncoding).toBe('utf8');
+      expect(bytesOf(message).equals(Buffer.from(String(request.body), 'utf8'))).toBe(true);
+    });
+
+    test('a body that is not valid UTF-8 verifies over its bytes and arrives base64-encoded, byte-identical', async () => {
+      // GIVEN the documented scheme over raw bytes, which on a UTF-8 body gives the package's own signature
+      const id = `msg_${randomUUID()}`;
+      const at = new Date();
+      const utf8Body = description.event({ memo: 'café ☕' });
+      const bySignBytes = description.signBytes(Buffer.from(utf8Body), { id, at });
+      expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(description.sign(utf8Body, { id, at }), description.signatureHeader));
+      const body = invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
+
+      // WHEN a body with bytes that are not UTF-8 is delivered with that signature
+      const answer = await harness.send({ body, headers: description.signBytes(body, { id, at }) });
+
+      // THEN it is accepted and the envelope carries the same bytes, base64-encoded
+      expect(answer.status).toBe(200);
+      const [message] = await harness.messages();
+      expect(message.bodyEncoding).toBe('base64');
+      expect(bytesOf(message).equals(body)).toBe(true);
+    });
+  });
+
+  return { harness: () => harness };
+}
+
+/**
+ * The description of a Standard Webhooks provider (Standard Webhooks itself, Svix, Resend, Clerk): `<prefix>-id`,
+ * `<prefix>-timestamp` and `<prefix>-signature: v1,<base64>`, the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`
+ * keyed with the base64-decoded `whsec_` secret, a 5-minute window, the delivery id in `<prefix>-id`.
+ */
+export function standardWebhooksDescription(options: {
+  readonly kind: string;
+  readonly prefix: 'webhook' | 'svix';
+  readonly secret: string;
+  readonly otherSecret: string;
+  readonly event: (extra?: Record<string, unknown>) => string;
+  readonly eventType: string;
+  readonly tamper: readonly [string, string];
+  /** Signs `{id}.{timestamp}.{body}` with the provider's (or Standard Webhooks') package: the `v1,...` header value. */
+  readonly signature: (secret: string, id: string, at: Date, body: string) => string;
+  readonly accepts: (request: SignedRequest) => boolean | Promise<boolean>;
+}): ProviderDescription {
+  const { prefix, secret } = options;
+  const headers = (id: string, at: Date, signature: string) => ({
+    [`${prefix}-id`]: id,
+    [`${prefix}-timestamp`]: String(Math.floor(at.getTime() / 1000)),
+    [`${prefix}-signature`]: signature,
+  });
+  return {
+    kind: options.kind,
+    secret,
+    otherSecret: options.otherSecret,
+    event: options.event,
+    sign: (body, { secret: key = secret, at = new Date(), id = `msg_${randomUUID()}` } = {}) => ({ body, headers: headers(id, at, options.signature(key, id, at, body)) }),
+    accepts: options.accepts,
+    // The specified signature over raw bytes, key = the base64-decoded secret.
+    signBytes: (body, { id, at }) => {
+      const timestamp = String(Math.floor(at.getTime() / 1000));
+      const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+      return headers(id, at, `v1,${createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body])).digest('base64')}`);
+    },
+    signatureHeader: `${prefix}-signature`,
+    // The id is signed: without it the signature cannot match.
+    requiredHeaders: [[`${prefix}-id`, 'signature_mismatch'], [`${prefix}-timestamp`, 'timestamp_missing']],
+    windowSeconds: 300,
+    expected: (request) => ({ deliveryId: request.headers[`${prefix}-id`], eventType: options.eventType }),
+    tamper: options.tamper,
+  };
+}
