@@ -87,10 +87,14 @@ export function renderCatalogTable(): string {
   ];
   for (const [kind, definition] of Object.entries(CATALOG).sort(([a], [b]) => a.localeCompare(b))) {
     const [signature, signed, algorithm] = authenticationOf(definition.scheme);
-    const ids = definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
-    const eventTypes = [definition.eventType ?? []].flat();
+    const items = definition.items;
+    const ids = items
+      ? `one event per item of body ${code(items.jsonPath)}: ${sourceOf(items.deliveryId).replace(/^body /, 'item ')}`
+      : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
+    const eventTypes = items?.eventType ? [items.eventType] : [definition.eventType ?? []].flat();
+    const eventTypeOf = (source: ValueSourceConfig) => (items ? sourceOf(source).replace(/^body /, 'item ') : sourceOf(source));
     rows.push(
-      `| ${code(kind)} (${definition.name}) | ${code(`WebhookProvider.${definition.factory}`)} | ${signature} | ${signed} | ${algorithm} | ${windowOf(definition.scheme)} | ${ids} | ${eventTypes.length ? eventTypes.map(sourceOf).join(', then ') : '-'} | ${mediaOf(definition.contentTypes)} | ${(definition.methods ?? ['POST']).join(', ')} | ${handshakeOf(definition)} |`,
+      `| ${code(kind)} (${definition.name}) | ${code(`WebhookProvider.${definition.factory}`)} | ${signature} | ${signed} | ${algorithm} | ${windowOf(definition.scheme)} | ${ids} | ${eventTypes.length ? eventTypes.map(eventTypeOf).join(', then ') : '-'} | ${mediaOf(definition.contentTypes)} | ${(definition.methods ?? ['POST']).join(', ')} | ${handshakeOf(definition)} |`,
     );
   }
   return `${rows.join('\n')}\n`;
