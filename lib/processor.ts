@@ -119,7 +119,7 @@ export interface WebhookProcessorFunctionProps {
   /**
    * The log group the function writes to.
    *
-   * @default - Lambda's own `/aws/lambda/<function name>` log group, created on first write, kept forever
+   * @default - the default log group of a `lambda.Function`, `/aws/lambda/<function name>`
    */
   readonly logGroup?: logs.ILogGroup;
 
