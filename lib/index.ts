@@ -2,3 +2,4 @@ export * from './monitoring';
 export * from './provider';
 export * from './webhook-receiver';
 export * from './security';
+export * from './processor';

@@ -83,3 +83,28 @@ while (pending.length > 0) {
   writeFileSync(outFile, text);
 }
 console.log(`${outRoot}: ${seen.size} declaration files for cdk-webhook-receiver/runtime`);
+
+// The processor runtime as a Lambda layer (WebhookRuntimeLayer): Lambda mounts a layer's `nodejs/node_modules` on
+// NODE_PATH (/opt/nodejs/node_modules), so a processor compiled with plain `tsc` that calls
+// `require('cdk-webhook-receiver/runtime')` finds it there, and `@aws-sdk/*` in the Node.js runtime itself. The
+// package.json exports only `./runtime`: the construct library is no use inside Lambda.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const layerPackage = 'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver';
+mkdirSync(join(layerPackage, 'runtime'), { recursive: true });
+copyFileSync('dist/runtime/index.js', join(layerPackage, 'runtime', 'index.js'));
+copyFileSync('LICENSE', join(layerPackage, 'LICENSE'));
+writeFileSync(
+  join(layerPackage, 'package.json'),
+  `${JSON.stringify(
+    {
+      name: pkg.name,
+      version: pkg.version,
+      description: 'The processor runtime of cdk-webhook-receiver (`cdk-webhook-receiver/runtime`), as a Lambda layer.',
+      license: pkg.license,
+      exports: { './runtime': './runtime/index.js', './package.json': './package.json' },
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`${layerPackage}/runtime/index.js: ${statSync(join(layerPackage, 'runtime', 'index.js')).size} bytes`);

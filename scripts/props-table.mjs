@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const assembly = JSON.parse(readFileSync(new URL('../.jsii', import.meta.url), 'utf8'));
 const TYPES = [
   'WebhookReceiverProps',
+  'WebhookProcessorFunctionProps',
   'WafOptions',
   'WebhookReceiverMonitoringProps',
   'ReceiverAlarmOptions',
@@ -29,7 +30,10 @@ const cell = (text) => (text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\
 const typeName = (ref) => {
   if (ref.primitive) return ref.primitive;
   if (ref.fqn) return ref.fqn.replace(/^cdk-webhook-receiver\./, '').replace(/^aws-cdk-lib\.(aws_)?/, '').replace(/_/g, '-');
-  if (ref.collection) return `${typeName(ref.collection.elementtype)}[]`;
+  if (ref.collection) {
+    const element = typeName(ref.collection.elementtype);
+    return ref.collection.kind === 'map' ? `{ [key: string]: ${element} }` : `${element}[]`;
+  }
   return 'unknown';
 };
 

@@ -161,7 +161,7 @@ describe('what the package ships', () => {
     return (report.files as Array<{ path: string; size: number }>).map((file) => file.path).sort();
   };
 
-  test('the verifier bundle, the runtime and its types, the assembly, LICENSE; no example, tests, sources or build leftovers', () => {
+  test('the verifier bundle, the runtime and its types, the runtime layer, the assembly, LICENSE; no example, tests, sources or build leftovers', () => {
     // GIVEN a built package
     expect(existsSync(path.join(root, 'assets', 'example-processor', 'index.js'))).toBe(true);
 
@@ -178,6 +178,8 @@ describe('what the package ships', () => {
         'lib/index.js',
         'lib/index.d.ts',
         'assets/verifier/index.js',
+        'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/package.json',
+        'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/runtime/index.js',
         'dist/runtime/index.js',
         'dist/runtime/types/lambda/runtime/index.d.ts',
         'dist/runtime/types/aws.d.ts',
