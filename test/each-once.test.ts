@@ -448,3 +448,85 @@ async function queueHasMessages(): Promise<boolean> {
   );
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) > 0;
 }
+
+describe('upgrading: what the previous version left in the queue and the inbox keeps its meaning', () => {
+  /** An envelope exactly as verifiers before version 2 wrote it. */
+  const legacyEnvelope = (id: string, body: string) =>
+    JSON.stringify({
+      v: 1,
+      provider: 'stripe',
+      deliveryId: id,
+      key: `stripe#${id}`,
+      eventType: 'invoice.paid',
+      receivedAt: new Date().toISOString(),
+      signatureVerified: true,
+      contentType: 'application/json',
+      bodyEncoding: 'utf8',
+      body,
+    });
+
+  /** An inbox record as the previous verifier wrote it when it claimed a delivery (it never wrote "enqueued"). */
+  async function legacyPending(id: string, leaseUntil: number): Promise<void> {
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await aws.dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: `stripe#${id}` },
+          status: { S: 'PENDING' },
+          leaseUntil: { N: String(leaseUntil) },
+          leaseToken: { S: randomUUID() },
+          expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+          provider: { S: 'stripe' },
+          deliveryId: { S: id },
+          receivedAt: { S: new Date().toISOString() },
+        },
+      }),
+    );
+  }
+
+  test('a version 1 message whose record is PENDING is processed once, with the fields it had', async () => {
+    // GIVEN a message and a record left by the previous version
+    const id = `evt_legacy_${randomUUID().slice(0, 8)}`;
+    const body = stripeEvent(id);
+    await legacyPending(id, Date.now() - 1000);
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: legacyEnvelope(id, body) }));
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: legacyEnvelope(id, body) }));
+
+    // WHEN the new runtime receives both copies
+    const records = await receive();
+    expect(records).toHaveLength(2);
+    const seen: Array<Record<string, unknown>> = [];
+    const response = await processor((event) => {
+      seen.push({ id: event.deliveryId, body: event.text(), signatureVerified: event.signatureVerified, authentication: event.authentication, origin: event.origin });
+    })(records);
+    await settle(records, response.batchItemFailures);
+
+    // THEN it ran once, as the previous runtime would have shown it, and the record is DONE
+    expect(response.batchItemFailures).toEqual([]);
+    expect(seen).toEqual([{ id, body, signatureVerified: true, authentication: 'hmac', origin: 'delivery' }]);
+    expect(await statusOf(id)).toBe('DONE');
+  });
+
+  test('a PENDING record is read as a claim: 409 while its lease runs, taken over by a retry after it', async () => {
+    let clock = Date.now();
+    const deliver = verifier({ now: () => clock });
+    const id = `evt_legacy_claim_${randomUUID().slice(0, 8)}`;
+    await legacyPending(id, clock + 10_000);
+
+    expect((await deliver(stripeEvent(id))).status).toBe(409);
+    clock += 11_000;
+    expect((await deliver(stripeEvent(id))).body.code).toBe('accepted');
+    expect(await statusOf(id)).toBe('ENQUEUED');
+    expect(await drain(aws.sqs, queue.url)).toHaveLength(1);
+  });
+
+  test('an envelope of a version this runtime does not know is refused, never passed to the function', async () => {
+    const records = [{ ...toRecord({ MessageId: randomUUID(), ReceiptHandle: 'r', Body: JSON.stringify({ v: 3, provider: 'stripe' }), MD5OfBody: '' }) }];
+    const runs: string[] = [];
+    const response = await processor((event) => void runs.push(event.deliveryId))(records);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
+    expect(runs).toEqual([]);
+  });
+});
