@@ -128,6 +128,8 @@ export class StagedVerifierCode extends lambda.Code {
       fs.copyFileSync(path.join(this.bundleDir, file), path.join(dir, file));
     }
     fs.writeFileSync(path.join(dir, CONFIG_FILE), text);
+    // The asset is copied into the cloud assembly; the staging directory is the app process's to clean up.
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
     this.asset = new s3assets.Asset(scope, id, { path: dir });
     this.asset.addResourceMetadata(resource, 'Code');
   }
