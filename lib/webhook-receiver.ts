@@ -349,7 +349,9 @@ export class WebhookReceiver extends WebhookReceiverBase {
         if (node === receiver) receiver.stageVerifierCode();
       },
     } satisfies IAspect);
-    this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
+    // Exactly the calls the verifier makes: claim (PutItem), enqueued (UpdateItem), release (DeleteItem), the holder's
+    // record where DynamoDB does not return it (GetItem).
+    this.table.grant(this.verifier, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem');
     // Only the call the verifier makes. Not grantSendMessages: it adds sqs:GetQueueAttributes and sqs:GetQueueUrl,
     // which the verifier never calls (it has the URL), and with a customer managed key kms:ReEncrypt* and
     // kms:GenerateDataKey* (grantDataKeyUse below grants the key by name, through SQS only).
