@@ -111,11 +111,14 @@ export const CALLS = {
  */
 export const LOG_BYTES = {
   verifierLine: 330, // {"level":"INFO","message":"delivery handled",...}
-  verifierEmf: 940, // one EMF document, every counter, two dimension sets
-  processorLine: 300, // {"level":"INFO","message":"webhook event processed",...}
-  processorEmf: 560,
-  /** The SQS message: the envelope around the base64 body (bytes beyond base64 of the body). */
-  envelopeOverhead: 700,
+  verifierEmf: 1280, // one EMF document, every counter, two dimension sets
+  processorLine: 240, // {"level":"INFO","message":"webhook event processed",...}
+  processorEmf: 690,
+  /**
+   * The SQS message beyond the body's own bytes: the envelope, and the JSON escaping of a JSON body (carried as
+   * text when it is valid UTF-8, base64 otherwise).
+   */
+  envelopeOverhead: 480,
 };
 
 /** The metric names the handlers emit (from lib/private/metric-names). */
@@ -243,7 +246,7 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
   const perSecond = deliveries / a.monthSeconds;
   const perBatch = Math.max(1, Math.min(facts.batchSize, Math.floor(perSecond * facts.batchingWindowSeconds)));
   const batches = events / perBatch;
-  const messageBytes = Math.ceil(a.bodyBytes / 3) * 4 + LOG_BYTES.envelopeOverhead;
+  const messageBytes = a.bodyBytes + LOG_BYTES.envelopeOverhead;
   const chunks = (bytes) => Math.max(1, Math.ceil(bytes / (64 * 1024)));
   const gbSecond = (fn) => (fn.arm64 ? p.lambdaGbSecondArm64 : p.lambdaGbSecondX86) * ((fn.memoryMb ?? 128) / 1024);
   const sampled = perSecond <= a.xrayReservoirPerSecond ? 1 : (a.xrayReservoirPerSecond + a.xrayRate * (perSecond - a.xrayReservoirPerSecond)) / perSecond;
