@@ -4,6 +4,7 @@
  * the code is what the shipped bundles do: the AWS calls per event and the bytes of log per delivery are measured
  * here on the verifier bundle and the processor runtime against the emulators.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -190,6 +191,23 @@ describe('another template, another cost, by what changed', () => {
     for (const l of [...result.perRequest, ...result.fixed]) expect(markdown).toContain(`| ${l.item} |`);
     expect(markdown).toContain(`$${result.perMillion.toFixed(2)} per million webhooks`);
   });
+});
+
+describe('the README', () => {
+  test('its cost tables are what the script prints for the example app and the cheapest configuration (node scripts/cost.mjs --readme)', () => {
+    // GIVEN the built example app and library (npm run build)
+    const templates = cost.synthesizeDefaults();
+
+    // WHEN
+    const tables = cost.renderReadmeTables(templates, metricCounts());
+
+    // THEN
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const start = readme.indexOf(cost.README_MARKERS.BEGIN);
+    const end = readme.indexOf(cost.README_MARKERS.END);
+    expect(start).toBeGreaterThan(0);
+    expect(readme.slice(start + cost.README_MARKERS.BEGIN.length, end).trim()).toBe(tables.trim());
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------------------
