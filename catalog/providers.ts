@@ -8,7 +8,7 @@
  * generator and the tests iterate over, and a provider still lives in exactly one place (its entry) besides its
  * jsii factory in `lib/provider.ts`, which only names it. This module imports nothing of ours but `contract/`.
  */
-import { DEFAULT_DEDUP_WINDOW_SECONDS, type HandshakeKind, type ItemsConfig, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../contract/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, type EventTimeConfig, type HandshakeKind, type ItemsConfig, type ProviderConfig, type ResolvedProvider, type SchemeConfig, type SignatureConfig, type ValueSourceConfig } from '../contract/config';
 import { ANY_MEDIA_TYPE, FORM_MEDIA_TYPE, JSON_MEDIA_TYPES } from '../contract/limits';
 
 /** Everything about one catalog provider. */
@@ -40,6 +40,11 @@ export interface ProviderDefinition {
   readonly signsUrl?: boolean;
   /** A body that carries several events, each keyed, deduped and enqueued on its own. @default one event per body */
   readonly items?: ItemsConfig;
+  /**
+   * Where the provider's own time of the event is, only where its documentation defines one: not a send time such
+   * as a signed timestamp, which changes on every retry. @default - the provider sends none
+   */
+  readonly eventTime?: EventTimeConfig;
 }
 
 const header = (name: string): ValueSourceConfig => ({ header: name });
@@ -111,6 +116,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     },
     deliveryId: [body('id')],
     eventType: body('type'),
+    // The event object's `created`, in seconds (https://docs.stripe.com/api/events/object).
+    eventTime: { jsonPath: 'created', unit: 's' },
   },
   github: {
     name: 'GitHub',
@@ -134,6 +141,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // read from the body (id and topic are headers), so any signed body is enqueued byte for byte.
     jsonBody: false,
     contentTypes: [...JSON_MEDIA_TYPES, 'application/xml', 'text/xml'],
+    // When the event was triggered (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
+    eventTime: { header: 'x-shopify-triggered-at', unit: 'rfc3339' },
   },
   slack: {
     name: 'Slack',
@@ -155,6 +164,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // Events API JSON; slash commands and interactivity payloads are form posts.
     contentTypes: JSON_OR_FORM,
     jsonBody: false,
+    // The outer event's `event_time`, in seconds (https://api.slack.com/apis/events-api#callback-field).
+    eventTime: { jsonPath: 'event_time', unit: 's' },
   },
   twilio: {
     name: 'Twilio',
@@ -187,6 +198,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [],
     eventType: body('event'),
     handshake: 'zoom',
+    // `event_ts`, in milliseconds (https://developers.zoom.us/docs/api/webhooks/).
+    eventTime: { jsonPath: 'event_ts', unit: 'ms' },
   },
   square: {
     name: 'Square',
@@ -195,6 +208,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [body('event_id')],
     eventType: body('type'),
     signsUrl: true,
+    // `created_at` of the event notification (https://developer.squareup.com/docs/webhooks/overview).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
   },
   paddle: {
     name: 'Paddle Billing',
@@ -212,6 +227,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     },
     deliveryId: [body('event_id')],
     eventType: body('event_type'),
+    // `occurred_at`: when the event occurred (https://developer.paddle.com/webhooks/overview).
+    eventTime: { jsonPath: 'occurred_at', unit: 'rfc3339' },
   },
   linear: {
     name: 'Linear',
@@ -229,6 +246,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [body('id')],
     eventType: body('topic'),
     handshakeEventTypes: ['ping'],
+    // The notification's `created_at`, in seconds (https://developers.intercom.com/docs/webhooks/webhook-models).
+    eventTime: { jsonPath: 'created_at', unit: 's' },
   },
   mailgun: {
     name: 'Mailgun',
@@ -236,6 +255,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     scheme: { mailgun: { toleranceSeconds: 300 } },
     deliveryId: [body('event-data.id')],
     eventType: body('event-data.event'),
+    // `event-data.timestamp`, in (fractional) seconds (https://documentation.mailgun.com/docs/mailgun/user-manual/events/).
+    eventTime: { jsonPath: 'event-data.timestamp', unit: 's' },
   },
   sendgrid: {
     name: 'SendGrid',
@@ -282,6 +303,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     }),
     deliveryId: [body('event.id')],
     eventType: body('event.event_type'),
+    // `event.occurred_at` (https://developer.pagerduty.com/docs/webhooks-overview).
+    eventTime: { jsonPath: 'event.occurred_at', unit: 'rfc3339' },
   },
   gitlab: {
     name: 'GitLab',
@@ -342,6 +365,8 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [],
     eventType: body('0.subscriptionType'),
     signsUrl: true,
+    // The first event's `occurredAt`, in milliseconds (https://developers.hubspot.com/docs/api/webhooks).
+    eventTime: { jsonPath: '0.occurredAt', unit: 'ms' },
   },
   meta: {
     name: 'Meta (Facebook, Instagram, WhatsApp)',
@@ -465,18 +490,23 @@ export function resolveProviders(providers: { [path: string]: ProviderConfig }):
   for (const [path, config] of Object.entries(providers)) {
     const id = config.id ?? path.replace(/^\//, '');
     const kind = config.kind ?? id;
+    if (config.dedupKey && Object.prototype.hasOwnProperty.call(CATALOG, kind) && CATALOG[kind].items) {
+      throw new Error(`Provider ${id}: a dedupKey cannot key a body of several events; each is keyed by its own id.`);
+    }
     resolved.set(path, {
       id,
       secretId: config.secretId,
       dedupWindowSeconds: config.dedupWindowSeconds ?? DEFAULT_DEDUP_WINDOW_SECONDS,
       publicUrl: config.publicUrl,
+      dedupKey: config.dedupKey,
+      eventTypes: config.eventTypes,
       ...(kind === CUSTOM_KIND ? resolveCustom(id, config) : resolveCatalog(id, kind, config)),
     });
   }
   return resolved;
 }
 
-type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl'>;
+type Scheme = Omit<ResolvedProvider, 'id' | 'secretId' | 'dedupWindowSeconds' | 'publicUrl' | 'dedupKey' | 'eventTypes'>;
 
 function resolveCatalog(id: string, kind: string, config: ProviderConfig): Scheme {
   let definition: ProviderDefinition;
@@ -494,6 +524,7 @@ function resolveCatalog(id: string, kind: string, config: ProviderConfig): Schem
     methods: [...(definition.methods ?? ['POST'])],
     jsonBody: definition.jsonBody ?? true,
     items: definition.items,
+    eventTime: definition.eventTime,
   };
 }
 

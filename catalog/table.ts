@@ -3,7 +3,7 @@
  * from what the construct and the verifier do. `node scripts/catalog-table.mjs --write` updates README.md between
  * the `<!-- catalog:start -->` and `<!-- catalog:end -->` markers; test/docs.test.ts fails when it is stale.
  */
-import type { SchemeConfig, SignatureConfig, TimestampConfig, ValueSourceConfig } from '../contract/config';
+import type { EventTimeConfig, SchemeConfig, SignatureConfig, TimestampConfig, ValueSourceConfig } from '../contract/config';
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPES } from '../contract/limits';
 import { CATALOG, type ProviderDefinition } from './providers';
 
@@ -66,6 +66,12 @@ function sourceOf(source: ValueSourceConfig): string {
   return '?';
 }
 
+function eventTimeOf(time: EventTimeConfig | undefined): string {
+  if (!time) return '-';
+  const unit = time.unit === 'rfc3339' ? 'RFC 3339' : time.unit;
+  return `${time.header ? code(time.header) : `body ${code(time.jsonPath!)}`} (${unit})`;
+}
+
 function mediaOf(types: readonly string[] | undefined): string {
   const list = types ?? JSON_MEDIA_TYPES;
   return list
@@ -82,19 +88,18 @@ function handshakeOf(definition: ProviderDefinition): string {
 /** The catalog table in Markdown, one row per provider, sorted by id. */
 export function renderCatalogTable(): string {
   const rows = [
-    '| id | factory | signature | signed content | algorithm | timestamp window | delivery id | event type | media types | methods | handshake |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| id | factory | signature | signed content | algorithm | timestamp window | delivery id | event type | event time | media types | methods | handshake |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [kind, definition] of Object.entries(CATALOG).sort(([a], [b]) => a.localeCompare(b))) {
     const [signature, signed, algorithm] = authenticationOf(definition.scheme);
     const items = definition.items;
-    const ids = items
-      ? `one event per item of body ${code(items.jsonPath)}: ${sourceOf(items.deliveryId).replace(/^body /, 'item ')}`
-      : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
-    const eventTypes = items?.eventType ? [items.eventType] : [definition.eventType ?? []].flat();
-    const eventTypeOf = (source: ValueSourceConfig) => (items ? sourceOf(source).replace(/^body /, 'item ') : sourceOf(source));
+    const each = (source: ValueSourceConfig) => `each ${code(items!.jsonPath)} item's ${sourceOf(source).replace(/^body /, '')}`;
+    const ids = items ? each(items.deliveryId) : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
+    const eventTypes = [definition.eventType ?? []].flat();
+    const types = items?.eventType ? each(items.eventType) : eventTypes.length ? eventTypes.map(sourceOf).join(', then ') : '-';
     rows.push(
-      `| ${code(kind)} (${definition.name}) | ${code(`WebhookProvider.${definition.factory}`)} | ${signature} | ${signed} | ${algorithm} | ${windowOf(definition.scheme)} | ${ids} | ${eventTypes.length ? eventTypes.map(eventTypeOf).join(', then ') : '-'} | ${mediaOf(definition.contentTypes)} | ${(definition.methods ?? ['POST']).join(', ')} | ${handshakeOf(definition)} |`,
+      `| ${code(kind)} (${definition.name}) | ${code(`WebhookProvider.${definition.factory}`)} | ${signature} | ${signed} | ${algorithm} | ${windowOf(definition.scheme)} | ${ids} | ${types} | ${eventTimeOf(definition.eventTime)} | ${mediaOf(definition.contentTypes)} | ${(definition.methods ?? ['POST']).join(', ')} | ${handshakeOf(definition)} |`,
     );
   }
   return `${rows.join('\n')}\n`;

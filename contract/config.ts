@@ -17,6 +17,18 @@ export interface ValueSourceConfig {
   readonly jsonPath?: string;
   /** Several paths whose values, all present, are joined with `:` (Adyen: pspReference and eventCode). */
   readonly jsonPaths?: string[];
+  /** The event type, as the provider's event type source reads it (only in `dedupKey`). */
+  readonly eventType?: true;
+}
+
+/** Where the provider's own time of an event is, and how it is written. */
+export interface EventTimeConfig {
+  /** A request header. */
+  readonly header?: string;
+  /** A dot-separated path into the JSON body. */
+  readonly jsonPath?: string;
+  /** Whole (or fractional) seconds or milliseconds since the epoch, or an RFC 3339 date-time. */
+  readonly unit: 's' | 'ms' | 'rfc3339';
 }
 
 /** How the signature header is laid out. */
@@ -141,6 +153,16 @@ export interface ProviderConfig {
   /** Generic providers: where the event type is. */
   readonly eventType?: ValueSourceConfig;
   /**
+   * Request values whose combination, hashed, keys the event instead of the delivery id (`dedup:<hex>`). A value
+   * missing from a request refuses it (400 `dedup_key_missing`). Absent: the delivery id keys the event.
+   */
+  readonly dedupKey?: ValueSourceConfig[];
+  /**
+   * Event types that are enqueued; a verified event of another type (or of none) is answered 200 `ignored` and
+   * not written anywhere. Absent: every event type.
+   */
+  readonly eventTypes?: string[];
+  /**
    * Media ranges the route accepts (`application/json`, `application/*+json`, `*\/*`). Absent: the kind's
    * default (`contentTypesOf` in `limits.ts`).
    */
@@ -169,6 +191,12 @@ export interface ResolvedProvider {
   readonly methods: string[];
   /** A body that carries several events, each keyed, deduped and enqueued on its own. Absent: one event per body. */
   readonly items?: ItemsConfig;
+  /** Request values that key events instead of the delivery id (see `ProviderConfig.dedupKey`). */
+  readonly dedupKey?: ValueSourceConfig[];
+  /** Event types that are enqueued (see `ProviderConfig.eventTypes`). Absent: every event type. */
+  readonly eventTypes?: string[];
+  /** Where the provider's own time of the event is, for providers that send one. */
+  readonly eventTime?: EventTimeConfig;
 }
 
 /**
@@ -280,8 +308,13 @@ export type EventOrigin = 'delivery' | 'replay' | 'reconciliation';
 export interface Envelope {
   readonly v: typeof ENVELOPE_VERSION;
   readonly provider: string;
-  /** The event's own id: the provider's delivery id, an item's id in a body of several events, or `sha256:<hex>`. */
+  /**
+   * The event's own id: the provider's delivery id, an item's id in a body of several events, `sha256:<hex>` of
+   * the body, or `dedup:<hex>` of the provider's `dedupKey` values.
+   */
   readonly deliveryId: string;
+  /** With a `dedupKey`: the provider's own delivery id, when it sends one. */
+  readonly providerDeliveryId?: string;
   /** The inbox key of this event. */
   readonly key: string;
   readonly eventType?: string;
@@ -305,7 +338,10 @@ export interface Envelope {
    * body no longer matches the provider's signature. Absent when nothing was redacted.
    */
   readonly redactions?: string[];
-  /** The provider's own time of the event, when it sends one (ISO-8601). Reserved. */
+  /**
+   * The provider's own time of the event (ISO-8601), for providers whose catalog entry says where it is (the
+   * README's catalog table); absent when the provider sends none or the value is not a time.
+   */
   readonly eventTime?: string;
 }
 

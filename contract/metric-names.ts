@@ -52,6 +52,11 @@ export const METRIC = {
   enqueued: 'Enqueued',
   /** Provider handshakes answered (never enqueued). */
   handshake: 'Handshake',
+  /**
+   * Verified events of a type the provider's `eventTypes` leaves out: answered 200 `ignored`, written nowhere. A
+   * body of several events counts when none of its items is of a listed type.
+   */
+  ignored: 'Ignored',
   /** 409: another attempt of the same delivery holds its lease. */
   inFlight: 'InFlight',
   /** 5xx: our own faults (`enqueue_failed`, `secret_unavailable`, `internal_error`). */
@@ -99,6 +104,7 @@ export const VERIFIER_COUNTERS: readonly string[] = [
   METRIC.duplicate,
   METRIC.enqueued,
   METRIC.handshake,
+  METRIC.ignored,
   METRIC.inFlight,
   METRIC.internalError,
   METRIC.matchedPreviousSecret,

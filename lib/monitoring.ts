@@ -348,6 +348,11 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.handshake, props);
   }
 
+  /** Verified events of a type the provider's `eventTypes` leaves out: acknowledged, not enqueued. */
+  public metricIgnored(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.ignored, props);
+  }
+
   /** Requests told to retry later (409) while another attempt of the same delivery held it. */
   public metricInFlight(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.inFlight, props);

@@ -44,7 +44,7 @@ export enum TimestampUnit {
   RFC3339 = 'rfc3339',
 }
 
-/** Where a value of the request (delivery id, event type) is read from. */
+/** Where a value of the request (delivery id, event type, a part of a `dedupKey`) is read from. */
 export class RequestValue {
   /** A request header (matched case-insensitively). */
   public static header(name: string): RequestValue {
@@ -59,6 +59,14 @@ export class RequestValue {
   public static jsonPath(path: string): RequestValue {
     checkJsonPath(path);
     return new RequestValue({ jsonPath: path });
+  }
+
+  /**
+   * The event's type, as the provider's event type source reads it (a catalog provider's own, or a generic
+   * provider's `eventType`). Only in a `dedupKey`.
+   */
+  public static eventType(): RequestValue {
+    return new RequestValue({ eventType: true });
   }
 
   private constructor(private readonly source: ValueSourceConfig) {}
@@ -211,6 +219,30 @@ export interface ProviderOptions {
    * (`MediaType.ANY`) for generic schemes
    */
   readonly contentTypes?: string[];
+
+  /**
+   * Request values whose combination keys an event instead of the provider's delivery id: headers
+   * (`RequestValue.header`), fields of the JSON body (`RequestValue.jsonPath`) and the event type
+   * (`RequestValue.eventType()`). Their values, in this order, are hashed (SHA-256 of their JSON array) into the
+   * event's id `dedup:<hex>`, its inbox key, remembered for `dedupWindow`; a later delivery with the same values
+   * is a duplicate (200, not enqueued) whatever its delivery id or its other bytes. The provider's own delivery id
+   * stays in the envelope as `providerDeliveryId`. A request without one of the values (or with an empty one) is
+   * refused with 400 `dedup_key_missing` before any AWS call; handshakes and ignored event types need none. For
+   * providers that change their delivery id or body on retries (HubSpot, Box), or "one event per order and
+   * status". Not for Adyen, whose items are each keyed by their own id.
+   *
+   * @default - the provider's delivery id (or the body's SHA-256 where it sends none) keys each event
+   */
+  readonly dedupKey?: RequestValue[];
+
+  /**
+   * Event types to enqueue. A verified event of another type, or of none, is answered 200 `ignored`, counted in
+   * the `Ignored` metric, and written nowhere (no inbox record, no message). Handshakes are answered as before.
+   * Only for providers that send an event type (a generic provider needs its `eventType`).
+   *
+   * @default - every event type is enqueued
+   */
+  readonly eventTypes?: string[];
 }
 
 /** Options of providers that sign a timestamp. */
@@ -654,6 +686,11 @@ export class WebhookProvider {
   /** The media ranges configured for the route; undefined for the provider's defaults. */
   public readonly contentTypes?: string[];
 
+  /** Event types enqueued; undefined when every type is. */
+  public readonly eventTypes?: string[];
+
+  private readonly dedupKey?: ValueSourceConfig[];
+
   private constructor(
     kind: string,
     options: ProviderOptions,
@@ -675,6 +712,26 @@ export class WebhookProvider {
     this.throttlingRateLimit = security.throttlingRateLimit;
     this.throttlingBurstLimit = security.throttlingBurstLimit;
     this.contentTypes = security.contentTypes;
+    const definition = kind === 'custom' ? undefined : definitionOf(kind);
+    const hasEventType = definition ? definition.eventType !== undefined || definition.items?.eventType !== undefined : scheme.eventType !== undefined;
+    this.dedupKey = options.dedupKey?.map((value) => value._toConfig());
+    if (this.dedupKey !== undefined) {
+      if (this.dedupKey.length === 0) throw new Error(`dedupKey of provider "${this.id}" is empty; list at least one RequestValue, or leave it out.`);
+      if (definition?.items) throw new Error(`dedupKey of provider "${this.id}": a ${definition.name} body carries several events, each keyed by its own id; it takes no dedupKey.`);
+      if (!hasEventType && this.dedupKey.some((source) => source.eventType)) {
+        throw new Error(`dedupKey of provider "${this.id}" uses RequestValue.eventType(), but the provider sends no event type${definition ? '' : ' (set eventType)'}.`);
+      }
+    }
+    for (const source of [...(scheme.deliveryId ?? []), ...(scheme.eventType ? [scheme.eventType] : [])]) {
+      if (source.eventType) throw new Error(`RequestValue.eventType() is only for a dedupKey (provider "${this.id}").`);
+    }
+    if (options.eventTypes !== undefined) {
+      if (options.eventTypes.length === 0) throw new Error(`eventTypes of provider "${this.id}" is empty: every event would be ignored; leave it out to enqueue all.`);
+      if (!hasEventType) throw new Error(`eventTypes of provider "${this.id}" cannot filter: the provider sends no event type${definition ? '' : ' (set eventType)'}.`);
+      const bad = options.eventTypes.find((type) => type.length === 0 || type.length > 256);
+      if (bad !== undefined) throw new Error(`eventTypes of provider "${this.id}" has "${bad}"; each must be 1 to 256 characters.`);
+    }
+    this.eventTypes = options.eventTypes ? [...options.eventTypes] : undefined;
     const window = seconds(this.dedupWindow, 'dedupWindow');
     if (!Token.isUnresolved(window) && window < 3600) {
       throw new Error(`dedupWindow of provider "${this.id}" is ${window} s; it must be at least 1 hour to outlive provider retries.`);
@@ -709,6 +766,8 @@ export class WebhookProvider {
       ...this.scheme,
       publicUrl: this.traits.signsUrl ? (this.scheme.publicUrl ?? defaultUrl) : undefined,
       contentTypes: this.contentTypes,
+      dedupKey: this.dedupKey,
+      eventTypes: this.eventTypes,
     };
   }
 }
@@ -738,6 +797,12 @@ function checkProviderOptions(kind: string, options: ProviderOptions): void {
   const strings = (name: string, v: unknown) => checkString(name, v);
   checkArray(`allowedIpRanges of ${named}`, options.allowedIpRanges, strings);
   checkArray(`contentTypes of ${named}`, options.contentTypes, strings);
+  checkArray(`eventTypes of ${named}`, options.eventTypes, strings);
+  checkArray(`dedupKey of ${named}`, options.dedupKey, (name, v) => {
+    if (!(v instanceof RequestValue)) {
+      throw new Error(`${name} must be a RequestValue (RequestValue.header(), .jsonPath() or .eventType()), got ${describeValue(v)}.`);
+    }
+  });
 }
 
 const OPTIONS_EXAMPLE = "{ secret: secretsmanager.Secret.fromSecretNameV2(this, 'Secret', 'webhooks/name') }";

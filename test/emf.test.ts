@@ -40,7 +40,7 @@ const UNITS = new Set([
   'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second',
   'Terabits/Second', 'Count/Second', 'None',
 ]);
-const VERIFIER_OUTCOMES = ['Enqueued', 'Duplicate', 'Handshake', 'Rejected', 'InFlight', 'InternalError'];
+const VERIFIER_OUTCOMES = ['Enqueued', 'Duplicate', 'Handshake', 'Ignored', 'Rejected', 'InFlight', 'InternalError'];
 const REJECTION_REASONS = ['RejectedSignature', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge'];
 
 let octokitSign: (secret: string, payload: string) => Promise<string>;
@@ -66,6 +66,8 @@ beforeAll(async () => {
     providers: {
       '/stripe': { id: 'stripe', kind: 'stripe', secretId: await createSecret(aws.secretsManager, STRIPE_SECRET), toleranceSeconds: 300 },
       '/github': { id: 'github', kind: 'github', secretId: await createSecret(aws.secretsManager, GITHUB_SECRET) },
+      // Only invoices: other verified events are acknowledged as ignored.
+      '/stripe-invoices': { id: 'stripe-invoices', kind: 'stripe', secretId: await createSecret(aws.secretsManager, STRIPE_SECRET), toleranceSeconds: 300, eventTypes: ['invoice.paid'] },
     },
     metrics: TARGET,
   };
@@ -170,7 +172,7 @@ describe('verifier', () => {
       [
         'Received', 'Verified', 'Rejected', 'RejectedSignature', 'RejectedSignatureMissing', 'RejectedSignatureMismatch',
         'RejectedExpiredPreviousSecret', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge',
-        'Duplicate', 'Enqueued', 'Handshake', 'InFlight', 'InternalError', 'MatchedPreviousSecret', 'PayloadMismatch',
+        'Duplicate', 'Enqueued', 'Handshake', 'Ignored', 'InFlight', 'InternalError', 'MatchedPreviousSecret', 'PayloadMismatch',
       ].sort(),
     );
     expect(new Set(Object.values(emf.units))).toEqual(new Set(['Count']));
@@ -254,6 +256,21 @@ describe('verifier', () => {
     expect(ping.emf.dimensions.Provider).toBe('github');
   });
 
+  test('an event of a type the provider does not take is counted as Ignored, after verification', async () => {
+    // GIVEN a Stripe route that takes only invoice.paid
+    const request = (payload: string) => ({ ...stripeRequest(payload), resource: '/stripe-invoices' });
+
+    // WHEN a charge.refunded and an invoice.paid event come
+    const ignored = await verify(request(stripeEvent({ type: 'charge.refunded' })));
+    const taken = await verify(request(stripeEvent()));
+
+    // THEN the first is Ignored (and nothing else but Received and Verified), the second Enqueued
+    expect(ignored.status).toBe(200);
+    expect(ones(ignored.emf)).toEqual(['Ignored', 'Received', 'Verified']);
+    expect(ignored.emf.dimensions.Provider).toBe('stripe-invoices');
+    expect(ones(taken.emf)).toEqual(['Enqueued', 'Received', 'Verified']);
+  });
+
   test('a signature made with the previous secret version is counted as MatchedPreviousSecret', async () => {
     // GIVEN a rotated secret
     const secretId = await createSecret(aws.secretsManager, 'whsec_old_emf_1');
@@ -302,6 +319,7 @@ describe('verifier', () => {
       stripeRequest('[]'),
       apiEvent({ resource: '/nowhere', body: '{}' }),
       apiEvent({ resource: '/github', body: '{}', headers: { 'X-GitHub-Delivery': randomUUID() } }),
+      { ...stripeRequest(stripeEvent({ type: 'charge.refunded' })), resource: '/stripe-invoices' },
     ];
     for (const request of requests) {
       const { values } = (await verify(request)).emf;

@@ -454,6 +454,7 @@ describe('metrics', () => {
       [r.metricDuplicates(), 'Duplicate'],
       [r.metricEnqueued(), 'Enqueued'],
       [r.metricHandshakes(), 'Handshake'],
+      [r.metricIgnored(), 'Ignored'],
       [r.metricInFlight(), 'InFlight'],
       [r.metricInternalErrors(), 'InternalError'],
       [r.metricPreviousSecretMatches(), 'MatchedPreviousSecret'],

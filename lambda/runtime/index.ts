@@ -40,6 +40,8 @@ export interface WebhookEvent {
   readonly eventType?: string;
   /** When the verifier accepted the request. */
   readonly receivedAt: Date;
+  /** The provider's own time of the event, for providers that send one (the README's catalog table says where). */
+  readonly eventTime?: Date;
   /** How the request was authenticated: `hmac`, `public-key`, `shared-token` or `basic-auth`. */
   readonly authentication: AuthenticationMethod;
   /** True when the request carried a signature over its body (HMAC or public key), so `body` is what was signed. */
@@ -212,6 +214,7 @@ async function processRecord(
       deliveryId: envelope.deliveryId,
       eventType: envelope.eventType,
       receivedAt: new Date(envelope.receivedAt),
+      eventTime: v2?.eventTime !== undefined ? new Date(v2.eventTime) : undefined,
       authentication,
       // Version 1 envelopes said `signatureVerified: true` for every authenticated request; they keep saying it.
       signatureVerified: v2 ? (v2.auth === 'hmac' || v2.auth === 'public-key') && v2.bodySigned : true,

@@ -19,7 +19,11 @@ import type { Inbox } from './inbox';
 /** One event of an authenticated request. */
 export interface VerifiedEvent {
   readonly deliveryId: string;
+  /** With a dedupKey (`deliveryId` is `dedup:<hex>`): the provider's own delivery id, when it sends one. */
+  readonly providerDeliveryId?: string;
   readonly eventType?: string;
+  /** The provider's own time of the event (ISO-8601), when it sends one. */
+  readonly eventTime?: string;
   /** SHA-256 (hex) of the event's payload: the body, or the item's JSON for a body of several events. */
   readonly payloadSha256: string;
   readonly item?: EnvelopeItem;
@@ -38,6 +42,8 @@ export interface Delivery {
   /** The signed timestamp, for schemes that sign one (replay protection of abandoned claims). */
   readonly signedAt?: string;
   readonly dedupWindowSeconds: number;
+  /** Events are keyed by a dedupKey, under which other payloads are expected: not counted as mismatches. */
+  readonly payloadMayDiffer?: boolean;
   readonly nowMs: number;
 }
 
@@ -87,7 +93,7 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
   let payloadMismatches = 0;
   claims.forEach((claim, i) => {
     const event = delivery.events[i];
-    if (claim.outcome !== 'claimed' && claim.payloadSha256 !== undefined && claim.payloadSha256 !== event.payloadSha256) {
+    if (!delivery.payloadMayDiffer && claim.outcome !== 'claimed' && claim.payloadSha256 !== undefined && claim.payloadSha256 !== event.payloadSha256) {
       payloadMismatches += 1;
       deps.log.warn('payload mismatch: a delivery id seen before arrived with other bytes; not enqueued again', {
         provider: delivery.provider,
@@ -148,8 +154,10 @@ function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEve
     v: ENVELOPE_VERSION,
     provider: delivery.provider,
     deliveryId: event.deliveryId,
+    ...(event.providerDeliveryId !== undefined ? { providerDeliveryId: event.providerDeliveryId } : {}),
     key,
     eventType: event.eventType,
+    ...(event.eventTime !== undefined ? { eventTime: event.eventTime } : {}),
     receivedAt,
     auth: delivery.auth.method,
     bodySigned: delivery.auth.bodySigned,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../contract/config';
+import { type EventTimeConfig, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../contract/config';
 import { METRIC, VERIFIER_COUNTERS } from '../../contract/metric-names';
 import { describeError, type Logger } from '../shared/log';
 import type { Metrics } from '../shared/metrics';
@@ -27,7 +27,7 @@ import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { prepare, valueAt, type Headers, type RequestView } from './auth';
-import { answerSigned, answerUnsigned, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
+import { answerSigned, answerUnsigned, isSignedHandshake, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
 
 export interface VerifierDependencies {
   readonly config: VerifierConfig;
@@ -90,8 +90,8 @@ interface Progress {
 
 /**
  * The one place where an outcome (or error) code becomes metrics: every verifier counter, 0 or 1, so each period
- * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Rejected + InFlight +
- * InternalError, and Rejected is the sum of its four reasons. RejectedSignature is split in two: no or malformed
+ * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Ignored + Rejected +
+ * InFlight + InternalError, and Rejected is the sum of its four reasons. RejectedSignature is split in two: no or malformed
  * signature (scanner noise) and a well-formed one that matches no key (a wrong or rotated secret, or a forgery);
  * RejectedExpiredPreviousSecret is the part of the latter that a retired previous secret would have matched.
  */
@@ -132,6 +132,8 @@ function outcomeMetric(code: string, status: number): string {
       return METRIC.duplicate;
     case 'handshake':
       return METRIC.handshake;
+    case 'ignored':
+      return METRIC.ignored;
     case 'delivery_in_flight':
       return METRIC.inFlight;
     case 'body_too_large':
@@ -141,13 +143,13 @@ function outcomeMetric(code: string, status: number): string {
   if (code.startsWith('timestamp_')) return METRIC.rejectedStale;
   // signature_missing, signature_malformed, signature_mismatch, verify_token_mismatch, previous_secret_expired
   if (status === 401) return METRIC.rejectedSignature;
-  // body_malformed, delivery_id_invalid, handshake_malformed (400), unknown_route (404), method_not_allowed (405),
+  // body_malformed, delivery_id_invalid, dedup_key_missing, handshake_malformed (400), unknown_route (404), method_not_allowed (405),
   // unsupported_media_type (415), headers_too_large (431)
   return METRIC.rejectedMalformed;
 }
 
 interface Outcome {
-  readonly code: 'accepted' | 'duplicate' | 'handshake';
+  readonly code: 'accepted' | 'duplicate' | 'handshake' | 'ignored';
   /** For a body of several events: how many it carried, and how many were queued now. */
   readonly events?: number;
   readonly enqueued?: number;
@@ -198,6 +200,11 @@ async function verifyAndEnqueue(
   // Everything up to the secret read costs no AWS call: size, route, headers, timestamp window, JSON.
   if (provider.jsonBody) parseJson();
   const fields = extractFields(provider, headers, body, parseJson);
+  // Refused here, before any AWS call, unless the request carries no event to key: a handshake, or an event of a
+  // type that is ignored.
+  const keyed = provider.dedupKey && !isSignedHandshake(provider.handshake, handshakeRequest) && !isHandshakeType(provider, fields.eventType) && !isIgnored(provider, fields.eventType)
+    ? dedupIdOf(provider.dedupKey, fields.eventType, readerOf(headers, parseJson))
+    : undefined;
   const request: RequestView = {
     body,
     headers,
@@ -226,22 +233,37 @@ async function verifyAndEnqueue(
   }
   progress.secretVersion = secret.labels[match];
   const bodySha256 = createHash('sha256').update(body).digest('hex');
-  const deliveryId = fields.deliveryId ?? `sha256:${bodySha256}`;
+  const deliveryId = keyed ?? fields.deliveryId ?? `sha256:${bodySha256}`;
   const base = { provider: provider.id, deliveryId, eventType: fields.eventType, secretVersion: secret.labels[match] };
 
   const handshake = answerSigned(provider.handshake, handshakeRequest, secret.keys[match]);
   if (handshake) {
     return { code: 'handshake', ...base, response: handshake };
   }
-  if (fields.eventType !== undefined && provider.handshakeEventTypes?.includes(fields.eventType)) {
+  if (isHandshakeType(provider, fields.eventType)) {
     return { code: 'handshake', ...base };
+  }
+  // Of a type the endpoint does not take: acknowledged, counted, and not written anywhere.
+  if (isIgnored(provider, fields.eventType)) {
+    return { code: 'ignored', ...base };
   }
 
   // No secret travels in the queue: a token carried in the body (Graph's clientState) is replaced here.
   const { body: queued, redactions } = redactSecrets(provider, body);
-  const events = provider.items
+  const all: VerifiedEvent[] = provider.items
     ? itemEvents(provider, parseJson())
-    : [{ deliveryId, eventType: fields.eventType, payloadSha256: bodySha256 }];
+    : [{
+        deliveryId,
+        ...(keyed !== undefined && fields.deliveryId !== undefined ? { providerDeliveryId: fields.deliveryId } : {}),
+        eventType: fields.eventType,
+        eventTime: provider.eventTime && eventTimeOf(provider.eventTime, readerOf(headers, parseJson)),
+        payloadSha256: bodySha256,
+      }];
+  // Items of a body of several events are filtered one by one.
+  const events = provider.items && provider.eventTypes ? all.filter((e) => e.eventType !== undefined && provider.eventTypes!.includes(e.eventType)) : all;
+  if (events.length === 0) {
+    return { code: 'ignored', ...base, deliveryId: all[0].deliveryId, events: all.length, enqueued: 0 };
+  }
   const result = await enqueueDelivery(
     { inbox: deps.inbox, sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes, log: deps.log },
     {
@@ -254,6 +276,8 @@ async function verifyAndEnqueue(
       auth: authenticationOf(provider.scheme),
       signedAt: check.timestamp,
       dedupWindowSeconds: provider.dedupWindowSeconds,
+      // Under a dedupKey, other bodies under one key are expected (an order's later events), not a mismatch.
+      payloadMayDiffer: keyed !== undefined,
       nowMs,
     },
   );
@@ -261,7 +285,7 @@ async function verifyAndEnqueue(
   return {
     code: result.code,
     ...base,
-    ...(provider.items ? { deliveryId: events[0].deliveryId, events: events.length, enqueued: result.enqueued } : {}),
+    ...(provider.items ? { deliveryId: events[0].deliveryId, events: all.length, enqueued: result.enqueued } : {}),
   };
 }
 
@@ -357,8 +381,11 @@ interface Fields {
   readonly eventType?: string;
 }
 
-function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
-  const read = (source: ValueSourceConfig): string | undefined => {
+type Read = (source: ValueSourceConfig) => string | undefined;
+
+/** Reads request values: headers, and fields of the JSON body (a body that is not JSON has none). */
+function readerOf(headers: Headers, json: () => unknown): Read {
+  const read: Read = (source) => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
     if (source.jsonPaths !== undefined) {
       const parts = source.jsonPaths.map((path) => read({ jsonPath: path }));
@@ -376,6 +403,11 @@ function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffe
     }
     return undefined;
   };
+  return read;
+}
+
+function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
+  const read = readerOf(headers, json);
 
   let deliveryId: string | undefined;
   for (const source of provider.deliveryId) {
@@ -424,4 +456,54 @@ function json(statusCode: number, body: unknown, headers?: Record<string, string
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
   };
+}
+
+function isHandshakeType(provider: ResolvedProvider, eventType: string | undefined): boolean {
+  return eventType !== undefined && provider.handshakeEventTypes?.includes(eventType) === true;
+}
+
+/** An event of a type the provider's `eventTypes` leaves out (or of none); bodies of several are filtered by item. */
+function isIgnored(provider: ResolvedProvider, eventType: string | undefined): boolean {
+  if (!provider.eventTypes || provider.items) return false;
+  return eventType === undefined || !provider.eventTypes.includes(eventType);
+}
+
+/**
+ * `dedup:` and the SHA-256 (hex) of the dedup key's values in order, as a JSON array of strings (a canonical join:
+ * no value can run into the next). A value that is missing or empty refuses the request.
+ */
+function dedupIdOf(sources: readonly ValueSourceConfig[], eventType: string | undefined, read: Read): string {
+  const values = sources.map((source) => {
+    const value = source.eventType ? eventType : read(source);
+    if (value === undefined || value === '') {
+      throw new MalformedRequestError('dedup_key_missing', `The request has no ${describeSource(source)}, which the provider's dedupKey needs.`);
+    }
+    return value;
+  });
+  return `dedup:${createHash('sha256').update(JSON.stringify(values)).digest('hex')}`;
+}
+
+function describeSource(source: ValueSourceConfig): string {
+  if (source.eventType) return 'event type';
+  if (source.header !== undefined) return `header ${source.header}`;
+  return `body field ${source.jsonPath ?? source.jsonPaths?.join(' + ')}`;
+}
+
+/**
+ * The provider's own time of the event as ISO-8601; undefined when it is absent or not a time (it is information
+ * for the processor, not a reason to refuse a verified event).
+ */
+function eventTimeOf(config: EventTimeConfig, read: Read): string | undefined {
+  const raw = read(config);
+  if (raw === undefined) return undefined;
+  let ms: number;
+  if (config.unit === 'rfc3339') {
+    if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(raw)) return undefined;
+    ms = Date.parse(raw);
+  } else {
+    if (!/^\d{1,16}(\.\d+)?$/.test(raw)) return undefined;
+    ms = Math.round(Number(raw) * (config.unit === 's' ? 1000 : 1));
+  }
+  const time = new Date(ms);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
 }

@@ -91,10 +91,9 @@ export function answerUnsigned(
   return json({ response_token: `sha256=${createHmac('sha256', key).update(crcToken).digest('base64')}` });
 }
 
-/** Answers a signed handshake, or returns undefined for an ordinary event. `key` is the secret that matched. */
-export function answerSigned(kind: HandshakeKind | undefined, original: HandshakeRequest, key: string): HandshakeResponse | undefined {
-  // A body that is not JSON (Slack's form-encoded commands) is no handshake.
-  const request: HandshakeRequest = {
+/** A view of the request whose JSON is undefined when the body is not JSON (Slack's form-encoded commands). */
+function tolerant(original: HandshakeRequest): HandshakeRequest {
+  return {
     ...original,
     json: () => {
       try {
@@ -104,12 +103,45 @@ export function answerSigned(kind: HandshakeKind | undefined, original: Handshak
       }
     },
   };
+}
+
+/**
+ * Whether the request is a signed handshake of this provider, decided from its content before the signature is
+ * checked (it is answered only after): such a request carries no event, so nothing is required of it as of one.
+ */
+export function isSignedHandshake(kind: HandshakeKind | undefined, original: HandshakeRequest): boolean {
+  const request = tolerant(original);
   switch (kind) {
     case 'slack':
-      if (valueAt(request.json(), 'type') !== 'url_verification') return undefined;
+      return valueAt(request.json(), 'type') === 'url_verification';
+    case 'zoom':
+      return valueAt(request.json(), 'event') === 'endpoint.url_validation';
+    case 'twitch':
+      return request.header('twitch-eventsub-message-type') === 'webhook_callback_verification';
+    case 'discord':
+      return valueAt(request.json(), 'type') === '1';
+    default:
+      return false;
+  }
+}
+
+/** Answers a signed handshake, or returns undefined for an ordinary event. `key` is the secret that matched. */
+export function answerSigned(kind: HandshakeKind | undefined, original: HandshakeRequest, key: string): HandshakeResponse | undefined {
+  const request = tolerant(original);
+  if (kind === 'x') {
+    // Every X delivery is a JSON object. A signed body that is not one (digits, `true`, `null`: all valid JSON
+    // and all possible crc_tokens) may carry a signature our own CRC answer made: it is never enqueued.
+    const parsed = request.json();
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new MalformedRequestError('body_malformed', 'An X delivery is a JSON object.');
+    }
+    return undefined;
+  }
+  if (!isSignedHandshake(kind, request)) return undefined;
+  switch (kind) {
+    case 'slack':
       return json({ challenge: valueAt(request.json(), 'challenge') ?? '' });
     case 'zoom': {
-      if (valueAt(request.json(), 'event') !== 'endpoint.url_validation') return undefined;
       const plainToken = valueAt(request.json(), 'payload.plainToken') ?? '';
       // An HMAC under the body-signing key: never over content that could be `v0:{timestamp}:{body}`.
       if (!PLAIN_TOKEN.test(plainToken)) {
@@ -118,20 +150,9 @@ export function answerSigned(kind: HandshakeKind | undefined, original: Handshak
       return json({ plainToken, encryptedToken: createHmac('sha256', key).update(plainToken).digest('hex') });
     }
     case 'twitch':
-      if (request.header('twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined;
       return text(valueAt(request.json(), 'challenge') ?? '');
     case 'discord':
-      if (valueAt(request.json(), 'type') !== '1') return undefined;
       return json({ type: 1 });
-    case 'x': {
-      // Every X delivery is a JSON object. A signed body that is not one (digits, `true`, `null`: all valid JSON
-      // and all possible crc_tokens) may carry a signature our own CRC answer made: it is never enqueued.
-      const parsed = request.json();
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new MalformedRequestError('body_malformed', 'An X delivery is a JSON object.');
-      }
-      return undefined;
-    }
     default:
       return undefined;
   }

@@ -310,6 +310,7 @@ export class ReceiverMonitoring extends Construct {
         r.metricEnqueued({ label: 'Enqueued' }),
         r.metricDuplicates({ label: 'Duplicates' }),
         r.metricHandshakes({ label: 'Handshakes' }),
+        r.metricIgnored({ label: 'Ignored (event type)' }),
         r.metricInFlight({ label: 'In flight (409)' }),
       ]),
       graph('Requests by provider', [byProvider('Received', 'Received')]),
