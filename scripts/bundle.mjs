@@ -45,7 +45,7 @@ await build({
 // declaration output of tsconfig.lambda.json), copied under dist/runtime/types/, with the AWS packages they name
 // pointed at scripts/runtime-types/aws.d.ts, so a user's strict type check (skipLibCheck: false) needs neither
 // @types/aws-lambda nor the AWS SDK. Any other package import fails the build here rather than in users' builds.
-const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws' };
+const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws', '@aws-sdk/client-s3': 'aws' };
 const typesRoot = 'dist/types';
 const outRoot = 'dist/runtime/types';
 // Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).
