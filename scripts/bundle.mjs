@@ -28,9 +28,12 @@ const handlers = {
 };
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
-  await build({ ...common, entryPoints: [entry], outfile });
+  // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
+  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js'] : [] });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
+await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
+console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
 
 // The runtime is imported by users' processors: their bundler (or the Lambda runtime) provides the SDK.
 await build({

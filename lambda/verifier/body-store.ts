@@ -1,11 +1,10 @@
 /**
  * The claim check: a body too large for one queue message is stored in S3 and the message carries a pointer to it
- * (`Envelope.bodyRef`). The S3 client is loaded on first use (`import()` inside the function: esbuild keeps the
- * module in the bundle, but it is evaluated only when a body needs it), so a verifier that never stores a body
- * pays nothing for it at cold start.
+ * (`Envelope.bodyRef`). The S3 client and its command come from the caller, loaded on first use (`index.ts`: a file
+ * of its own beside the bundle), so a verifier that never stores a body pays nothing for it at cold start.
  */
 import { createHash } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommand as PutObject, S3Client } from '@aws-sdk/client-s3';
 import type { BodyRef, BodyStoreConfig } from '../../contract/config';
 
 /** Stores one event's body; resolves to the pointer the message carries. */
@@ -20,13 +19,13 @@ export function bodyObjectKey(prefix: string, provider: string, inboxKey: string
 }
 
 /** A store in the configured bucket, through the client `client()` resolves to (created on first use). */
-export function s3BodyStore(config: BodyStoreConfig, client: () => Promise<Pick<S3Client, 'send'>>): BodyStore {
+export function s3BodyStore(config: BodyStoreConfig, client: () => Promise<Pick<S3Client, 'send'>>, command: () => typeof PutObject): BodyStore {
   return {
     async put(provider, inboxKey, nowMs, body) {
       const key = bodyObjectKey(config.prefix, provider, inboxKey, nowMs);
       const digest = createHash('sha256').update(body).digest();
-      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
       const s3 = await client();
+      const PutObjectCommand = command();
       // S3 checks the SHA-256 and refuses the object if the bytes arrived otherwise.
       await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumSHA256: digest.toString('base64') }));
       return { bucket: config.bucket, key, size: body.length, sha256: digest.toString('hex') };

@@ -32,14 +32,23 @@ export const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 export const sqs = new SQSClient({ maxAttempts: 3, requestHandler });
 export const secretsManager = new SecretsManagerClient({ maxAttempts: 3, requestHandler });
 
+/**
+ * The S3 module, beside this bundle (`s3.js`, built from `./s3.ts` and kept out of this file by esbuild), read on
+ * first use.
+ */
+export function loadS3(): typeof import('./s3') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./s3.js') as typeof import('./s3');
+}
+
 let s3: S3Client | undefined;
 /**
- * The S3 client of the claim check, created (and its module evaluated) on first use: a container that never stores
+ * The S3 client of the claim check, created (and its module loaded) on first use: a container that never stores
  * a body never loads it. `onS3Client` is called once with it when it is created (tests count its calls).
  */
 export async function s3Client(): Promise<S3Client> {
   if (!s3) {
-    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { S3Client } = loadS3();
     s3 = new S3Client({ maxAttempts: 3, requestHandler });
     s3Hooks.onCreate?.(s3);
   }
@@ -64,7 +73,7 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     sqs,
     log: jsonLogger(),
     metrics: config.metrics ? emfMetrics(config.metrics) : undefined,
-    bodyStore: config.bodyStore ? s3BodyStore(config.bodyStore, s3Client) : undefined,
+    bodyStore: config.bodyStore ? s3BodyStore(config.bodyStore, s3Client, () => loadS3().PutObjectCommand) : undefined,
   });
 }
 

@@ -4,7 +4,7 @@
  * and API Gateway events shaped as a REST API with binary media type *\/* delivers them.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -146,7 +146,9 @@ export function loadBundle<T>(name: 'verifier' | 'example-processor'): T {
  */
 export function loadStagedVerifier<T>(config: unknown): { module: T; dir: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'staged-verifier-'));
-  copyFileSync(path.join(__dirname, '..', '..', 'assets', 'verifier', 'index.js'), path.join(dir, 'index.js'));
+  for (const file of readdirSync(path.join(__dirname, '..', '..', 'assets', 'verifier'))) {
+    copyFileSync(path.join(__dirname, '..', '..', 'assets', 'verifier', file), path.join(dir, file));
+  }
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   let loaded: T | undefined;
   jest.isolateModules(() => {
