@@ -238,6 +238,18 @@ export interface VerifierConfig {
   readonly maxHeaderBytes?: number;
   /** Where the verifier's metrics go (one EMF line per request). Absent: no metrics. */
   readonly metrics?: MetricsConfig;
+  /**
+   * Where bodies too large for one queue message are stored (the claim check). Absent: such bodies are refused
+   * (413), as a receiver whose `maxBodyBytes` always fits one message never needs it.
+   */
+  readonly bodyStore?: BodyStoreConfig;
+}
+
+/** The bucket of the claim check and the first segment of its object keys. */
+export interface BodyStoreConfig {
+  readonly bucket: string;
+  /** The receiver's name: objects are `<prefix>/<provider>/<yyyy>/<mm>/<dd>/<sha256 of the event's inbox key>`. */
+  readonly prefix: string;
 }
 
 /** The CloudWatch namespace of the handlers' metrics, and the value of their `Receiver` dimension. */
@@ -325,9 +337,15 @@ export interface Envelope {
   readonly bodySigned: boolean;
   readonly origin: EventOrigin;
   readonly contentType?: string;
-  readonly bodyEncoding: 'utf8' | 'base64';
-  /** The request body: the exact bytes received, except for values listed in `redactions`. */
-  readonly body: string;
+  /** `ref`: the body is in S3 (`bodyRef`), not in the message. */
+  readonly bodyEncoding: 'utf8' | 'base64' | 'ref';
+  /** The request body: the exact bytes received, except for values listed in `redactions`. Absent with `bodyRef`. */
+  readonly body?: string;
+  /**
+   * The claim check: where the body is when it did not fit one queue message (then `bodyEncoding` is `ref` and
+   * `body` is absent). The object holds the same bytes `body` would have carried.
+   */
+  readonly bodyRef?: BodyRef;
   /** SHA-256 (hex) of the exact bytes received, before any redaction. */
   readonly bodySha256: string;
   /** For a body that carries several events (Adyen's notification items): which one this message is. */
@@ -343,6 +361,16 @@ export interface Envelope {
    * README's catalog table); absent when the provider sends none or the value is not a time.
    */
   readonly eventTime?: string;
+}
+
+/** A body stored in S3 by the verifier (the claim check). */
+export interface BodyRef {
+  readonly bucket: string;
+  readonly key: string;
+  /** Length of the object in bytes. */
+  readonly size: number;
+  /** SHA-256 (hex) of the object's bytes (after redaction, so it equals `bodySha256` unless `redactions` is set). */
+  readonly sha256: string;
 }
 
 /** One event of a body that carries several. */

@@ -9,27 +9,24 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
-import { CONFIG_VALUES_ENV, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
-import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT } from '../contract/limits';
+import { CONFIG_VALUES_ENV, DEFAULT_DEDUP_WINDOW_SECONDS, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import * as nag from './private/nag';
-import { addGatewayResponses, allowLogsToUseKey, createWebAcl, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
+import { addGatewayResponses, allowLogsToUseKey, createBodyBucket, createWebAcl, grantBodyBucket, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
 import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
 import { ReceiverMonitoring } from './private/monitoring';
 import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkSize, checkString, describeValue } from './private/validate';
 import { DeployTimeValues, StagedVerifierCode } from './private/verifier-code';
 
-/** Largest SQS message, set explicitly on the queue. */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
-/** Room in a message for the envelope around the body. */
-const ENVELOPE_ALLOWANCE_BYTES = 8 * 1024;
-/** Largest body whose base64 form, in its envelope, still fits one message. */
-const MAX_BODY_BYTES = Math.floor(((MAX_MESSAGE_BYTES - ENVELOPE_ALLOWANCE_BYTES) * 3) / 4);
+/** How long an SQS message can live (the dead-letter queue's retention), added to the dedup window for stored bodies. */
+const MAX_MESSAGE_RETENTION = Duration.days(14);
 /** Lambda's limit for the whole environment of a function. */
 const MAX_ENVIRONMENT_BYTES = 4 * 1024;
 
@@ -88,12 +85,24 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   readonly maxReceiveCount?: number;
 
   /**
-   * Largest request body accepted; larger bodies get 413 before any AWS call. At most 762 KiB, the largest
-   * body that still fits one SQS message when base64-encoded.
+   * Largest request body accepted; larger bodies get 413 `body_too_large` before any AWS call. At most 4,669,440
+   * bytes (about 4.45 MiB), the largest raw body a REST API's Lambda proxy integration can carry: 6 MiB of
+   * invocation payload, the body in base64, 64 KiB kept for the event around it. Above 780,288 bytes (762 KiB), a
+   * body that does not fit one SQS message is stored in S3 and the message carries a pointer to it (the claim
+   * check): the receiver then creates `bodyBucket`.
    *
    * @default Size.kibibytes(256)
    */
   readonly maxBodySize?: Size;
+
+  /**
+   * How long bodies stored in S3 (the claim check) are kept before the bucket's lifecycle rule deletes them. Only
+   * with a `maxBodySize` above 762 KiB.
+   *
+   * @default - the longest dedup window of the receiver's providers plus 14 days (the longest an SQS message can
+   * wait in the dead-letter queue)
+   */
+  readonly bodyRetention?: Duration;
 
   /**
    * Steady-state requests per second the API stage accepts.
@@ -233,6 +242,12 @@ export class WebhookReceiver extends WebhookReceiverBase {
   public readonly processor: lambda.IFunction;
   /** The providers, in the order they were added. */
   public readonly providers: WebhookProvider[] = [];
+  /**
+   * The bucket of bodies too large for one queue message (the claim check), when `maxBodySize` is above 762 KiB:
+   * encrypted (the `encryptionKey`, else S3-managed keys), TLS only, public access blocked, objects expiring after
+   * `bodyRetention`.
+   */
+  public readonly bodyBucket?: s3.Bucket;
   /** The WAF web ACL on the API stage, when `waf` is set. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The alarms, and the "receiver unhealthy" composite over them (see docs/runbook.md). */
@@ -248,6 +263,8 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly verifierCode: StagedVerifierCode;
   private readonly stageName: string;
   private readonly monitoring: ReceiverMonitoring;
+  private readonly bodyRetention?: Duration;
+  private bodyLifecycleAdded = false;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id, props);
@@ -301,10 +318,21 @@ export class WebhookReceiver extends WebhookReceiverBase {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
+    const maxBodyBytes = (props.maxBodySize ?? Size.kibibytes(256)).toBytes();
+    // A body of up to MAX_INLINE_BODY_BYTES always fits one message: only a larger limit needs the claim check.
+    const bodyPrefix = Names.uniqueResourceName(this, { separator: '-', maxLength: 100 });
+    if (Token.isUnresolved(maxBodyBytes) || maxBodyBytes > MAX_INLINE_BODY_BYTES) {
+      this.bodyBucket = createBodyBucket(this, 'BodyBucket', props.encryptionKey);
+      this.bodyRetention = props.bodyRetention;
+    } else if (props.bodyRetention !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-webhook-receiver:bodyRetention', `bodyRetention has no effect: maxBodySize (${maxBodyBytes} bytes) always fits one queue message, so no body is stored in S3.`);
+    }
+
     this.verifierConfig = {
       tableName: this.table.tableName,
       queueUrl: this.queue.queueUrl,
-      maxBodyBytes: (props.maxBodySize ?? Size.kibibytes(256)).toBytes(),
+      maxBodyBytes,
+      bodyStore: this.bodyBucket ? { bucket: this.bodyBucket.bucketName, prefix: bodyPrefix } : undefined,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       leaseSeconds: verifierTimeout.toSeconds() + 10,
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
@@ -432,6 +460,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     nag.acknowledgeEventSourceMapping(mapping);
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
+    if (this.bodyBucket) grantBodyBucket(this.bodyBucket, bodyPrefix, props.encryptionKey, this.verifier, this.processor);
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
       this.processor.addEnvironment(METRICS_NAMESPACE_ENV, this.metricNamespace);
@@ -544,6 +573,13 @@ export class WebhookReceiver extends WebhookReceiverBase {
 
   /** Stages the verifier's code with its configuration file, and puts the deploy-time values in its environment. */
   private stageVerifierCode(): void {
+    if (this.bodyBucket && !this.bodyLifecycleAdded) {
+      // Now that every provider is known: their longest dedup window.
+      const window = Math.max(...this.providers.map((p) => p._toConfig(PUBLIC_URL_PLACEHOLDER).dedupWindowSeconds ?? DEFAULT_DEDUP_WINDOW_SECONDS));
+      const expiration = this.bodyRetention ?? Duration.days(Math.ceil(window / 86400) + MAX_MESSAGE_RETENTION.toDays());
+      this.bodyBucket.addLifecycleRule({ id: 'ExpireStoredBodies', expiration, abortIncompleteMultipartUploadAfter: Duration.days(1) });
+      this.bodyLifecycleAdded = true;
+    }
     const { file, values } = this.renderConfig(this.providers);
     this.verifierCode.stage(this, 'VerifierCode', file, this.verifier.node.defaultChild as lambda.CfnFunction);
     this.verifier.addEnvironment(CONFIG_VALUES_ENV, values.render(this));
@@ -587,7 +623,7 @@ function checkTypes(props: WebhookReceiverProps): void {
   checkInterface('processor', props.processor, ['addEventSource', 'metricErrors'], 'a lambda.IFunction (your function that handles verified events, e.g. a lambda.Function)', true);
   if (props.provider !== undefined) checkProvider('provider', props.provider);
   checkArray('providers', props.providers, checkProvider);
-  for (const name of ['processorTimeout', 'maxBatchingWindow', 'verifierTimeout', 'secretCacheMaxAge', 'previousSecretGracePeriod'] as const) {
+  for (const name of ['processorTimeout', 'maxBatchingWindow', 'verifierTimeout', 'secretCacheMaxAge', 'previousSecretGracePeriod', 'bodyRetention'] as const) {
     checkDuration(name, props[name]);
   }
   checkSize('maxBodySize', props.maxBodySize);
@@ -638,7 +674,7 @@ function validateProps(props: WebhookReceiverProps): void {
   checkRange('throttlingBurstLimit', props.throttlingBurstLimit, 1, 5000);
   checkRange('verifierMemorySize', props.verifierMemorySize, 128, 10240);
   const maxBody = props.maxBodySize?.toBytes();
-  checkRange('maxBodySize (bytes)', maxBody, 1, MAX_BODY_BYTES);
+  checkRange('maxBodySize (bytes)', maxBody, 1, MAX_LAMBDA_BODY_BYTES);
   const timeout = props.verifierTimeout?.toSeconds();
   checkRange('verifierTimeout (seconds)', timeout, 3, 29);
   checkRange('maxBatchingWindow (seconds)', props.maxBatchingWindow?.toSeconds(), 0, 300);
@@ -647,6 +683,7 @@ function validateProps(props: WebhookReceiverProps): void {
   }
   checkRange('secretCacheMaxAge (seconds)', props.secretCacheMaxAge?.toSeconds(), 1, 3600);
   checkRange('previousSecretGracePeriod (seconds)', props.previousSecretGracePeriod?.toSeconds(), 0, 30 * 86400);
+  checkRange('bodyRetention (days)', props.bodyRetention?.toDays({ integral: false }), 1, 3650);
   checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);
   checkRange('maxHeaderSize (bytes)', props.maxHeaderSize?.toBytes(), 1024, 64 * 1024);
 }

@@ -28,9 +28,12 @@ const handlers = {
 };
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
-  await build({ ...common, entryPoints: [entry], outfile });
+  // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
+  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js'] : [] });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
+await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
+console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
 
 // The runtime is imported by users' processors: their bundler (or the Lambda runtime) provides the SDK.
 await build({
@@ -45,7 +48,7 @@ await build({
 // declaration output of tsconfig.lambda.json), copied under dist/runtime/types/, with the AWS packages they name
 // pointed at scripts/runtime-types/aws.d.ts, so a user's strict type check (skipLibCheck: false) needs neither
 // @types/aws-lambda nor the AWS SDK. Any other package import fails the build here rather than in users' builds.
-const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws' };
+const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws', '@aws-sdk/client-s3': 'aws' };
 const typesRoot = 'dist/types';
 const outRoot = 'dist/runtime/types';
 // Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).

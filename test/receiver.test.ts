@@ -1065,13 +1065,13 @@ describe('validation of the receiver\'s props', () => {
     expect(() => givenReceiver(given, { maxReceiveCount: 0 })).toThrow(/maxReceiveCount must be a whole number from 1 to 1000, got 0/);
   });
 
-  test('fails if maxBodySize is above what one SQS message can carry', () => {
+  test('fails if maxBodySize is above what a Lambda proxy integration can carry', () => {
     // GIVEN
     const given = givenStack();
 
     // WHEN / THEN
-    expect(() => givenReceiver(given, { maxBodySize: Size.mebibytes(1) })).toThrow(
-      /maxBodySize \(bytes\) must be a whole number from 1 to 780288, got 1048576/,
+    expect(() => givenReceiver(given, { maxBodySize: Size.mebibytes(5) })).toThrow(
+      /maxBodySize \(bytes\) must be a whole number from 1 to 4669440, got 5242880/,
     );
   });
 

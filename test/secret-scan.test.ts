@@ -12,7 +12,7 @@ import type { Envelope } from '../contract/config';
 import { providerHarness, type Harness } from './support/provider-harness';
 import { secretsIn } from './support/secret-scan';
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const envelopeText = (body: string | Buffer, base64 = false) =>
   JSON.stringify({ v: 1, body: base64 ? Buffer.from(body).toString('base64') : String(body), bodyEncoding: base64 ? 'base64' : 'utf8' });
 

@@ -10,12 +10,14 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ENVELOPE_VERSION,
   INBOX_TABLE_ENV,
   LEGACY_ENVELOPE_VERSION,
   type AuthenticationMethod,
+  type BodyRef,
   type Envelope,
   type EnvelopeItem,
   type EventOrigin,
@@ -74,6 +76,13 @@ export interface WebhookProcessorOptions {
   readonly tableName?: string;
   /** @default - a client for the function's region */
   readonly dynamodb?: Pick<DynamoDBClient, 'send'>;
+  /**
+   * The client that fetches bodies the verifier stored in S3 (too large for one queue message). The default one is
+   * created, and `@aws-sdk/client-s3` loaded, only when such a body arrives.
+   *
+   * @default - a client for the function's region
+   */
+  readonly s3?: Pick<S3Client, 'send'>;
   /** How long a finished record is kept when the verifier's record has gone. @default 30 days */
   readonly doneRetentionSeconds?: number;
   /** @default - JSON lines on stdout */
@@ -93,6 +102,14 @@ export interface WebhookProcessorOptions {
   readonly now?: () => number;
 }
 
+/** Thrown when a body stored in S3 is not the one the message points to (its size or SHA-256 differ). */
+export class BodyIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyIntegrityError';
+  }
+}
+
 /** Thrown for a message that is not an envelope written by the verifier. */
 export class InvalidEnvelopeError extends Error {
   constructor(message: string) {
@@ -102,6 +119,22 @@ export class InvalidEnvelopeError extends Error {
 }
 
 let defaultClient: DynamoDBClient | undefined;
+let defaultS3: S3Client | undefined;
+
+/** The bytes of a body stored in S3 by the verifier, checked against the pointer's size and SHA-256. */
+async function fetchBody(ref: BodyRef, client: Pick<S3Client, 'send'> | undefined): Promise<Buffer> {
+  // Loaded on first use: a processor that never receives a stored body never evaluates the S3 client.
+  const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const s3 = client ?? (defaultS3 ??= new S3Client({}));
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  if (!out.Body) throw new BodyIntegrityError(`s3://${ref.bucket}/${ref.key} has no body.`);
+  const bytes = Buffer.from(await out.Body.transformToByteArray());
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length !== ref.size || sha256 !== ref.sha256) {
+    throw new BodyIntegrityError(`s3://${ref.bucket}/${ref.key} is ${bytes.length} bytes with SHA-256 ${sha256}; the message expects ${ref.size} bytes with SHA-256 ${ref.sha256}.`);
+  }
+  return bytes;
+}
 
 /** The longest a Lambda invocation can run. */
 const MAX_INVOCATION_MS = 15 * 60 * 1000;
@@ -142,7 +175,7 @@ export function webhookProcessor(
       try {
         envelope = parseEnvelope(record.body);
         const leaseUntil = now() + remaining() + leaseMarginMs;
-        const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log);
+        const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log, options.s3);
         if (outcome.kind === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
         metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs));
       } catch (error) {
@@ -185,6 +218,7 @@ async function processRecord(
   leaseUntil: number,
   now: () => number,
   log: Logger,
+  s3: Pick<S3Client, 'send'> | undefined,
 ): Promise<RecordOutcome> {
   const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId };
   const claim = await inbox.claim(envelope.key, record.messageId, leaseUntil, now());
@@ -205,10 +239,11 @@ async function processRecord(
     return { kind: 'done', metric: METRIC.skippedAsDuplicate };
   }
 
-  const body = decodeBody(envelope);
   const v2 = envelope.v === ENVELOPE_VERSION ? envelope : undefined;
   const authentication: AuthenticationMethod = v2?.auth ?? 'hmac';
   try {
+    // A stored body is fetched after the claim, so a copy skipped as done or duplicate costs no GetObject.
+    const body = v2?.bodyRef ? await fetchBody(v2.bodyRef, s3) : decodeBody(envelope);
     await fn({
       provider: envelope.provider,
       deliveryId: envelope.deliveryId,
@@ -368,10 +403,25 @@ function parseEnvelope(raw: string): Envelope | LegacyEnvelope {
     typeof value.key !== 'string' ||
     typeof value.provider !== 'string' ||
     typeof value.deliveryId !== 'string' ||
-    typeof value.body !== 'string' ||
-    (value.bodyEncoding !== 'utf8' && value.bodyEncoding !== 'base64')
+    !(
+      (typeof value.body === 'string' && (value.bodyEncoding === 'utf8' || value.bodyEncoding === 'base64')) ||
+      (value.v === ENVELOPE_VERSION && value.bodyEncoding === 'ref' && isBodyRef((value as Partial<Envelope>).bodyRef))
+    )
   ) {
     throw new InvalidEnvelopeError('The message is not a webhook envelope.');
   }
   return value as Envelope | LegacyEnvelope;
+}
+
+function isBodyRef(value: unknown): value is BodyRef {
+  const ref = value as Partial<BodyRef> | undefined;
+  return (
+    typeof ref === 'object' &&
+    ref !== null &&
+    typeof ref.bucket === 'string' &&
+    typeof ref.key === 'string' &&
+    Number.isInteger(ref.size) &&
+    typeof ref.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(ref.sha256)
+  );
 }

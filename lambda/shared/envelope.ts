@@ -15,8 +15,9 @@ export function encodeBody(body: Buffer, forceBase64 = false): Pick<Envelope, 'b
   }
 }
 
+/** The bytes of a body carried in the message (not one stored in S3: `bodyEncoding` `ref`). */
 export function decodeBody(envelope: Pick<Envelope, 'body' | 'bodyEncoding'>): Buffer {
-  return Buffer.from(envelope.body, envelope.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  return Buffer.from(envelope.body ?? '', envelope.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 }
 
 // SQS accepts #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. JSON.stringify already escapes control

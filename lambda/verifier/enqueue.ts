@@ -9,12 +9,13 @@
  * was queued now, `duplicate` when all were queued before.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENVELOPE_VERSION, type AuthenticationMethod, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../contract/config';
+import { ENVELOPE_VERSION, type AuthenticationMethod, type BodyRef, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../contract/config';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
 import { DeliveryInFlightError, InternalError, PayloadTooLargeError } from './errors';
 import type { Inbox } from './inbox';
+import type { BodyStore } from './body-store';
 
 /** One event of an authenticated request. */
 export interface VerifiedEvent {
@@ -63,6 +64,8 @@ export interface EnqueueDependencies {
   readonly queueUrl: string;
   readonly maxMessageBytes: number;
   readonly log: Logger;
+  /** Where a body too large for one message goes (the claim check). @default - such a body is refused (413) */
+  readonly bodyStore?: BodyStore;
 }
 
 /** Claims, enqueues and records each event of a request; throws the error the provider should be answered with. */
@@ -70,7 +73,7 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
   const receivedAt = new Date(delivery.nowMs).toISOString();
   // Every message is built (and its size checked) before any AWS call: a body too large for the queue is refused
   // with no record written.
-  const messages = delivery.events.map((event) => message(deps.maxMessageBytes, delivery, event, receivedAt));
+  const messages = delivery.events.map((event) => message(deps.maxMessageBytes, delivery, event, receivedAt, deps.bodyStore !== undefined));
 
   const claims = await Promise.all(
     delivery.events.map((event, i) =>
@@ -109,7 +112,9 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
       if (claim.outcome !== 'claimed') return true;
       const { key } = messages[i];
       try {
-        await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: messages[i].body }));
+        // The claim check: stored only for an event claimed now, so a duplicate costs no PutObject.
+        const body = messages[i].body ?? messages[i].withRef(await deps.bodyStore!.put(delivery.provider, key, delivery.nowMs, delivery.body));
+        await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }));
       } catch (error) {
         // Nothing was enqueued, as far as we know: give the claim back so the provider's retry goes through. (If
         // the send did reach the queue, the retry enqueues a second message; the processor runs the event once.)
@@ -148,9 +153,12 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
   return { code: enqueued > 0 ? 'accepted' : 'duplicate', enqueued, duplicates: claims.length - enqueued, payloadMismatches };
 }
 
-function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEvent, receivedAt: string): { key: string; body: string } {
+/** A queue message: its body, or (a body too large for it) how to write it around the stored body's pointer. */
+type Message = { key: string; body: string } | { key: string; body: undefined; withRef: (ref: BodyRef) => string };
+
+function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEvent, receivedAt: string, canStore: boolean): Message {
   const key = inboxKey(delivery.provider, event.deliveryId);
-  const envelope = (forceBase64: boolean): Envelope => ({
+  const envelope = (body: Pick<Envelope, 'body' | 'bodyEncoding' | 'bodyRef'>): Envelope => ({
     v: ENVELOPE_VERSION,
     provider: delivery.provider,
     deliveryId: event.deliveryId,
@@ -163,20 +171,24 @@ function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEve
     bodySigned: delivery.auth.bodySigned,
     origin: 'delivery',
     contentType: delivery.contentType,
-    ...encodeBody(delivery.body, forceBase64),
+    ...body,
     bodySha256: delivery.bodySha256,
     ...(event.item ? { item: event.item } : {}),
     ...(delivery.redactions?.length ? { redactions: delivery.redactions } : {}),
   });
-  let body = serializeEnvelope(envelope(false));
-  if (Buffer.byteLength(body, 'utf8') > maxMessageBytes) {
-    // Text full of escaped characters can grow up to six-fold; base64 grows by a third at most.
-    body = serializeEnvelope(envelope(true));
+  // A body that cannot fit is not serialised at all (base64 is 4/3 of it).
+  if (Math.ceil(delivery.body.length / 3) * 4 < maxMessageBytes) {
+    let body = serializeEnvelope(envelope(encodeBody(delivery.body, false)));
+    if (Buffer.byteLength(body, 'utf8') > maxMessageBytes) {
+      // Text full of escaped characters can grow up to six-fold; base64 grows by a third at most.
+      body = serializeEnvelope(envelope(encodeBody(delivery.body, true)));
+    }
+    if (Buffer.byteLength(body, 'utf8') <= maxMessageBytes) return { key, body };
   }
-  if (Buffer.byteLength(body, 'utf8') > maxMessageBytes) {
+  if (!canStore) {
     throw new PayloadTooLargeError('The body does not fit in one queue message.');
   }
-  return { key, body };
+  return { key, body: undefined, withRef: (bodyRef) => serializeEnvelope(envelope({ bodyEncoding: 'ref', bodyRef })) };
 }
 
 /** How a scheme authenticates, as the envelope tells the processor. */

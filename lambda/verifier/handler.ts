@@ -22,6 +22,7 @@ import {
 } from './errors';
 import { authenticationOf, enqueueDelivery, type VerifiedEvent } from './enqueue';
 import { Inbox } from './inbox';
+import type { BodyStore } from './body-store';
 import { headerLookup, parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
@@ -37,6 +38,8 @@ export interface VerifierDependencies {
   readonly log: Logger;
   /** @default - no metrics */
   readonly metrics?: Metrics;
+  /** Where bodies too large for one queue message go. @default - they are refused (413) */
+  readonly bodyStore?: BodyStore;
   readonly now?: () => number;
 }
 
@@ -265,7 +268,7 @@ async function verifyAndEnqueue(
     return { code: 'ignored', ...base, deliveryId: all[0].deliveryId, events: all.length, enqueued: 0 };
   }
   const result = await enqueueDelivery(
-    { inbox: deps.inbox, sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes, log: deps.log },
+    { inbox: deps.inbox, sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes, log: deps.log, bodyStore: deps.bodyStore },
     {
       provider: provider.id,
       events,

@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { VerifierConfig } from '../../contract/config';
 import { jsonLogger } from '../shared/log';
@@ -12,12 +13,14 @@ import { emfMetrics } from '../shared/metrics';
 import { loadConfig } from './config';
 import { createVerifier, type VerifierHandler } from './handler';
 import { Inbox } from './inbox';
+import { s3BodyStore } from './body-store';
 import { SecretCache } from './secrets';
 
 export { createVerifier, toResponse } from './handler';
 export { Inbox } from './inbox';
 export { SecretCache } from './secrets';
 export { loadConfig } from './config';
+export { bodyObjectKey, s3BodyStore } from './body-store';
 export { constantTimeEqual, constantTimeTokenEqual } from './auth';
 export { jsonLogger } from '../shared/log';
 export { emfMetrics } from '../shared/metrics';
@@ -28,6 +31,34 @@ const requestHandler = { connectionTimeout: 1_000, requestTimeout: 2_000 };
 export const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 export const sqs = new SQSClient({ maxAttempts: 3, requestHandler });
 export const secretsManager = new SecretsManagerClient({ maxAttempts: 3, requestHandler });
+
+/**
+ * The S3 module, beside this bundle (`s3.js`, built from `./s3.ts` and kept out of this file by esbuild), read on
+ * first use.
+ */
+export function loadS3(): typeof import('./s3') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./s3.js') as typeof import('./s3');
+}
+
+let s3: S3Client | undefined;
+/**
+ * The S3 client of the claim check, created (and its module loaded) on first use: a container that never stores
+ * a body never loads it. `onS3Client` is called once with it when it is created (tests count its calls).
+ */
+export async function s3Client(): Promise<S3Client> {
+  if (!s3) {
+    const { S3Client } = loadS3();
+    s3 = new S3Client({ maxAttempts: 3, requestHandler });
+    s3Hooks.onCreate?.(s3);
+  }
+  return s3;
+}
+/** Whether the S3 client was created in this container. */
+export function s3ClientCreated(): boolean {
+  return s3 !== undefined;
+}
+export const s3Hooks: { onCreate?: (client: S3Client) => void } = {};
 
 /** Builds the verifier from a configuration and the module's clients. */
 export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
@@ -42,6 +73,7 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     sqs,
     log: jsonLogger(),
     metrics: config.metrics ? emfMetrics(config.metrics) : undefined,
+    bodyStore: config.bodyStore ? s3BodyStore(config.bodyStore, s3Client, () => loadS3().PutObjectCommand) : undefined,
   });
 }
 

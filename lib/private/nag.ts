@@ -102,3 +102,14 @@ export function acknowledgeEventSourceMapping(mapping: IConstruct): void {
       'dead-letter queue through its redrive policy after maxReceiveCount receives, which the receiver configures.',
   );
 }
+
+/** The claim check's bucket. */
+export function acknowledgeBodyBucket(bucket: IConstruct): void {
+  acknowledge(
+    bucket,
+    'AwsSolutions-S1',
+    'The bucket holds transient copies of webhook bodies too large for one queue message, written only by the ' +
+      "verifier and read only by the processor (IAM on the receiver's prefix); the verifier's and processor's logs " +
+      'record each delivery. Server access logs would need a second bucket per receiver for no added insight.',
+  );
+}

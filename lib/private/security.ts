@@ -8,10 +8,12 @@ import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-l
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { ProviderOptions } from '../provider';
 import type { WafOptions } from '../security';
+import * as nag from './nag';
 import { MEDIA_RANGE } from '../../contract/limits';
 
 /** The security options of one provider, checked. */
@@ -290,5 +292,47 @@ export function grantDataKeyUse(key: kms.IKey | undefined, verifier: iam.IGranta
         conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
       });
     }
+  }
+}
+
+/**
+ * The claim check's bucket: encrypted with the receiver's key when one is given (with an S3 Bucket Key, so a
+ * stored body costs one KMS call at most), else with S3-managed keys; TLS only; every public access blocked;
+ * ACLs disabled. Its lifecycle rule is added when the providers are known (`WebhookReceiver.stageVerifierCode`).
+ */
+export function createBodyBucket(scope: Construct, id: string, key: kms.IKey | undefined): s3.Bucket {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+    encryptionKey: key,
+    bucketKeyEnabled: key ? true : undefined,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    // Retained with the stack deleted (CloudFormation cannot delete a bucket with objects); the lifecycle rule
+    // still empties it.
+  });
+  nag.acknowledgeBodyBucket(bucket);
+  return bucket;
+}
+
+/**
+ * The verifier may put objects under the receiver's prefix, the processor read them; nothing else (no list, no
+ * delete: the lifecycle rule deletes). With a customer managed key, each may use it through S3 only.
+ */
+export function grantBodyBucket(bucket: s3.IBucket, prefix: string, key: kms.IKey | undefined, verifier: iam.IGrantable, processor: iam.IGrantable): void {
+  const objects = bucket.arnForObjects(`${prefix}/*`);
+  verifier.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+  processor.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+  if (!key) return;
+  const region = Stack.of(key).region;
+  for (const [grantee, actions] of [[verifier, ['kms:GenerateDataKey']], [processor, ['kms:Decrypt']]] as const) {
+    iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: [...actions],
+      resourceArns: [key.keyArn],
+      resource: key,
+      resourceSelfArns: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+    });
   }
 }

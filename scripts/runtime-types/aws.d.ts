@@ -62,6 +62,14 @@ export interface DynamoDBClient {
 }
 
 /**
+ * What the runtime needs of an S3 client: the AWS SDK v3 `send` (for GetObject). An `S3Client` from
+ * `@aws-sdk/client-s3` (or a test double) fits.
+ */
+export interface S3Client {
+  send(command: any, options?: any): Promise<any>;
+}
+
+/**
  * What the runtime reads of the Lambda context: the time left before the invocation times out. Lambda's own
  * `Context` (from @types/aws-lambda) fits.
  */

@@ -48,7 +48,7 @@ function signed(body: string | Buffer, options: { secret?: string; eventKey?: st
   };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

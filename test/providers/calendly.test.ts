@@ -46,7 +46,7 @@ function signed(body: string | Buffer, options: { key?: string; timestamp?: numb
   return { body, headers: { 'Calendly-Webhook-Signature': `t=${t},v1=${v1}` } };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the hash of its body', async () => {
   // GIVEN an invitee.created event signed as Calendly documents

@@ -62,7 +62,7 @@ function discordAccepts(request: SignedRequest): Promise<boolean> {
   return verifyKey(body, request.headers['X-Signature-Ed25519'] ?? '', request.headers['X-Signature-Timestamp'] ?? '', PUBLIC_KEY);
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

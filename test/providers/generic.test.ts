@@ -31,7 +31,7 @@ type Octokit = typeof import('@octokit/webhooks-methods', { with: { 'resolution-
 
 const stripe = new Stripe('sk_test_generic');
 const now = () => Math.floor(Date.now() / 1000);
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 
 function custom(id: string, secret: string, config: Pick<ProviderConfig, 'scheme' | 'deliveryId' | 'eventType'>): Promise<Harness> {

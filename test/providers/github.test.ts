@@ -49,7 +49,7 @@ async function octokitAccepts(request: SignedRequest): Promise<boolean> {
 /** The documented scheme over raw bytes: `sha256=` + hex HMAC-SHA256 of the body, keyed with the secret's UTF-8 text. */
 const signBytes = (body: Buffer) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

@@ -52,7 +52,7 @@ function delivery(body: string | Buffer, options: { token?: string; event?: stri
   };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: Delivery, name: string): Delivery {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

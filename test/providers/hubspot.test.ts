@@ -103,7 +103,7 @@ function signBytes(body: Buffer, uri: string, timestamp: number): string {
 }
 
 const send = (request: SignedRequest) => harness.send({ body: request.body, headers: request.headers, query: request.query });
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };
@@ -140,7 +140,7 @@ test('a batch of several events is one delivery, typed by its first event', asyn
   const messages = await harness.messages();
   expect(messages).toHaveLength(1);
   expect(messages[0]).toMatchObject({ eventType: 'contact.creation', body });
-  expect(JSON.parse(messages[0].body)).toHaveLength(3);
+  expect(JSON.parse(messages[0].body!)).toHaveLength(3);
 });
 
 describe('forged, broken or stale requests are refused as HubSpot refuses them', () => {

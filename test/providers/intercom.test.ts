@@ -39,7 +39,7 @@ function signed(body: string | Buffer, options: { secret?: string } = {}): Signe
   return { body, headers: { 'X-Hub-Signature': `sha1=${createHmac('sha1', options.secret ?? CLIENT_SECRET).update(body).digest('hex')}` } };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const idOf = (body: string) => JSON.parse(body).id as string;
 
 test('a genuine delivery is accepted and enqueued once, keyed by the notification id', async () => {

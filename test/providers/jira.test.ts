@@ -64,7 +64,7 @@ function withSignature(request: SignedRequest, value: string): SignedRequest {
   return { ...request, headers: { ...request.headers, [SIGNATURE]: value } };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by X-Atlassian-Webhook-Identifier', async () => {
   // GIVEN a jira:issue_created webhook signed as Atlassian documents, which a WebSub verifier accepts

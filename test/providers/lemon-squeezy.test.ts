@@ -44,7 +44,7 @@ function withSignature(request: SignedRequest, value: string): SignedRequest {
 }
 
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the hash of its body', async () => {
   // GIVEN an order_created webhook signed as Lemon Squeezy signs it

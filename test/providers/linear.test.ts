@@ -58,7 +58,7 @@ function linearAccepts(request: SignedRequest): boolean {
   }
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by Linear-Delivery', async () => {
   // GIVEN an Issue create event signed as Linear signs it, which the SDK accepts

@@ -45,7 +45,7 @@ function request(signature: SignatureBlock | undefined, data: Record<string, unk
   return { body: JSON.stringify(signature === undefined ? { 'event-data': data } : { signature, 'event-data': data }), headers: {} };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by event-data.id', async () => {
   // GIVEN a delivered event with a signature block made with the signing key

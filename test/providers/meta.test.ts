@@ -51,7 +51,7 @@ const sha256 = (body: string | Buffer, secret = APP_SECRET) => `sha256=${createH
 
 const signed = (body: string | Buffer, secret = APP_SECRET): SignedRequest => ({ body, headers: { 'X-Hub-Signature-256': sha256(body, secret) } });
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine notification is accepted and enqueued once, keyed by the hash of its body', async () => {
   // GIVEN a WhatsApp notification signed with the app secret as Meta documents

@@ -59,7 +59,7 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 /** The body as enqueued: each `"clientState":"<secret>"` value replaced, nothing else changed. */
 const redacted = (body: string | Buffer) =>
   Buffer.from(Buffer.from(body).toString('latin1').split(`"clientState":"${SECRET}"`).join('"clientState":"[redacted]"'), 'latin1');
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine notification is accepted and enqueued once, keyed by the hash of its body', async () => {
   // GIVEN a notification whose clientState is the subscription's

@@ -54,7 +54,7 @@ async function paddleAccepts(request: SignedRequest): Promise<boolean> {
   }
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const eventIdOf = (body: string) => JSON.parse(body).event_id as string;
 
 test('a genuine delivery is accepted and enqueued once, keyed by event_id', async () => {

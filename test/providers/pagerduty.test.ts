@@ -55,7 +55,7 @@ function incidentTriggered(extra: Record<string, unknown> = {}): { id: string; b
   return { id, body };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 describe("PagerDuty's published test vector", () => {
   test('the documented signing reproduces it', () => {

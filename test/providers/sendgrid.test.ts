@@ -70,7 +70,7 @@ function sendgridAccepts(request: SignedRequest, verificationKey = ours.verifica
 }
 
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the hash of its body', async () => {
   // GIVEN a batch of two events signed with our key pair, which SendGrid's verifier accepts
@@ -86,7 +86,7 @@ test('a genuine delivery is accepted and enqueued once, keyed by the hash of its
   const messages = await sendgrid.messages();
   expect(messages).toHaveLength(1);
   expect(messages[0]).toMatchObject({ provider: 'sendgrid', deliveryId: bodyHash(request.body), eventType: 'processed', bodyEncoding: 'utf8', body: request.body });
-  expect(JSON.parse(messages[0].body)).toHaveLength(2);
+  expect(JSON.parse(messages[0].body!)).toHaveLength(2);
 });
 
 describe('forged or broken requests are refused as SendGrid refuses them', () => {

@@ -53,7 +53,7 @@ function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const SIGNATURE = 'Sentry-Hook-Signature';
 
 test('a genuine delivery is accepted and enqueued once, keyed by Request-ID', async () => {

@@ -66,7 +66,7 @@ async function shopifyAccepts(request: SignedRequest): Promise<boolean> {
 /** The documented scheme over raw bytes: base64 HMAC-SHA256 of the body, keyed with the secret's UTF-8 text. */
 const signBytes = (body: Buffer, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

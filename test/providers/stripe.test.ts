@@ -54,7 +54,7 @@ function signBytes(timestamp: number, body: Buffer): string {
   return createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`${timestamp}.`), body])).digest('hex');
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the event id', async () => {
   // GIVEN an event signed by Stripe's helper, which Stripe's verifier accepts

@@ -82,7 +82,7 @@ function twilioAccepts(request: SignedRequest): boolean {
     : validateRequestWithBody(TOKEN, signature, url, request.body.toString());
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };

@@ -94,7 +94,7 @@ function without(request: SignedRequest, name: string): SignedRequest {
 }
 
 const minutesAgo = (minutes: number) => rfc3339Nanos(new Date(Date.now() - minutes * 60_000));
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const SIGNATURE = 'Twitch-Eventsub-Message-Signature';
 
 describe('the signer is anchored to a delivery recorded from the Twitch CLI', () => {

@@ -39,7 +39,7 @@ const sha256 = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac(
 
 const signed = (body: string | Buffer, secret = SECRET): SignedRequest => ({ body, headers: { 'Typeform-Signature': sha256(body, secret), 'User-Agent': 'Typeform Webhooks' } });
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by event_id', async () => {
   // GIVEN a form_response signed as Typeform documents

@@ -42,7 +42,7 @@ function withSignature(request: SignedRequest, value: string): SignedRequest {
   return { ...request, headers: { ...request.headers, 'x-vercel-signature': value } };
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the body id', async () => {
   // GIVEN a deployment.created event signed as Vercel signs it

@@ -52,7 +52,7 @@ function withSignature(request: SignedRequest, value: string): SignedRequest {
 }
 
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 test('a genuine delivery is accepted and enqueued once, keyed by the hash of its body, with no event type', async () => {
   // GIVEN a tweet_create_events delivery signed as X signs it

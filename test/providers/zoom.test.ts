@@ -50,7 +50,7 @@ function without(request: SignedRequest, name: string): SignedRequest {
 }
 
 const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 const now = () => Math.floor(Date.now() / 1000);
 
 test('a genuine delivery is accepted and enqueued once, keyed by the hash of its body', async () => {

@@ -4,12 +4,13 @@
  * and API Gateway events shaped as a REST API with binary media type *\/* delivers them.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 export const REGION = 'us-east-1';
@@ -41,6 +42,20 @@ export function useEmulatorsForDefaultClients(): void {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = ep.dynamodb;
   process.env.AWS_ENDPOINT_URL_SQS = ep.sqs;
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = ep.secretsManager;
+  // fauxqs serves S3 on the same loopback endpoint as SQS (path-style: the endpoint is an IP address).
+  process.env.AWS_ENDPOINT_URL_S3 = ep.sqs;
+}
+
+/** An S3 client for fauxqs's S3 API, on the same loopback endpoint as its SQS API. */
+export function s3Client(): S3Client {
+  return new S3Client({ region: REGION, endpoint: endpoints().sqs, credentials, forcePathStyle: true });
+}
+
+/** A bucket in fauxqs's S3 (the claim check's stand-in). */
+export async function createBucket(s3: S3Client): Promise<string> {
+  const name = uniqueName('bodies');
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
 }
 
 export function uniqueName(prefix: string): string {
@@ -131,7 +146,9 @@ export function loadBundle<T>(name: 'verifier' | 'example-processor'): T {
  */
 export function loadStagedVerifier<T>(config: unknown): { module: T; dir: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'staged-verifier-'));
-  copyFileSync(path.join(__dirname, '..', '..', 'assets', 'verifier', 'index.js'), path.join(dir, 'index.js'));
+  for (const file of readdirSync(path.join(__dirname, '..', '..', 'assets', 'verifier'))) {
+    copyFileSync(path.join(__dirname, '..', '..', 'assets', 'verifier', file), path.join(dir, file));
+  }
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   let loaded: T | undefined;
   jest.isolateModules(() => {

@@ -1,6 +1,6 @@
 // Starts the AWS protocol endpoints the handler tests talk to, all bound to 127.0.0.1 on free ports:
 // - DynamoDB: dynalite (in memory)
-// - SQS: fauxqs (buildApp, so it listens on loopback only)
+// - SQS and S3: fauxqs (buildApp, so it listens on loopback only; its S3 API is the claim check's stand-in, path-style)
 // - Secrets Manager: a small server speaking its JSON 1.1 protocol (no emulator exists on npm), with the
 //   version-stage semantics the verifier relies on: CreateSecret, PutSecretValue (moves AWSCURRENT to the new
 //   version and AWSPREVIOUS to the old one), GetSecretValue by stage with each version's CreatedDate (the time

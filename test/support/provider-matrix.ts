@@ -62,7 +62,7 @@ export interface Matrix {
   harness(): Harness;
 }
 
-const bytesOf = (message: Envelope) => Buffer.from(message.body, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
