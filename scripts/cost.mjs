@@ -121,7 +121,7 @@ export const LOG_BYTES = {
   envelopeOverhead: 480,
 };
 
-/** The metric names the handlers emit (from lib/private/metric-names). */
+/** The metric names the handlers emit (from contract/metric-names). */
 export function handlerMetricCounts(metricNames) {
   return {
     verifier: metricNames.VERIFIER_COUNTERS.length,
@@ -456,7 +456,7 @@ export function synthesizeDefaults() {
 
 function metricCountsFromBuild() {
   const require = createRequire(import.meta.url);
-  return handlerMetricCounts(require(path.join(ROOT, 'lib', 'private', 'metric-names.js')));
+  return handlerMetricCounts(require(path.join(ROOT, 'contract', 'metric-names.js')));
 }
 
 /**

@@ -17,6 +17,18 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
 import { CONFIG_FILE, type DeployTimeValue } from '../../contract/config';
 
+/** Staging directories of this process, removed when it exits (the assets are in the cloud assembly by then). */
+const stagingDirectories = new Set<string>();
+
+function removeAtExit(dir: string): void {
+  if (stagingDirectories.size === 0) {
+    process.once('exit', () => {
+      for (const staged of stagingDirectories) fs.rmSync(staged, { recursive: true, force: true });
+    });
+  }
+  stagingDirectories.add(dir);
+}
+
 /** How a token in a string is written (`${Token[NAME.123]}`). */
 const STRING_TOKEN = /\$\{Token\[[^\]]*\]\}/g;
 
@@ -128,8 +140,7 @@ export class StagedVerifierCode extends lambda.Code {
       fs.copyFileSync(path.join(this.bundleDir, file), path.join(dir, file));
     }
     fs.writeFileSync(path.join(dir, CONFIG_FILE), text);
-    // The asset is copied into the cloud assembly; the staging directory is the app process's to clean up.
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    removeAtExit(dir);
     this.asset = new s3assets.Asset(scope, id, { path: dir });
     this.asset.addResourceMetadata(resource, 'Code');
   }
