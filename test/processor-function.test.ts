@@ -10,8 +10,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { WebhookProcessorFunction, WebhookProvider, WebhookReceiver, WebhookRuntimeLayer } from '../lib';
-import { INBOX_TABLE_ENV } from '../lib/private/config';
-import { METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../lib/private/metric-names';
+import { INBOX_TABLE_ENV } from '../contract/config';
+import { METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
 
 const code = () => lambda.Code.fromInline("exports.handler = require('cdk-webhook-receiver/runtime').webhookProcessor(() => {});");
 
