@@ -111,14 +111,14 @@ export const CALLS = {
  */
 export const LOG_BYTES = {
   verifierLine: 330, // {"level":"INFO","message":"delivery handled",...}
-  verifierEmf: 1280, // one EMF document, every counter, two dimension sets
+  verifierEmf: 1330, // one EMF document, every counter, two dimension sets
   processorLine: 240, // {"level":"INFO","message":"webhook event processed",...}
   processorEmf: 690,
   /**
    * The SQS message beyond the body's own bytes: the envelope, and the JSON escaping of a JSON body (carried as
    * text when it is valid UTF-8, base64 otherwise).
    */
-  envelopeOverhead: 480,
+  envelopeOverhead: 520,
 };
 
 /** The metric names the handlers emit (from contract/metric-names). */
