@@ -223,6 +223,20 @@ describe('eventTypes', () => {
     expect(messages[0]).toMatchObject({ eventType: 'pull_request', providerDeliveryId: delivery });
     // GitHub sends no event time
     expect(messages[0].eventTime).toBeUndefined();
+
+    // The processor sees both ids: the key's, and the provider's own
+    let runtime: RuntimeModule | undefined;
+    jest.isolateModules(() => {
+      runtime = require(path.join(__dirname, '..', 'dist', 'runtime', 'index.js')) as RuntimeModule;
+    });
+    const seen: Array<[string, string | undefined]> = [];
+    const handler = runtime!.webhookProcessor((e) => void seen.push([e.deliveryId, e.providerDeliveryId]), {
+      tableName: verifier.config.tableName,
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const record = { messageId: randomUUID(), receiptHandle: 'r', body: JSON.stringify(messages[0]), attributes: { ApproximateReceiveCount: '1' } } as unknown as SQSRecord;
+    expect(await handler({ Records: [record] })).toEqual({ batchItemFailures: [] });
+    expect(seen).toEqual([[messages[0].deliveryId, delivery]]);
   });
 });
 

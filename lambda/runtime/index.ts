@@ -34,10 +34,12 @@ export interface WebhookEvent {
   /** The provider id given to the receiver (e.g. `stripe`). */
   readonly provider: string;
   /**
-   * The event's id: the provider's delivery id, an item's own id for a body of several events, or `sha256:<hex>`
-   * of the body for providers that send none.
+   * The event's id: the provider's delivery id, an item's own id for a body of several events, `dedup:<hex>` for a
+   * provider with a `dedupKey`, or `sha256:<hex>` of the body for providers that send none.
    */
   readonly deliveryId: string;
+  /** With a `dedupKey`: the provider's own delivery id of the request that carried the event, when it sends one. */
+  readonly providerDeliveryId?: string;
   /** The provider's event type, when it sends one. */
   readonly eventType?: string;
   /** When the verifier accepted the request. */
@@ -250,6 +252,7 @@ async function processRecord(
       eventType: envelope.eventType,
       receivedAt: new Date(envelope.receivedAt),
       eventTime: v2?.eventTime !== undefined ? new Date(v2.eventTime) : undefined,
+      providerDeliveryId: v2?.providerDeliveryId,
       authentication,
       // Version 1 envelopes said `signatureVerified: true` for every authenticated request; they keep saying it.
       signatureVerified: v2 ? (v2.auth === 'hmac' || v2.auth === 'public-key') && v2.bodySigned : true,
