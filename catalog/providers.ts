@@ -448,6 +448,12 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
       eventType: { jsonPath: 'NotificationRequestItem.eventCode' },
     },
   },
+  // Standard Webhooks with `webhook-*` headers and a `whsec_` secret (openai-node `lib/webhook-signature.ts`).
+  openai: {
+    ...standardWebhooks('OpenAI', 'openai', 'webhook'),
+    // The event object's `created_at`, in seconds (https://platform.openai.com/docs/guides/webhooks).
+    eventTime: { jsonPath: 'created_at', unit: 's' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

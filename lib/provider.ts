@@ -538,6 +538,11 @@ export class WebhookProvider {
     return WebhookProvider.catalog('adyen', options);
   }
 
+  /** OpenAI: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`); `whsec_` secret. */
+  public static openai(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('openai', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);
