@@ -454,6 +454,16 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event object's `created_at`, in seconds (https://platform.openai.com/docs/guides/webhooks).
     eventTime: { jsonPath: 'created_at', unit: 's' },
   },
+  // The webhook secret set on the webhook, not the API key secret (razorpay-node `validateWebhookSignature`).
+  razorpay: {
+    name: 'Razorpay',
+    factory: 'razorpay',
+    scheme: bodyHmac('x-razorpay-signature'),
+    deliveryId: [header('x-razorpay-event-id')],
+    eventType: body('event'),
+    // The event's `created_at`, in seconds (https://razorpay.com/docs/webhooks/payloads/).
+    eventTime: { jsonPath: 'created_at', unit: 's' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -543,6 +543,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('openai', options);
   }
 
+  /**
+   * Razorpay: `X-Razorpay-Signature`, hex HMAC-SHA256 of the body keyed with the webhook's secret (not the API
+   * key secret); `X-Razorpay-Event-Id`, body `event`. Razorpay signs no timestamp.
+   */
+  public static razorpay(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('razorpay', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

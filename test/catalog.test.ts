@@ -69,6 +69,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['microsoft-graph', WebhookProvider.microsoftGraph],
   ['adyen', WebhookProvider.adyen],
   ['openai', WebhookProvider.openai],
+  ['razorpay', WebhookProvider.razorpay],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
