@@ -464,6 +464,27 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event's `created_at`, in seconds (https://razorpay.com/docs/webhooks/payloads/).
     eventTime: { jsonPath: 'created_at', unit: 's' },
   },
+  // `WorkOS-Signature: t=<ms>, v1=<hex>` (workos-node `src/common/crypto/signature-provider.ts`): milliseconds,
+  // and the SDK's default tolerance of 180 000 ms.
+  workos: {
+    name: 'WorkOS',
+    factory: 'workos',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'workos-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 'ms', ...window(180) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('event'),
+    // The event's `created_at`, an ISO-8601 time (https://workos.com/docs/events).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

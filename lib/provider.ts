@@ -551,6 +551,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('razorpay', options);
   }
 
+  /**
+   * WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `{t}.{body}` (the timestamp in milliseconds), a 3-minute
+   * window; body `id`, `event`.
+   */
+  public static workos(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('workos', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

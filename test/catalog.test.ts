@@ -70,6 +70,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['adyen', WebhookProvider.adyen],
   ['openai', WebhookProvider.openai],
   ['razorpay', WebhookProvider.razorpay],
+  ['workos', WebhookProvider.workos],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
