@@ -485,6 +485,26 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event's `created_at`, an ISO-8601 time (https://workos.com/docs/events).
     eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
   },
+  // `Mux-Signature: t=<s>,v1=<hex>` (mux-node `src/resources/webhooks/webhooks.ts`), any v1 may match.
+  mux: {
+    name: 'Mux',
+    factory: 'mux',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'mux-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    // The event's `created_at`, an ISO-8601 time (https://www.mux.com/docs/core/listen-for-webhooks).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

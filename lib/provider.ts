@@ -559,6 +559,11 @@ export class WebhookProvider {
     return WebhookProvider.catalog('workos', options);
   }
 
+  /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, a 5-minute window; body `id`, `type`. */
+  public static mux(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('mux', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -71,6 +71,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['openai', WebhookProvider.openai],
   ['razorpay', WebhookProvider.razorpay],
   ['workos', WebhookProvider.workos],
+  ['mux', WebhookProvider.mux],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
