@@ -505,6 +505,27 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event's `created_at`, an ISO-8601 time (https://www.mux.com/docs/core/listen-for-webhooks).
     eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
   },
+  // `ElevenLabs-Signature: t=<s>,v0=<hex>` (elevenlabs-js `wrapper/webhooks.ts` constructEvent): a 30-minute window.
+  elevenlabs: {
+    name: 'ElevenLabs',
+    factory: 'elevenlabs',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'elevenlabs-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v0', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(1800) },
+        keyEncoding: 'utf8',
+      },
+    },
+    // ElevenLabs sends no delivery id: the body's hash is the id.
+    deliveryId: [],
+    eventType: body('type'),
+    // `event_timestamp`, in seconds (https://elevenlabs.io/docs/agents-platform/workflows/post-call-webhooks).
+    eventTime: { jsonPath: 'event_timestamp', unit: 's' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

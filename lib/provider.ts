@@ -564,6 +564,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('mux', options);
   }
 
+  /**
+   * ElevenLabs: `ElevenLabs-Signature: t=<s>,v0=<hex>` over `{t}.{body}`, a 30-minute window; body `type`.
+   * ElevenLabs sends no delivery id: the body's hash is the id.
+   */
+  public static elevenlabs(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('elevenlabs', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

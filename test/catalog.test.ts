@@ -72,6 +72,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['razorpay', WebhookProvider.razorpay],
   ['workos', WebhookProvider.workos],
   ['mux', WebhookProvider.mux],
+  ['elevenlabs', WebhookProvider.elevenlabs],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
