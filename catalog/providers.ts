@@ -526,6 +526,16 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // `event_timestamp`, in seconds (https://elevenlabs.io/docs/agents-platform/workflows/post-call-webhooks).
     eventTime: { jsonPath: 'event_timestamp', unit: 's' },
   },
+  // `X-SHA2-Signature`, hex HMAC-SHA256 of the body with the webhook token (onfido-node `WebhookEventVerifier`);
+  // the legacy SHA-1 `X-Signature` is not read. No delivery id and no timestamp: a delivery is keyed by its object
+  // and action (one `check.completed` per check).
+  onfido: {
+    name: 'Onfido',
+    factory: 'onfido',
+    scheme: bodyHmac('x-sha2-signature'),
+    deliveryId: [{ jsonPaths: ['payload.object.id', 'payload.action'] }],
+    eventType: body('payload.action'),
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

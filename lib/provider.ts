@@ -572,6 +572,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('elevenlabs', options);
   }
 
+  /**
+   * Onfido: `X-SHA2-Signature`, hex HMAC-SHA256 of the body keyed with the webhook token; body `payload.action`.
+   * Onfido signs no timestamp and sends no delivery id: a delivery is keyed by `payload.object.id` and the action.
+   */
+  public static onfido(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('onfido', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -73,6 +73,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['workos', WebhookProvider.workos],
   ['mux', WebhookProvider.mux],
   ['elevenlabs', WebhookProvider.elevenlabs],
+  ['onfido', WebhookProvider.onfido],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
