@@ -448,6 +448,94 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
       eventType: { jsonPath: 'NotificationRequestItem.eventCode' },
     },
   },
+  // Standard Webhooks with `webhook-*` headers and a `whsec_` secret (openai-node `lib/webhook-signature.ts`).
+  openai: {
+    ...standardWebhooks('OpenAI', 'openai', 'webhook'),
+    // The event object's `created_at`, in seconds (https://platform.openai.com/docs/guides/webhooks).
+    eventTime: { jsonPath: 'created_at', unit: 's' },
+  },
+  // The webhook secret set on the webhook, not the API key secret (razorpay-node `validateWebhookSignature`).
+  razorpay: {
+    name: 'Razorpay',
+    factory: 'razorpay',
+    scheme: bodyHmac('x-razorpay-signature'),
+    deliveryId: [header('x-razorpay-event-id')],
+    eventType: body('event'),
+    // The event's `created_at`, in seconds (https://razorpay.com/docs/webhooks/payloads/).
+    eventTime: { jsonPath: 'created_at', unit: 's' },
+  },
+  // `WorkOS-Signature: t=<ms>, v1=<hex>` (workos-node `src/common/crypto/signature-provider.ts`): milliseconds,
+  // and the SDK's default tolerance of 180 000 ms.
+  workos: {
+    name: 'WorkOS',
+    factory: 'workos',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'workos-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 'ms', ...window(180) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('event'),
+    // The event's `created_at`, an ISO-8601 time (https://workos.com/docs/events).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
+  // `Mux-Signature: t=<s>,v1=<hex>` (mux-node `src/resources/webhooks/webhooks.ts`), any v1 may match.
+  mux: {
+    name: 'Mux',
+    factory: 'mux',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'mux-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    // The event's `created_at`, an ISO-8601 time (https://www.mux.com/docs/core/listen-for-webhooks).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
+  // `ElevenLabs-Signature: t=<s>,v0=<hex>` (elevenlabs-js `wrapper/webhooks.ts` constructEvent): a 30-minute window.
+  elevenlabs: {
+    name: 'ElevenLabs',
+    factory: 'elevenlabs',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'hex',
+        header: 'elevenlabs-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v0', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 's', ...window(1800) },
+        keyEncoding: 'utf8',
+      },
+    },
+    // ElevenLabs sends no delivery id: the body's hash is the id.
+    deliveryId: [],
+    eventType: body('type'),
+    // `event_timestamp`, in seconds (https://elevenlabs.io/docs/agents-platform/workflows/post-call-webhooks).
+    eventTime: { jsonPath: 'event_timestamp', unit: 's' },
+  },
+  // `X-SHA2-Signature`, hex HMAC-SHA256 of the body with the webhook token (onfido-node `WebhookEventVerifier`);
+  // the legacy SHA-1 `X-Signature` is not read. No delivery id and no timestamp: a delivery is keyed by its object
+  // and action (one `check.completed` per check).
+  onfido: {
+    name: 'Onfido',
+    factory: 'onfido',
+    scheme: bodyHmac('x-sha2-signature'),
+    deliveryId: [{ jsonPaths: ['payload.object.id', 'payload.action'] }],
+    eventType: body('payload.action'),
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -538,6 +538,48 @@ export class WebhookProvider {
     return WebhookProvider.catalog('adyen', options);
   }
 
+  /** OpenAI: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`); `whsec_` secret. */
+  public static openai(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('openai', options);
+  }
+
+  /**
+   * Razorpay: `X-Razorpay-Signature`, hex HMAC-SHA256 of the body keyed with the webhook's secret (not the API
+   * key secret); `X-Razorpay-Event-Id`, body `event`. Razorpay signs no timestamp.
+   */
+  public static razorpay(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('razorpay', options);
+  }
+
+  /**
+   * WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `{t}.{body}` (the timestamp in milliseconds), a 3-minute
+   * window; body `id`, `event`.
+   */
+  public static workos(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('workos', options);
+  }
+
+  /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, a 5-minute window; body `id`, `type`. */
+  public static mux(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('mux', options);
+  }
+
+  /**
+   * ElevenLabs: `ElevenLabs-Signature: t=<s>,v0=<hex>` over `{t}.{body}`, a 30-minute window; body `type`.
+   * ElevenLabs sends no delivery id: the body's hash is the id.
+   */
+  public static elevenlabs(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('elevenlabs', options);
+  }
+
+  /**
+   * Onfido: `X-SHA2-Signature`, hex HMAC-SHA256 of the body keyed with the webhook token; body `payload.action`.
+   * Onfido signs no timestamp and sends no delivery id: a delivery is keyed by `payload.object.id` and the action.
+   */
+  public static onfido(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('onfido', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);
