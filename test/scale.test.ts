@@ -1,6 +1,6 @@
 /**
- * One receiver with 60 providers: every catalog provider and 28 generic ones (HMAC, public key, shared token,
- * basic auth), with secrets referenced by complete ARN, by name, or created in the stack. The synth-time
+ * One receiver with 60 providers: every catalog provider and as many generic ones as make 60 (HMAC, public key,
+ * shared token, basic auth, in turn), with secrets referenced by complete ARN, by name, or created in the stack. The synth-time
  * configuration travels in the verifier's code asset (config.json); only deploy-time values are in its
  * environment, which must stay under Lambda's 4 KB once CloudFormation resolves it. API Gateway invokes the
  * verifier through one permission, and each POST-only provider adds at most 4 resources.
@@ -25,7 +25,7 @@ import { evaluate, logicalIdOf, synthesizedVerifier } from './support/verifier-c
 type SecretStyle = 'arn' | 'name' | 'in-stack';
 type VerifierModule = typeof import('../lambda/verifier/index');
 
-const GENERIC_PER_SCHEME = 7;
+const PROVIDERS = 60;
 
 function stackWithProcessor() {
   const stack = new Stack(new App(), 'Test');
@@ -48,14 +48,17 @@ function secretFor(stack: Stack, id: string, style: SecretStyle): secretsmanager
   }
 }
 
-/** 28 generic providers and the 32 of the catalog, Stripe last. */
+/** Generic providers, one scheme after another, then every provider of the catalog, Stripe last: 60 in all. */
 function sixtyProviders(stack: Stack, style: SecretStyle): WebhookProvider[] {
   const providers: WebhookProvider[] = [];
-  for (let i = 0; i < GENERIC_PER_SCHEME; i++) {
-    providers.push(WebhookProvider.hmac({ id: `hmac-${i}`, secret: secretFor(stack, `hmac-${i}`, style), signatureHeader: 'X-Signature', publicUrl: 'https://hooks.example.com/x' }));
-    providers.push(WebhookProvider.publicKey({ id: `ed-${i}`, secret: secretFor(stack, `ed-${i}`, style), algorithm: PublicKeyAlgorithm.ED25519, signatureHeader: 'X-Signature-Ed25519' }));
-    providers.push(WebhookProvider.sharedToken({ id: `token-${i}`, secret: secretFor(stack, `token-${i}`, style), header: 'X-Token' }));
-    providers.push(WebhookProvider.basicAuth({ id: `basic-${i}`, secret: secretFor(stack, `basic-${i}`, style) }));
+  const generic = [
+    (i: number) => WebhookProvider.hmac({ id: `hmac-${i}`, secret: secretFor(stack, `hmac-${i}`, style), signatureHeader: 'X-Signature', publicUrl: 'https://hooks.example.com/x' }),
+    (i: number) => WebhookProvider.publicKey({ id: `ed-${i}`, secret: secretFor(stack, `ed-${i}`, style), algorithm: PublicKeyAlgorithm.ED25519, signatureHeader: 'X-Signature-Ed25519' }),
+    (i: number) => WebhookProvider.sharedToken({ id: `token-${i}`, secret: secretFor(stack, `token-${i}`, style), header: 'X-Token' }),
+    (i: number) => WebhookProvider.basicAuth({ id: `basic-${i}`, secret: secretFor(stack, `basic-${i}`, style) }),
+  ];
+  for (let n = 0; n < PROVIDERS - Object.keys(CATALOG).length; n++) {
+    providers.push(generic[n % generic.length](Math.floor(n / generic.length)));
   }
   const kinds = Object.keys(CATALOG).filter((kind) => kind !== 'stripe');
   for (const kind of [...kinds, 'stripe']) {
@@ -104,7 +107,7 @@ describe.each<SecretStyle>(['arn', 'name', 'in-stack'])('60 providers, secrets b
     const receiver = new WebhookReceiver(all.stack, 'Receiver', { providers, processor: all.processor });
 
     // THEN
-    expect(providers).toHaveLength(60);
+    expect(providers).toHaveLength(PROVIDERS);
     const template = Template.fromStack(all.stack);
     const json = template.toJSON();
     const { environment, file } = synthesizedVerifier(receiver);
