@@ -12,7 +12,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
 import type { Envelope } from '../contract/config';
 import { LAMBDA_SYNC_PAYLOAD_BYTES, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES } from '../contract/limits';
-import { apiEvent, clients, createBucket, getRecord, s3Client } from './support/aws';
+import { apiEvent, clients, createBucket, getRecord, s3Client, sqsRecord } from './support/aws';
 import { verifierUnderTest, writesIn, type VerifierUnderTest } from './support/verifier-under-test';
 
 type RuntimeModule = typeof import('../lambda/runtime/index');
@@ -80,22 +80,9 @@ async function receive(): Promise<SQSEvent> {
   const out = await aws.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: verifier.config.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
   );
-  return { Records: (out.Messages ?? []).map(toRecord) };
+  return { Records: (out.Messages ?? []).map((m) => sqsRecord(m)) };
 }
 
-function toRecord(message: Message): SQSRecord {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: message.Attributes as unknown as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:queue',
-    awsRegion: 'us-east-1',
-  };
-}
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 

@@ -16,7 +16,7 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
 import type { VerifierConfig } from '../contract/config';
-import { apiEvent, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, useEmulatorsForDefaultClients } from './support/aws';
+import { apiEvent, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, useEmulatorsForDefaultClients, sqsRecord } from './support/aws';
 
 type RuntimeModule = typeof import('../lambda/runtime/index');
 type VerifierModule = typeof import('../lambda/verifier/index');
@@ -95,22 +95,9 @@ async function receive(max = 10): Promise<SQSRecord[]> {
   const out = await aws.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: max, VisibilityTimeout: 60, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
   );
-  return (out.Messages ?? []).map(toRecord);
+  return (out.Messages ?? []).map((m) => sqsRecord(m, queue.arn));
 }
 
-function toRecord(message: Message): SQSRecord {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: message.Attributes as unknown as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queue.arn,
-    awsRegion: 'us-east-1',
-  };
-}
 
 /** What Lambda does with a batch response: acknowledged items are deleted, failed ones become visible again. */
 async function settle(records: SQSRecord[], failures: { itemIdentifier: string }[]): Promise<void> {
@@ -523,7 +510,7 @@ describe('upgrading: what the previous version left in the queue and the inbox k
   });
 
   test('an envelope of a version this runtime does not know is refused, never passed to the function', async () => {
-    const records = [{ ...toRecord({ MessageId: randomUUID(), ReceiptHandle: 'r', Body: JSON.stringify({ v: 3, provider: 'stripe' }), MD5OfBody: '' }) }];
+    const records = [{ ...sqsRecord({ MessageId: randomUUID(), ReceiptHandle: 'r', Body: JSON.stringify({ v: 3, provider: 'stripe' }), MD5OfBody: '' }) }];
     const runs: string[] = [];
     const response = await processor((event) => void runs.push(event.deliveryId))(records);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);

@@ -22,6 +22,7 @@ import {
   loadStagedVerifier,
   rotateSecret,
   useEmulatorsForDefaultClients,
+  sqsRecord,
 } from './support/aws';
 
 type VerifierModule = typeof import('../lambda/verifier/index');
@@ -400,22 +401,9 @@ describe('processor runtime', () => {
 
   async function receive(): Promise<SQSEvent> {
     const out = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageSystemAttributeNames: ['All'] }));
-    return { Records: (out.Messages ?? []).map(toRecord) };
+    return { Records: (out.Messages ?? []).map((m) => sqsRecord(m)) };
   }
 
-  function toRecord(message: Message): SQSRecord {
-    return {
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
-      body: message.Body!,
-      attributes: message.Attributes as unknown as SQSRecord['attributes'],
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody!,
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:queue',
-      awsRegion: 'us-east-1',
-    };
-  }
 
   async function runBatch(batch: SQSEvent, fn: Parameters<RuntimeModule['webhookProcessor']>[0]) {
     const handler = runtime.webhookProcessor(fn, { tableName, logger: quiet });

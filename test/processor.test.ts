@@ -9,7 +9,7 @@ import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, SendMessageComma
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
 import type { VerifierConfig } from '../contract/config';
-import { apiEvent, captureLogs, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, useEmulatorsForDefaultClients } from './support/aws';
+import { apiEvent, captureLogs, clients, createInboxTable, createQueue, createSecret, drain, getRecord, loadBundle, useEmulatorsForDefaultClients, sqsRecord } from './support/aws';
 
 type RuntimeModule = typeof import('../lambda/runtime/index');
 type VerifierModule = typeof import('../lambda/verifier/index');
@@ -71,22 +71,9 @@ async function receiveBatch(queueUrl = queue.url): Promise<SQSEvent> {
   const out = await aws.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
   );
-  return { Records: (out.Messages ?? []).map(toRecord) };
+  return { Records: (out.Messages ?? []).map((m) => sqsRecord(m, queue.arn)) };
 }
 
-function toRecord(message: Message): SQSRecord {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: message.Attributes as unknown as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queue.arn,
-    awsRegion: 'us-east-1',
-  };
-}
 
 /** What Lambda does with the response: failed items become visible again, the rest are deleted. */
 async function settle(batch: SQSEvent, failures: string[]) {

@@ -381,13 +381,19 @@ function booleanAt(value: unknown, path: string): string | undefined {
 
 /** A string or number at a dot-separated path (numeric segments index arrays), as a string. */
 export function valueAt(value: unknown, path: string): string | undefined {
+  const node = nodeAt(value, path);
+  return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined;
+}
+
+/** The JSON node at a dot path (object members, and array indices as numeric segments), whatever its type. */
+export function nodeAt(value: unknown, path: string): unknown {
   let current = value;
   for (const segment of path.split('.')) {
     if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
     else if (current !== null && typeof current === 'object' && !Array.isArray(current)) current = (current as Record<string, unknown>)[segment];
     else return undefined;
   }
-  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined;
+  return current;
 }
 
 /**

@@ -27,7 +27,7 @@ import { headerLookup, parseJsonBody, requestScreen } from './limits';
 import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
-import { prepare, valueAt, type Headers, type RequestView } from './auth';
+import { nodeAt, prepare, valueAt, type Headers, type RequestView } from './auth';
 import { answerSigned, answerUnsigned, isSignedHandshake, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
 
 export interface VerifierDependencies {
@@ -324,16 +324,6 @@ function joined(item: unknown, paths: readonly string[] | undefined): string | u
   return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
 }
 
-/** The JSON node at a dot path (objects and array indices), whatever its type. */
-function nodeAt(value: unknown, path: string): unknown {
-  let current = value;
-  for (const segment of path.split('.')) {
-    if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
-    else if (current !== null && typeof current === 'object' && !Array.isArray(current)) current = (current as Record<string, unknown>)[segment];
-    else return undefined;
-  }
-  return current;
-}
 
 function readBody(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer {
   const raw = event.body ?? '';

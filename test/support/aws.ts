@@ -11,7 +11,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand, type A
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, SQSRecord } from 'aws-lambda';
 
 export const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -198,4 +198,19 @@ export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T;
   } finally {
     process.stdout.write = original;
   }
+}
+
+/** A received SQS message as Lambda's SQS event source hands it to a function. */
+export function sqsRecord(message: Message, queueArn = `arn:aws:sqs:${REGION}:000000000000:queue`): SQSRecord {
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body!,
+    attributes: message.Attributes as unknown as SQSRecord['attributes'],
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody!,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: REGION,
+  };
 }
