@@ -8,6 +8,7 @@
  * stack) travels in the `CONFIG_VALUES_ENV` environment variable, and the file refers to it with
  * `DeployTimeValue`s. Lambda's 4 KB environment then holds only those values, most of them shared.
  */
+import type { ReplayMark } from './archive';
 
 /** Where a value (delivery id, event type, timestamp) is read from. */
 export interface ValueSourceConfig {
@@ -361,6 +362,8 @@ export interface Envelope {
    * README's catalog table); absent when the provider sends none or the value is not a time.
    */
   readonly eventTime?: string;
+  /** With `origin: 'replay'`: the operator's replay run that re-enqueued this event from the archive. */
+  readonly replay?: ReplayMark;
 }
 
 /** A body stored in S3 by the verifier (the claim check). */
