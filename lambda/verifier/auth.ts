@@ -273,10 +273,21 @@ function prepareTwilio(request: RequestView): PreparedCheck {
   const contentType = request.headers.get('content-type') ?? '';
   let suffix = '';
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    const params = new URLSearchParams(request.body.toString('utf8'));
-    const keys = [...new Set(params.keys())].sort();
-    // Each distinct value once, sorted, as Twilio's own helper signs them.
-    suffix = keys.map((key) => [...new Set(params.getAll(key))].sort().map((value) => key + value).join('')).join('');
+    // Each distinct value once, sorted, as Twilio's own helper signs them; one pass over the parameters, and no
+    // list for the usual parameter with one value.
+    const params = new Map<string, string | string[]>();
+    for (const [key, value] of new URLSearchParams(request.body.toString('utf8'))) {
+      const seen = params.get(key);
+      if (seen === undefined) params.set(key, value);
+      else if (typeof seen === 'string') {
+        if (seen !== value) params.set(key, [seen, value]);
+      } else if (!seen.includes(value)) seen.push(value);
+    }
+    for (const key of [...params.keys()].sort()) {
+      const values = params.get(key)!;
+      if (typeof values === 'string') suffix += key + values;
+      else for (const value of values.sort()) suffix += key + value;
+    }
   } else {
     // JSON and other bodies: the URL carries bodySHA256, the hex SHA-256 of the body, and is what is signed.
     const declared = new URLSearchParams(request.rawQuery).get('bodySHA256');

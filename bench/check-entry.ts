@@ -1,0 +1,32 @@
+// What the verifier does to authenticate one request, without the AWS calls around it: read the headers as the
+// handler does, run the scheme's secret-free checks, read the secret's keys from the cached value, and try them.
+// bench/verify-speed.mjs bundles this with esbuild, from the same sources as the shipped verifier.
+import { prepare } from '../lambda/verifier/auth';
+import { headerLookup, parseJsonBody } from '../lambda/verifier/limits';
+import { secretKeys } from '../lambda/verifier/secrets';
+import { resolveProviders } from '../catalog/providers';
+
+export type Check = (body: Buffer, headers: Record<string, string>, secret: string, nowMs: number) => boolean;
+
+export function checkerFor(kind: string, publicUrl?: string): Check {
+  const provider = resolveProviders({ '/p': { kind, secretId: 'bench', publicUrl } }).get('/p')!;
+  const idHeader = provider.deliveryId.find((source) => source.header !== undefined)?.header;
+  return (body, headers, secret, nowMs) => {
+    const lookup = headerLookup({ headers, multiValueHeaders: {} } as never);
+    let parsed: unknown;
+    let done = false;
+    const json = () => {
+      if (!done) {
+        parsed = parseJsonBody(body);
+        done = true;
+      }
+      return parsed;
+    };
+    const check = prepare(
+      provider.scheme,
+      { body, headers: lookup, method: 'POST', rawQuery: '', publicUrl, id: idHeader ? lookup.get(idHeader) : undefined, json },
+      nowMs,
+    );
+    return check.match(secretKeys({ active: [secret] }).keys) >= 0;
+  };
+}
