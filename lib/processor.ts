@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -112,16 +112,23 @@ export interface WebhookProcessorFunctionProps {
   /**
    * The function's execution role.
    *
-   * @default - a new role with the AWSLambdaBasicExecutionRole managed policy (writing logs); the receiver grants it the queue and inbox access it needs
+   * @default - a new role (construct id `<id>Role`, beside the function) allowed only to write the function's log group, with no AWS managed policy; the receiver grants it the queue and inbox access it needs
    */
   readonly role?: iam.IRole;
 
   /**
    * The log group the function writes to.
    *
-   * @default - the default log group of a `lambda.Function`, `/aws/lambda/<function name>`
+   * @default - a new log group (construct id `<id>Logs`, beside the function) kept for `logRetention`
    */
   readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * How long the log group the function creates keeps its events (ignored with `logGroup`).
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
 
   /**
    * AWS X-Ray tracing.
@@ -166,6 +173,15 @@ export class WebhookProcessorFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: WebhookProcessorFunctionProps) {
     validateProps(props);
     const runtimeLayer = props.runtimeLayer ?? WebhookRuntimeLayer.of(scope);
+    // Created beside the function (its own scope does not exist before super()): a role that may write only the
+    // function's log group, instead of lambda.Function's default role with the AWSLambdaBasicExecutionRole
+    // managed policy (cdk-nag AwsSolutions-IAM4).
+    const logGroup = props.logGroup ?? new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const role = props.role ?? new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the webhook processor ${id}`,
+    });
+    if (!props.role || !props.logGroup) logGroup.grantWrite(role);
     super(scope, id, {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
@@ -175,13 +191,27 @@ export class WebhookProcessorFunction extends lambda.Function {
       memorySize: props.memorySize ?? 256,
       environment: props.environment,
       description: props.description,
-      role: props.role,
-      logGroup: props.logGroup,
+      role,
+      logGroup,
       tracing: props.tracing,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       layers: [runtimeLayer, ...(props.layers ?? [])],
     });
     this.runtimeLayer = runtimeLayer;
+    // Its invoker is the receiver's SQS event source mapping, which retries and then moves the message to the
+    // receiver's dead-letter queue: an on-failure destination for asynchronous invocations would never be used.
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: "Invoked by the receiver's SQS event source mapping, never asynchronously: an event that keeps failing moves to the receiver's dead-letter queue after maxReceiveCount receives.",
+    });
+    if (props.tracing === undefined || props.tracing === lambda.Tracing.DISABLED) {
+      Validations.of(this).acknowledge({ id: 'Serverless-LambdaTracing', reason: 'X-Ray tracing is opt-in (the tracing prop), as it is billed per trace recorded.' });
+    } else if (!props.role) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+      });
+    }
   }
 }
 
@@ -195,6 +225,7 @@ function validateProps(props: WebhookProcessorFunctionProps): void {
   checkDuration('timeout', props.timeout);
   checkNumber('memorySize', props.memorySize);
   checkNumber('reservedConcurrentExecutions', props.reservedConcurrentExecutions);
+  checkNumber('logRetention', props.logRetention);
   checkString('description', props.description);
   checkInterface('role', props.role, ['grantPrincipal', 'addToPrincipalPolicy'], 'an iam.IRole', false);
   checkInterface('logGroup', props.logGroup, ['grantWrite'], 'a logs.ILogGroup', false);

@@ -3,11 +3,14 @@
  * runtime layer attached, one layer per stack, the layer's content as Lambda will mount it, the wiring with
  * WebhookReceiver, and the validation of props. (test/readme.test.ts runs a processor with this layer.)
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { WebhookProcessorFunction, WebhookProvider, WebhookReceiver, WebhookRuntimeLayer } from '../lib';
 import { INBOX_TABLE_ENV } from '../contract/config';
@@ -216,5 +219,65 @@ describe('WebhookRuntimeLayer', () => {
 
     // THEN
     expect(() => WebhookRuntimeLayer.of(stack)).toThrow(/The construct id CdkWebhookReceiverRuntimeLayer is taken in stack Test by something that is not a WebhookRuntimeLayer/);
+  });
+});
+
+describe('WebhookProcessorFunction: its role and logs', () => {
+  test('by default a role of its own that may write only its own log group (no AWS managed policy), and a log group kept a month', () => {
+    // GIVEN
+    const stack = givenStack();
+
+    // WHEN
+    new WebhookProcessorFunction(stack, 'Processor', { code: code() });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const role = onlyLogicalId(template, 'AWS::IAM::Role');
+    const logGroup = onlyLogicalId(template, 'AWS::Logs::LogGroup');
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [role, 'Arn'] }, LoggingConfig: { LogGroup: { Ref: logGroup } } });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } }] },
+    });
+  });
+
+  test('logRetention sets the retention of the log group it creates; a log group of your own is used as given', () => {
+    // GIVEN
+    const stack = givenStack();
+
+    // WHEN
+    new WebhookProcessorFunction(stack, 'Processor', { code: code(), logRetention: logs.RetentionDays.ONE_WEEK });
+    const own = new logs.LogGroup(stack, 'Own', { retention: logs.RetentionDays.ONE_YEAR });
+    new WebhookProcessorFunction(stack, 'Other', { code: code(), logGroup: own });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).map((r) => r.Properties.RetentionInDays).sort()).toEqual([365, 7]);
+    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: Stack.of(own).getLogicalId(own.node.defaultChild as logs.CfnLogGroup) } } });
+  });
+
+  test.each([
+    ['without tracing', undefined],
+    ['with active tracing', lambda.Tracing.ACTIVE],
+  ])('as the receiver\'s processor, %s: cdk-nag AwsSolutions and Serverless find nothing unacknowledged', (_name, tracing) => {
+    // GIVEN
+    const outdir = mkdtempSync(path.join(tmpdir(), 'processor-nag-'));
+    try {
+      const app = new App({ outdir });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      const stack = givenStack(app);
+      const processor = new WebhookProcessorFunction(stack, 'Processor', { code: code(), tracing });
+      new WebhookReceiver(stack, 'Receiver', {
+        provider: WebhookProvider.stripe({ secret: secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'webhooks/stripe') }),
+        processor,
+      });
+
+      // WHEN / THEN
+      expect(() => app.synth()).not.toThrow();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
