@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import * as nag from './private/nag';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString } from './private/validate';
 
 /** Where scripts/bundle.mjs writes the layer's content when the library is built; shipped in the package. */
@@ -198,20 +199,7 @@ export class WebhookProcessorFunction extends lambda.Function {
       layers: [runtimeLayer, ...(props.layers ?? [])],
     });
     this.runtimeLayer = runtimeLayer;
-    // Its invoker is the receiver's SQS event source mapping, which retries and then moves the message to the
-    // receiver's dead-letter queue: an on-failure destination for asynchronous invocations would never be used.
-    Validations.of(this).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason: "Invoked by the receiver's SQS event source mapping, never asynchronously: an event that keeps failing moves to the receiver's dead-letter queue after maxReceiveCount receives.",
-    });
-    if (props.tracing === undefined || props.tracing === lambda.Tracing.DISABLED) {
-      Validations.of(this).acknowledge({ id: 'Serverless-LambdaTracing', reason: 'X-Ray tracing is opt-in (the tracing prop), as it is billed per trace recorded.' });
-    } else if (!props.role) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
-      });
-    }
+    nag.acknowledgeProcessorFunction(this, props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED, props.role ? undefined : role);
   }
 }
 

@@ -113,3 +113,23 @@ export function acknowledgeBodyBucket(bucket: IConstruct): void {
       'record each delivery. Server access logs would need a second bucket per receiver for no added insight.',
   );
 }
+
+/** A `WebhookProcessorFunction`, and the role it created (absent when the user gave one). */
+export function acknowledgeProcessorFunction(fn: IConstruct, tracing: boolean, ownRole: IConstruct | undefined): void {
+  // Its invoker is the receiver's SQS event source mapping, which retries and then moves the message to the
+  // receiver's dead-letter queue: an on-failure destination for asynchronous invocations would never be used.
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    "Invoked by the receiver's SQS event source mapping, never asynchronously: an event that keeps failing moves to the receiver's dead-letter queue after maxReceiveCount receives.",
+  );
+  if (!tracing) {
+    acknowledge(fn, 'Serverless-LambdaTracing', 'X-Ray tracing is opt-in (the tracing prop), as it is billed per trace recorded.');
+  } else if (ownRole) {
+    acknowledge(
+      ownRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+    );
+  }
+}
