@@ -54,6 +54,7 @@ let snippets: Map<string, string>;
 let processorCompile: ReturnType<typeof run>;
 let appCheck: ReturnType<typeof run>;
 let synth: ReturnType<typeof run>;
+let alarmsSynth: ReturnType<typeof run>;
 
 beforeAll(() => {
   snippets = readmeSnippets();
@@ -81,13 +82,14 @@ beforeAll(() => {
   processorCompile = run(process.execPath, [tsc, '-p', 'processor'], app);
   appCheck = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--declaration', 'false', '--inlineSourceMap', 'false', '--inlineSources', 'false'], app);
   synth = run(process.execPath, [path.join('bin', 'webhooks.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out') });
+  alarmsSynth = run(process.execPath, [path.join('bin', 'alarms.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.alarms') });
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the README recipe in a new CDK app', () => {
   test('the README marks the stack, the processor and its tsconfig as snippets', () => {
-    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json']);
+    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json', 'bin/alarms.ts']);
     expect(snippets.get('bin/webhooks.ts')).toMatch(/const app = new App\(\);\nconst stack = new Stack\(app, 'Webhooks'\);/);
     expect(snippets.get('processor/index.ts')).toMatch(/^import \{ webhookProcessor \} from 'cdk-webhook-receiver\/runtime';/);
   });
@@ -114,6 +116,34 @@ describe('the README recipe in a new CDK app', () => {
     ]);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: Object.keys(processors)[0] } });
     template.resourceCountIs('AWS::ApiGateway::Method', 2);
+  });
+});
+
+describe('the README alarm example', () => {
+  test('synthesizes with the tuned alarms, the composite alarm paging the topic, and the alarm of your own', () => {
+    // THEN
+    expect({ status: alarmsSynth.status, stderr: tail(alarmsSynth.stderr) }).toEqual({ status: 0, stderr: '' });
+    const template = Template.fromJSON(JSON.parse(readFileSync(path.join(app, 'cdk.out.alarms', 'AlarmedWebhooks.template.json'), 'utf8')));
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(topic).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [{ Ref: topic[0] }] });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    // Besides the composite, only the alarms it does not group page: previousSecretInUse and the one of your own.
+    expect(alarms.filter((alarm) => alarm.AlarmActions !== undefined).map((alarm) => alarm.MetricName).sort()).toEqual(['Enqueued', 'MatchedPreviousSecret']);
+    // One signature alarm per provider, on one-hour periods, 1 of 1.
+    const signature = alarms.filter((alarm) => alarm.Metrics?.some((m: any) => m.MetricStat?.Metric?.MetricName === 'RejectedSignatureMismatch'));
+    expect(signature).toHaveLength(2);
+    for (const alarm of signature) {
+      expect({ periods: alarm.EvaluationPeriods, datapoints: alarm.DatapointsToAlarm, period: alarm.Metrics.find((m: any) => m.MetricStat).MetricStat.Period }).toEqual({ periods: 1, datapoints: 1, period: 3600 });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 45 * 60 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Enqueued',
+      Dimensions: [{ Name: 'Provider', Value: 'stripe' }, { Name: 'Receiver', Value: 'AlarmedWebhooks/Payments' }],
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topic[0] }],
+    });
   });
 });
 
