@@ -55,6 +55,7 @@ let processorCompile: ReturnType<typeof run>;
 let appCheck: ReturnType<typeof run>;
 let synth: ReturnType<typeof run>;
 let alarmsSynth: ReturnType<typeof run>;
+let customSynth: ReturnType<typeof run>;
 
 beforeAll(() => {
   snippets = readmeSnippets();
@@ -82,6 +83,7 @@ beforeAll(() => {
   processorCompile = run(process.execPath, [tsc, '-p', 'processor'], app);
   appCheck = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--declaration', 'false', '--inlineSourceMap', 'false', '--inlineSources', 'false'], app);
   synth = run(process.execPath, [path.join('bin', 'webhooks.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out') });
+  customSynth = run(process.execPath, [path.join('bin', 'custom-provider.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.custom') });
   alarmsSynth = run(process.execPath, [path.join('bin', 'alarms.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.alarms') });
 }, 180_000);
 
@@ -89,7 +91,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the README recipe in a new CDK app', () => {
   test('the README marks the stack, the processor and its tsconfig as snippets', () => {
-    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json', 'bin/alarms.ts']);
+    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json', 'bin/custom-provider.ts', 'bin/alarms.ts']);
     expect(snippets.get('bin/webhooks.ts')).toMatch(/const app = new App\(\);\nconst stack = new Stack\(app, 'Webhooks'\);/);
     expect(snippets.get('processor/index.ts')).toMatch(/^import \{ webhookProcessor \} from 'cdk-webhook-receiver\/runtime';/);
   });
@@ -116,6 +118,16 @@ describe('the README recipe in a new CDK app', () => {
     ]);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: Object.keys(processors)[0] } });
     template.resourceCountIs('AWS::ApiGateway::Method', 2);
+  });
+});
+
+describe('the README provider not in the catalog', () => {
+  test('synthesizes a receiver with the generic HMAC provider at /acme, its scheme in the verifier\'s configuration', () => {
+    // THEN
+    expect({ status: customSynth.status, stderr: tail(customSynth.stderr) }).toEqual({ status: 0, stderr: '' });
+    const template = Template.fromJSON(JSON.parse(readFileSync(path.join(app, 'cdk.out.custom', 'AcmeWebhooks.template.json'), 'utf8')));
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'acme' });
+    template.resourceCountIs('AWS::ApiGateway::Method', 1);
   });
 });
 
