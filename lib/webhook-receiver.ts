@@ -278,6 +278,11 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
 
+  /**
+   * @param scope the construct this receiver belongs to (usually the stack)
+   * @param id the receiver's construct id: part of every resource's logical id, so renaming it replaces them
+   * @param props the providers, your processor, and the settings
+   */
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id, props);
     validateProps(props);
