@@ -7,8 +7,8 @@
  * one of our range messages reaches Python unchanged.
  *
  * The virtual environment is kept in .venv-python (git-ignored) between runs: creating it and installing
- * aws-cdk-lib from PyPI takes about 4 minutes here, reinstalling only the wheel a few seconds; the Python app
- * itself takes 1-1.5 minutes (jsii starts Node.js and loads aws-cdk-lib's assembly).
+ * aws-cdk-lib from PyPI took about 5 minutes here, reinstalling only the wheel a few seconds; the Python app
+ * itself takes 1-1.5 minutes on a loaded 2-core machine (jsii starts Node.js and loads aws-cdk-lib's assembly).
  *
  * Needs python3 with venv and pip. Without them the test is skipped with a message, except under CI=true, where it
  * fails: CI must run it.
@@ -159,7 +159,7 @@ if (missing && !inCi) {
     expect({ status: appRun.status, stderr: appRun.status === 0 ? '' : tail(appRun.stderr) }).toEqual({ status: 0, stderr: '' });
     expect(result.versions).toEqual({ 'aws-cdk-lib': CDK_FLOOR, constructs: CONSTRUCTS_FLOOR, 'cdk-webhook-receiver': pkg.version });
     // The wheel asks for the same floor as the npm package.
-    expect(result.requires).toEqual(expect.arrayContaining([`aws-cdk-lib<3.0.0,>=${CDK_FLOOR}`, `constructs<11.0.0,>=${CONSTRUCTS_FLOOR}`]));
+    expect(result.requires.map((r: string) => r.replace(/\s+/g, ''))).toEqual(expect.arrayContaining([`aws-cdk-lib<3.0.0,>=${CDK_FLOOR}`, `constructs<11.0.0,>=${CONSTRUCTS_FLOOR}`]));
   });
 
   test('it synthesizes the receiver: two provider routes, their secrets, the processor with the runtime layer, fed by the queue', () => {
@@ -188,10 +188,11 @@ if (missing && !inCi) {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('secret:webhooks/stripe-??????');
     expect(policies).toContain('secret:webhooks/github-??????');
-    expect(Object.keys(template.toJSON().Outputs).filter((id) => /Endpoint/.test(id)).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'PaymentsGithubEndpoint',
+    // A stack output with each provider's URL.
+    expect(Object.keys(template.toJSON().Outputs).map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(expect.arrayContaining([
       'PaymentsStripeEndpoint',
-    ]);
+      'PaymentsGithubEndpoint',
+    ]));
   });
 
   test('a value of the wrong type gets jsii\'s type error in Python', () => {
