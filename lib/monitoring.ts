@@ -253,6 +253,11 @@ export abstract class WebhookReceiverBase extends Construct {
   /** The value of the `Receiver` dimension of the handlers' metrics: this construct's path. */
   public readonly metricReceiverName: string;
 
+  /**
+   * @param scope the construct this receiver belongs to
+   * @param id the receiver's construct id
+   * @param props the monitoring settings (metric namespace, alarms, dashboard)
+   */
   constructor(scope: Construct, id: string, props: WebhookReceiverMonitoringProps = {}) {
     super(scope, id);
     const namespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;

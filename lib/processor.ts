@@ -40,6 +40,12 @@ export class WebhookRuntimeLayer extends lambda.LayerVersion {
     return new WebhookRuntimeLayer(stack, SHARED_LAYER_ID);
   }
 
+  /**
+   * Prefer `WebhookRuntimeLayer.of(scope)`, which shares one layer per stack.
+   *
+   * @param scope the construct this layer belongs to
+   * @param id the layer's construct id
+   */
   constructor(scope: Construct, id: string) {
     if (!existsSync(LAYER_ASSET)) {
       throw new Error(
@@ -171,6 +177,11 @@ export class WebhookProcessorFunction extends lambda.Function {
   /** The layer that provides `cdk-webhook-receiver/runtime` to this function. */
   public readonly runtimeLayer: lambda.ILayerVersion;
 
+  /**
+   * @param scope the construct this function belongs to (usually the stack)
+   * @param id the function's construct id
+   * @param props your processor's code and its settings
+   */
   constructor(scope: Construct, id: string, props: WebhookProcessorFunctionProps) {
     validateProps(props);
     const runtimeLayer = props.runtimeLayer ?? WebhookRuntimeLayer.of(scope);

@@ -7,8 +7,11 @@ import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, t
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {
+  /** HMAC-SHA1, in older schemes (Twilio, Vercel); a 20-byte signature. */
   SHA1 = 'sha1',
+  /** HMAC-SHA256, what most providers use; a 32-byte signature. */
   SHA256 = 'sha256',
+  /** HMAC-SHA512; a 64-byte signature. */
   SHA512 = 'sha512',
 }
 
@@ -22,7 +25,9 @@ export enum PublicKeyAlgorithm {
 
 /** How signature bytes are written in the header. */
 export enum SignatureEncoding {
+  /** Hexadecimal digits (GitHub, Stripe, Slack). */
   HEX = 'hex',
+  /** Base64 (Shopify, Svix, Twilio). */
   BASE64 = 'base64',
 }
 
@@ -38,7 +43,9 @@ export enum SecretEncoding {
 
 /** Unit of a signed timestamp. */
 export enum TimestampUnit {
+  /** Whole seconds since the Unix epoch, e.g. `1700000000` (Stripe, Slack). */
   SECONDS = 's',
+  /** Milliseconds since the Unix epoch, e.g. `1700000000000` (Linear). */
   MILLISECONDS = 'ms',
   /** An RFC 3339 date-time such as `2026-11-26T18:00:00.123Z` (Twitch). */
   RFC3339 = 'rfc3339',
@@ -87,9 +94,17 @@ export interface KeyValueFormatOptions {
    * @default - the header carries no timestamp
    */
   readonly timestampKey?: string;
-  /** @default ',' */
+  /**
+   * What separates one `key=value` pair of the header from the next.
+   *
+   * @default ','
+   */
   readonly pairSeparator?: string;
-  /** @default '=' */
+  /**
+   * What separates a key from its value within a pair.
+   *
+   * @default '='
+   */
   readonly keyValueSeparator?: string;
 }
 
@@ -97,7 +112,11 @@ export interface KeyValueFormatOptions {
 export interface ListFormatOptions {
   /** The prefix of each signature of this scheme, e.g. `v1,`. Entries with another prefix are ignored. */
   readonly prefix: string;
-  /** @default ' ' */
+  /**
+   * What separates one signature of the header from the next.
+   *
+   * @default ' '
+   */
   readonly separator?: string;
 }
 
@@ -293,10 +312,18 @@ export interface HmacProviderOptions extends GenericProviderOptions {
   /** Header that carries the signature, e.g. `X-Signature`. */
   readonly signatureHeader: string;
 
-  /** @default HmacAlgorithm.SHA256 */
+  /**
+   * The HMAC's hash function.
+   *
+   * @default HmacAlgorithm.SHA256
+   */
   readonly algorithm?: HmacAlgorithm;
 
-  /** @default SignatureEncoding.HEX */
+  /**
+   * How the signature is written in the header.
+   *
+   * @default SignatureEncoding.HEX
+   */
   readonly encoding?: SignatureEncoding;
 
   /**
@@ -322,10 +349,18 @@ export interface HmacProviderOptions extends GenericProviderOptions {
    */
   readonly timestamp?: TimestampSource;
 
-  /** @default Duration.minutes(5) */
+  /**
+   * How far the signed timestamp may be from now, in both directions. Only with `timestamp`.
+   *
+   * @default Duration.minutes(5)
+   */
   readonly tolerance?: Duration;
 
-  /** @default SecretEncoding.UTF8 */
+  /**
+   * How the secret's string value becomes the HMAC key.
+   *
+   * @default SecretEncoding.UTF8
+   */
   readonly secretEncoding?: SecretEncoding;
 
   /**
@@ -338,16 +373,29 @@ export interface HmacProviderOptions extends GenericProviderOptions {
 
 /** Options of `WebhookProvider.publicKey`. */
 export interface PublicKeyProviderOptions extends GenericProviderOptions {
+  /** The signature algorithm; the secret's value is the provider's public key for it. */
   readonly algorithm: PublicKeyAlgorithm;
   /** Header that carries the signature. */
   readonly signatureHeader: string;
-  /** @default SignatureEncoding.BASE64 */
+  /**
+   * How the signature is written in the header.
+   *
+   * @default SignatureEncoding.BASE64
+   */
   readonly encoding?: SignatureEncoding;
   /** As for `WebhookProvider.hmac`. @default '{body}' */
   readonly signedContent?: string;
-  /** @default - no signed timestamp */
+  /**
+   * Where the signed timestamp is. When set, requests outside `tolerance` are rejected.
+   *
+   * @default - no signed timestamp
+   */
   readonly timestamp?: TimestampSource;
-  /** @default Duration.minutes(5) */
+  /**
+   * How far the signed timestamp may be from now, in both directions. Only with `timestamp`.
+   *
+   * @default Duration.minutes(5)
+   */
   readonly tolerance?: Duration;
 }
 

@@ -134,6 +134,16 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   readonly verifierMemorySize?: number;
 
   /**
+   * Verifier instances kept initialized (Lambda provisioned concurrency), so that a delivery never waits for a cold
+   * start: for providers that give up after a few seconds (Slack and Zoom 3 s, Shopify 5 s; see the README's
+   * "Provider deadlines"). API Gateway then invokes an alias (`live`) of a published version that carries it
+   * (1-10000). Billed per instance-hour whether or not webhooks arrive.
+   *
+   * @default - none: on-demand instances, with a cold start on the first delivery to a new instance
+   */
+  readonly verifierProvisionedConcurrency?: number;
+
+  /**
    * How long the verifier caches secrets before reading them again.
    *
    * @default Duration.minutes(5)
@@ -238,6 +248,8 @@ export class WebhookReceiver extends WebhookReceiverBase {
   public readonly deadLetterQueue: sqs.Queue;
   /** The function that verifies, deduplicates and enqueues. */
   public readonly verifier: lambda.Function;
+  /** The verifier's alias that API Gateway invokes, with `verifierProvisionedConcurrency` instances kept initialized (when set). */
+  public readonly verifierAlias?: lambda.Alias;
   /** Your processor. */
   public readonly processor: lambda.IFunction;
   /** The providers, in the order they were added. */
@@ -266,6 +278,11 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
 
+  /**
+   * @param scope the construct this receiver belongs to (usually the stack)
+   * @param id the receiver's construct id: part of every resource's logical id, so renaming it replaces them
+   * @param props the providers, your processor, and the settings
+   */
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id, props);
     validateProps(props);
@@ -423,14 +440,18 @@ export class WebhookReceiver extends WebhookReceiverBase {
         }),
       },
     });
+    // What API Gateway invokes: the function, or with provisioned concurrency its alias that carries it.
+    this.verifierAlias = props.verifierProvisionedConcurrency === undefined ? undefined
+      : this.verifier.addAlias('live', { provisionedConcurrentExecutions: props.verifierProvisionedConcurrency });
+    const verifierTarget: lambda.IFunction = this.verifierAlias ?? this.verifier;
     // Not a LambdaIntegration: it adds a Lambda permission per method, and Lambda's 20 KB resource policy holds
     // about 50 of them. One permission covers every route of the stage (added below).
     this.integration = new apigateway.AwsIntegration({
       proxy: true,
       service: 'lambda',
-      path: `2015-03-31/functions/${this.verifier.functionArn}/invocations`,
+      path: `2015-03-31/functions/${verifierTarget.functionArn}/invocations`,
     });
-    this.verifier.addPermission('ApiInvoke', {
+    verifierTarget.addPermission('ApiInvoke', {
       principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       // Only this API's stage (not the console's test invocations), any method and route of it.
       sourceArn: this.api.arnForExecuteApi('*', '/*', this.stageName),
@@ -628,7 +649,7 @@ function checkTypes(props: WebhookReceiverProps): void {
   }
   checkSize('maxBodySize', props.maxBodySize);
   checkSize('maxHeaderSize', props.maxHeaderSize);
-  for (const name of ['batchSize', 'maxConcurrency', 'maxReceiveCount', 'throttlingRateLimit', 'throttlingBurstLimit', 'verifierMemorySize', 'maxHeaderCount'] as const) {
+  for (const name of ['batchSize', 'maxConcurrency', 'maxReceiveCount', 'throttlingRateLimit', 'throttlingBurstLimit', 'verifierMemorySize', 'maxHeaderCount', 'verifierProvisionedConcurrency'] as const) {
     checkNumber(name, props[name]);
   }
   checkBoolean('apiGatewayCloudWatchRole', props.apiGatewayCloudWatchRole);
@@ -673,6 +694,7 @@ function validateProps(props: WebhookReceiverProps): void {
   checkRange('throttlingRateLimit', props.throttlingRateLimit, 1, 10000);
   checkRange('throttlingBurstLimit', props.throttlingBurstLimit, 1, 5000);
   checkRange('verifierMemorySize', props.verifierMemorySize, 128, 10240);
+  checkRange('verifierProvisionedConcurrency', props.verifierProvisionedConcurrency, 1, 10000);
   const maxBody = props.maxBodySize?.toBytes();
   checkRange('maxBodySize (bytes)', maxBody, 1, MAX_LAMBDA_BODY_BYTES);
   const timeout = props.verifierTimeout?.toSeconds();

@@ -30,3 +30,19 @@ test('the README\'s provider catalog table is the one the catalog definitions re
   expect(section).toBe(renderCatalogTable());
   expect(section).toContain('| `stripe` (Stripe) | `WebhookProvider.stripe` | `stripe-signature: t=..,v1=.. (any v1)` | `{timestamp}.{body}` | HMAC-SHA256 hex | 5 min;');
 });
+
+test('API.md is the one jsii-docgen renders from the assembly, and every member in it has a description', async () => {
+  // GIVEN
+  const { renderApiMarkdown } = await import(path.join(__dirname, '..', 'scripts', 'docgen.mjs'));
+  const committed = readFileSync(path.join(__dirname, '..', 'API.md'), 'utf8');
+
+  // WHEN
+  const rendered: string = await renderApiMarkdown();
+
+  // THEN
+  if (rendered !== committed) {
+    throw new Error('API.md is stale: regenerate it with `npm run docgen` (after `npm run compile`) and commit it.');
+  }
+  expect(rendered).not.toContain('No description');
+  expect(rendered).toContain('verifierProvisionedConcurrency');
+}, 300_000);

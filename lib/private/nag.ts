@@ -7,7 +7,15 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
+/**
+ * `Validations.acknowledge` came after aws-cdk-lib 2.251 (whose `Validations` has only `addPlugins`); the peer floor
+ * is older (2.224, the first with Node.js 24). There, nothing reads acknowledgements: cdk-nag 3, the
+ * policy-validation plugin they are for, needs aws-cdk-lib 2.257 or later.
+ */
+const CAN_ACKNOWLEDGE = typeof Validations === 'function' && typeof Validations.prototype.acknowledge === 'function';
+
 function acknowledge(resource: IConstruct, id: string, reason: string): void {
+  if (!CAN_ACKNOWLEDGE) return;
   Validations.of(resource).acknowledge({ id, reason });
 }
 
