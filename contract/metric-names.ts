@@ -85,6 +85,16 @@ export const METRIC = {
   skippedAsDuplicate: 'SkippedAsDuplicate',
   /** Records not started because the invocation was about to time out: returned to the queue untouched. */
   notStartedBeforeTimeout: 'NotStartedBeforeTimeout',
+  /**
+   * "Newer wins" (the runtime's `newerWins` option): events older than the last one processed for their entity,
+   * acknowledged without running your function.
+   */
+  skippedAsOlder: 'SkippedAsOlder',
+  /**
+   * On a FIFO queue: records returned to the queue without running because an earlier record of their message group
+   * in the same batch failed (the group stops at its first failure, so its order holds).
+   */
+  groupStopped: 'GroupStopped',
   /** Milliseconds from the verifier receiving the request to the event being processed (processed events only). */
   eventAge: 'EventAge',
 } as const;
@@ -119,6 +129,8 @@ export const PROCESSOR_COUNTERS: readonly string[] = [
   METRIC.inProgressElsewhere,
   METRIC.skippedAsDuplicate,
   METRIC.notStartedBeforeTimeout,
+  METRIC.skippedAsOlder,
+  METRIC.groupStopped,
 ];
 
 /** Metrics measured in milliseconds; all others are counts. */
