@@ -129,9 +129,13 @@ export const PROCESSOR_COUNTERS: readonly string[] = [
   METRIC.inProgressElsewhere,
   METRIC.skippedAsDuplicate,
   METRIC.notStartedBeforeTimeout,
-  METRIC.skippedAsOlder,
-  METRIC.groupStopped,
 ];
+
+/**
+ * Counters of opt-in features, emitted (0 or 1) with each event only where the feature is on: SkippedAsOlder with
+ * `newerWins`, GroupStopped for records of a FIFO queue. A processor that uses neither writes the same lines as before.
+ */
+export const OPTIONAL_PROCESSOR_COUNTERS: readonly string[] = [METRIC.skippedAsOlder, METRIC.groupStopped];
 
 /** Metrics measured in milliseconds; all others are counts. */
 export const MILLISECOND_METRICS: readonly string[] = [METRIC.eventAge];

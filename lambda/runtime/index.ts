@@ -155,7 +155,8 @@ const MAX_INVOCATION_MS = 15 * 60 * 1000;
  * Wraps your function into an SQS handler with item-by-item failure reporting. Each event also writes one line of
  * CloudWatch metrics (Embedded Metric Format) when `WEBHOOK_METRICS_NAMESPACE` and `WEBHOOK_METRICS_RECEIVER` are
  * set, as the construct sets them: Processed, ProcessingFailed, SkippedAsDone, SkippedAsDuplicate,
- * InProgressElsewhere, NotStartedBeforeTimeout, SkippedAsOlder, GroupStopped and EventAge.
+ * InProgressElsewhere, NotStartedBeforeTimeout and EventAge; SkippedAsOlder with `newerWins`, GroupStopped for
+ * records of a FIFO queue.
  *
  * On a FIFO queue (records with a `MessageGroupId`) a message group stops at its first failure: the failed record
  * and every later record of its group in the batch go back to the queue (GroupStopped), other groups go on.
@@ -187,16 +188,17 @@ export function webhookProcessor(
     };
     for (const record of batch.Records) {
       const group = record.attributes?.MessageGroupId;
+      const optional = [...(options.newerWins ? [METRIC.skippedAsOlder] : []), ...(group !== undefined ? [METRIC.groupStopped] : [])];
       if (group !== undefined && stoppedGroups.has(group)) {
         log.info('webhook event not started: an earlier event of its message group failed', { messageId: record.messageId });
-        metrics?.emit(undefined, eventMetrics(METRIC.groupStopped));
+        metrics?.emit(undefined, eventMetrics(METRIC.groupStopped, undefined, optional));
         batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
       if (context && remaining() < stopBelowMs) {
         // Too close to the deadline to finish: give the record back untouched rather than strand a claim.
         log.warn('webhook event not started: the invocation is about to time out', { messageId: record.messageId });
-        metrics?.emit(undefined, eventMetrics(METRIC.notStartedBeforeTimeout));
+        metrics?.emit(undefined, eventMetrics(METRIC.notStartedBeforeTimeout, undefined, optional));
         fail(record);
         continue;
       }
@@ -206,10 +208,10 @@ export function webhookProcessor(
         const leaseUntil = now() + remaining() + leaseMarginMs;
         const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log, options.s3, options.newerWins);
         if (outcome.kind === 'retry') fail(record);
-        metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs));
+        metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs, optional));
       } catch (error) {
         log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
-        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed));
+        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed, undefined, optional));
         fail(record);
       }
     }
@@ -224,9 +226,12 @@ function metricsFromEnvironment(): Metrics | undefined {
   return namespace && receiver ? emfMetrics({ namespace, receiver }) : undefined;
 }
 
-/** Every processor counter, 0 or 1, and the event's age when it was processed. */
-function eventMetrics(outcome: string, ageMs?: number): Record<string, number> {
-  const values: Record<string, number> = Object.fromEntries(PROCESSOR_COUNTERS.map((name) => [name, 0]));
+/**
+ * Every processor counter, 0 or 1, and the event's age when it was processed. `optional`: counters of the opt-in
+ * features in use (OPTIONAL_PROCESSOR_COUNTERS), written as 0 too, so their rates are defined where they are on.
+ */
+function eventMetrics(outcome: string, ageMs?: number, optional: readonly string[] = []): Record<string, number> {
+  const values: Record<string, number> = Object.fromEntries([...PROCESSOR_COUNTERS, ...optional].map((name) => [name, 0]));
   values[outcome] = 1;
   if (ageMs !== undefined) values[METRIC.eventAge] = ageMs;
   return values;
