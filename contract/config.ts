@@ -244,6 +244,20 @@ export interface VerifierConfig {
    * (413), as a receiver whose `maxBodyBytes` always fits one message never needs it.
    */
   readonly bodyStore?: BodyStoreConfig;
+  /**
+   * Strict order per entity: the queue is FIFO and every message carries a message group (the event's entity key)
+   * and a deduplication id (its inbox key). Absent: a standard queue, no group or deduplication id.
+   */
+  readonly ordering?: OrderingConfig;
+}
+
+/** Where each provider's entity key is read from, for the message group of its events (the README's "Strict order per entity"). */
+export interface OrderingConfig {
+  /**
+   * By provider id. A provider left out, or a request without the value, puts its events in the provider's
+   * fallback group (`<provider id>`): one ordered stream for all of them.
+   */
+  readonly entityKeys: { [providerId: string]: ValueSourceConfig };
 }
 
 /** The bucket of the claim check and the first segment of its object keys. */

@@ -85,6 +85,16 @@ export const METRIC = {
   skippedAsDuplicate: 'SkippedAsDuplicate',
   /** Records not started because the invocation was about to time out: returned to the queue untouched. */
   notStartedBeforeTimeout: 'NotStartedBeforeTimeout',
+  /**
+   * "Newer wins" (the runtime's `newerWins` option): events older than the last one processed for their entity,
+   * acknowledged without running your function.
+   */
+  skippedAsOlder: 'SkippedAsOlder',
+  /**
+   * On a FIFO queue: records returned to the queue without running because an earlier record of their message group
+   * in the same batch failed (the group stops at its first failure, so its order holds).
+   */
+  groupStopped: 'GroupStopped',
   /** Milliseconds from the verifier receiving the request to the event being processed (processed events only). */
   eventAge: 'EventAge',
 } as const;
@@ -120,6 +130,12 @@ export const PROCESSOR_COUNTERS: readonly string[] = [
   METRIC.skippedAsDuplicate,
   METRIC.notStartedBeforeTimeout,
 ];
+
+/**
+ * Counters of opt-in features, emitted (0 or 1) with each event only where the feature is on: SkippedAsOlder with
+ * `newerWins`, GroupStopped for records of a FIFO queue. A processor that uses neither writes the same lines as before.
+ */
+export const OPTIONAL_PROCESSOR_COUNTERS: readonly string[] = [METRIC.skippedAsOlder, METRIC.groupStopped];
 
 /** Metrics measured in milliseconds; all others are counts. */
 export const MILLISECOND_METRICS: readonly string[] = [METRIC.eventAge];

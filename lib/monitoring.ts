@@ -403,6 +403,16 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.notStartedBeforeTimeout, props);
   }
 
+  /** "Newer wins" (the runtime's `newerWins`): events older than their entity's last one, acknowledged without running. */
+  public metricSkippedAsOlder(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.skippedAsOlder, props);
+  }
+
+  /** FIFO queue (`ordering`): records returned without running because an earlier record of their group failed. */
+  public metricGroupStopped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.groupStopped, props);
+  }
+
   /** Deliveries whose id was seen before with a different payload (acknowledged as duplicates, not enqueued). */
   public metricPayloadMismatches(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.payloadMismatch, props);

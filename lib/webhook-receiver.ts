@@ -15,6 +15,8 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMonitoringProps } from './monitoring';
 import { WebhookProvider } from './provider';
+import type { OrderingOptions } from './ordering';
+import { checkOrderingOptions, orderingConfig, unknownEntityKeyProviders } from './private/ordering';
 import { CONFIG_VALUES_ENV, DEFAULT_DEDUP_WINDOW_SECONDS, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import * as nag from './private/nag';
@@ -231,6 +233,17 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
    * @default Size.kibibytes(16)
    */
   readonly maxHeaderSize?: Size;
+
+  /**
+   * Strict order per entity: the queue and the dead-letter queue are FIFO (high-throughput mode: deduplication
+   * and throughput per message group), each event goes in the message group of its entity key, and its inbox key
+   * is its deduplication id. Events of one entity reach the processor one at a time, in order; a failed one holds
+   * its entity's later events back until it succeeds or moves to the dead-letter queue. Takes no
+   * `maxBatchingWindow` (so a `batchSize` of at most 10). Turning it on or off replaces both queues: drain them first.
+   *
+   * @default - standard queues: events of one entity may be processed out of order and at the same time
+   */
+  readonly ordering?: OrderingOptions;
 }
 
 /**
@@ -277,6 +290,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly monitoring: ReceiverMonitoring;
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
+  private readonly ordering?: OrderingOptions;
 
   /**
    * @param scope the construct this receiver belongs to (usually the stack)
@@ -286,6 +300,14 @@ export class WebhookReceiver extends WebhookReceiverBase {
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id, props);
     validateProps(props);
+    this.ordering = props.ordering;
+    if (props.ordering) {
+      // Providers may be added after the constructor: the ids are checked once all are known.
+      this.node.addValidation({
+        validate: () => unknownEntityKeyProviders(props.ordering!, this.providers)
+          .map((id) => `ordering.entityKeys names provider "${id}", which this receiver does not have; it has: ${this.providers.map((p) => p.id).join(', ')}.`),
+      });
+    }
 
     const providers = [...(props.provider ? [props.provider] : []), ...(props.providers ?? [])];
     const ownTimeout = props.processor instanceof lambda.Function ? props.processor.timeout ?? Duration.seconds(3) : undefined;
@@ -311,7 +333,13 @@ export class WebhookReceiver extends WebhookReceiverBase {
     });
 
     const queueEncryption = props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED;
+    // FIFO (ordering): deduplication ids are inbox keys, never the body's hash; scope and limit per message group
+    // (high-throughput mode), as each group is one entity.
+    const fifo = props.ordering
+      ? { fifo: true, contentBasedDeduplication: false, deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID }
+      : {};
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...(props.ordering ? { fifo: true, contentBasedDeduplication: false } : {}),
       encryption: queueEncryption,
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
@@ -326,6 +354,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     }
     nag.acknowledgeDeadLetterQueue(this.deadLetterQueue);
     this.queue = new sqs.Queue(this, 'Queue', {
+      ...fifo,
       encryption: queueEncryption,
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
@@ -573,6 +602,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     const apiUrl = () => values.refString(`https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}/`);
     const config: VerifierConfig = {
       ...this.verifierConfig,
+      ...(this.ordering ? { ordering: orderingConfig(this.ordering, providers) } : {}),
       providers: Object.fromEntries(providers.map((p) => {
         const config = p._toConfig(PUBLIC_URL_PLACEHOLDER);
         return [`/${p.id}`, {
@@ -708,6 +738,12 @@ function validateProps(props: WebhookReceiverProps): void {
   checkRange('bodyRetention (days)', props.bodyRetention?.toDays({ integral: false }), 1, 3650);
   checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);
   checkRange('maxHeaderSize (bytes)', props.maxHeaderSize?.toBytes(), 1024, 64 * 1024);
+  if (props.ordering !== undefined) {
+    checkOrderingOptions(props.ordering);
+    if (props.maxBatchingWindow !== undefined) {
+      throw new Error('maxBatchingWindow cannot be set with ordering: Lambda takes no batching window from a FIFO queue.');
+    }
+  }
 }
 
 /** The header limits for the verifier's configuration, left out where they are the defaults (4 KB of environment). */

@@ -24,6 +24,7 @@ const TYPES = [
   'SharedTokenProviderOptions',
   'KeyValueFormatOptions',
   'ListFormatOptions',
+  'OrderingOptions',
 ];
 
 const cell = (text) => (text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();

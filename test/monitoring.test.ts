@@ -464,6 +464,8 @@ describe('metrics', () => {
       [r.metricSkippedAsDuplicate(), 'SkippedAsDuplicate'],
       [r.metricInProgressElsewhere(), 'InProgressElsewhere'],
       [r.metricNotStartedBeforeTimeout(), 'NotStartedBeforeTimeout'],
+      [r.metricSkippedAsOlder(), 'SkippedAsOlder'],
+      [r.metricGroupStopped(), 'GroupStopped'],
       [r.metricPayloadMismatches(), 'PayloadMismatch'],
     ];
     for (const [metric, name] of cases) {

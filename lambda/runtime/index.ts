@@ -28,6 +28,9 @@ import { decodeBody } from '../shared/envelope';
 import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';
 import { emfMetrics, type Metrics } from '../shared/metrics';
+import { admitNewer, type NewerWinsOptions } from './newer-wins';
+
+export type { NewerWinsOptions } from './newer-wins';
 
 /** One verified delivery, as your function receives it. */
 export interface WebhookEvent {
@@ -102,6 +105,13 @@ export interface WebhookProcessorOptions {
   readonly leaseMarginMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * "Newer wins": an event older than the last one processed for its entity (`entityId`) is acknowledged without
+   * running your function, and counted as SkippedAsOlder. See the README's "Newer wins".
+   *
+   * @default - every event runs, whatever its time
+   */
+  readonly newerWins?: NewerWinsOptions;
 }
 
 /** Thrown when a body stored in S3 is not the one the message points to (its size or SHA-256 differ). */
@@ -145,7 +155,11 @@ const MAX_INVOCATION_MS = 15 * 60 * 1000;
  * Wraps your function into an SQS handler with item-by-item failure reporting. Each event also writes one line of
  * CloudWatch metrics (Embedded Metric Format) when `WEBHOOK_METRICS_NAMESPACE` and `WEBHOOK_METRICS_RECEIVER` are
  * set, as the construct sets them: Processed, ProcessingFailed, SkippedAsDone, SkippedAsDuplicate,
- * InProgressElsewhere, NotStartedBeforeTimeout and EventAge.
+ * InProgressElsewhere, NotStartedBeforeTimeout and EventAge; SkippedAsOlder with `newerWins`, GroupStopped for
+ * records of a FIFO queue.
+ *
+ * On a FIFO queue (records with a `MessageGroupId`) a message group stops at its first failure: the failed record
+ * and every later record of its group in the batch go back to the queue (GroupStopped), other groups go on.
  */
 export function webhookProcessor(
   fn: WebhookEventHandler,
@@ -165,25 +179,40 @@ export function webhookProcessor(
     const remaining = () => context?.getRemainingTimeInMillis() ?? MAX_INVOCATION_MS;
     const stopBelowMs = options.stopBeforeTimeoutMs ?? Math.min(5000, Math.floor(remaining() / 10));
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    // FIFO: groups with a failed record in this batch; their later records must not overtake it.
+    const stoppedGroups = new Set<string>();
+    const fail = (record: SQSRecord) => {
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      const group = record.attributes?.MessageGroupId;
+      if (group !== undefined) stoppedGroups.add(group);
+    };
     for (const record of batch.Records) {
+      const group = record.attributes?.MessageGroupId;
+      const optional = [...(options.newerWins ? [METRIC.skippedAsOlder] : []), ...(group !== undefined ? [METRIC.groupStopped] : [])];
+      if (group !== undefined && stoppedGroups.has(group)) {
+        log.info('webhook event not started: an earlier event of its message group failed', { messageId: record.messageId });
+        metrics?.emit(undefined, eventMetrics(METRIC.groupStopped, undefined, optional));
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       if (context && remaining() < stopBelowMs) {
         // Too close to the deadline to finish: give the record back untouched rather than strand a claim.
         log.warn('webhook event not started: the invocation is about to time out', { messageId: record.messageId });
-        metrics?.emit(undefined, eventMetrics(METRIC.notStartedBeforeTimeout));
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        metrics?.emit(undefined, eventMetrics(METRIC.notStartedBeforeTimeout, undefined, optional));
+        fail(record);
         continue;
       }
       let envelope: Envelope | LegacyEnvelope | undefined;
       try {
         envelope = parseEnvelope(record.body);
         const leaseUntil = now() + remaining() + leaseMarginMs;
-        const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log, options.s3);
-        if (outcome.kind === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
-        metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs));
+        const outcome = await processRecord(record, envelope, fn, inbox, leaseUntil, now, log, options.s3, options.newerWins);
+        if (outcome.kind === 'retry') fail(record);
+        metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs, optional));
       } catch (error) {
         log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
-        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed));
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed, undefined, optional));
+        fail(record);
       }
     }
     return { batchItemFailures };
@@ -197,9 +226,12 @@ function metricsFromEnvironment(): Metrics | undefined {
   return namespace && receiver ? emfMetrics({ namespace, receiver }) : undefined;
 }
 
-/** Every processor counter, 0 or 1, and the event's age when it was processed. */
-function eventMetrics(outcome: string, ageMs?: number): Record<string, number> {
-  const values: Record<string, number> = Object.fromEntries(PROCESSOR_COUNTERS.map((name) => [name, 0]));
+/**
+ * Every processor counter, 0 or 1, and the event's age when it was processed. `optional`: counters of the opt-in
+ * features in use (OPTIONAL_PROCESSOR_COUNTERS), written as 0 too, so their rates are defined where they are on.
+ */
+function eventMetrics(outcome: string, ageMs?: number, optional: readonly string[] = []): Record<string, number> {
+  const values: Record<string, number> = Object.fromEntries([...PROCESSOR_COUNTERS, ...optional].map((name) => [name, 0]));
   values[outcome] = 1;
   if (ageMs !== undefined) values[METRIC.eventAge] = ageMs;
   return values;
@@ -221,6 +253,7 @@ async function processRecord(
   now: () => number,
   log: Logger,
   s3: Pick<S3Client, 'send'> | undefined,
+  newerWins?: NewerWinsOptions,
 ): Promise<RecordOutcome> {
   const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId };
   const claim = await inbox.claim(envelope.key, record.messageId, leaseUntil, now());
@@ -246,7 +279,7 @@ async function processRecord(
   try {
     // A stored body is fetched after the claim, so a copy skipped as done or duplicate costs no GetObject.
     const body = v2?.bodyRef ? await fetchBody(v2.bodyRef, s3) : decodeBody(envelope);
-    await fn({
+    const event: WebhookEvent = {
       provider: envelope.provider,
       deliveryId: envelope.deliveryId,
       eventType: envelope.eventType,
@@ -266,7 +299,13 @@ async function processRecord(
       messageId: record.messageId,
       json: () => JSON.parse(body.toString('utf8')),
       text: () => body.toString('utf8'),
-    });
+    };
+    if (newerWins && !(await inbox.admit(newerWins, event, envelope.key, now()))) {
+      await inbox.markDone(envelope.key, now());
+      log.info('webhook event skipped: its entity has a newer event', fields);
+      return { kind: 'done', metric: METRIC.skippedAsOlder };
+    }
+    await fn(event);
   } catch (error) {
     // Give the claim back so the message's next receive runs at once instead of waiting out the lease.
     await inbox.release(envelope.key, claim.token).catch((releaseError: unknown) => {
@@ -341,6 +380,19 @@ class ProcessingInbox {
       // PROCESSING with a live lease (or moved on between our write and our read: come back later).
       return { outcome: 'busy', messageId: holder?.[INBOX.messageId]?.S };
     }
+  }
+
+  /**
+   * "Newer wins": whether the event may run, by one conditional write on its entity's record (before your function:
+   * see `newer-wins.ts` for why). An event without an entity id or a time runs unchecked.
+   */
+  async admit(options: NewerWinsOptions, event: WebhookEvent, key: string, nowMs: number): Promise<boolean> {
+    const id = options.entityId(event);
+    if (id === undefined) return true;
+    const time = options.eventTime ? options.eventTime(event) : event.eventTime;
+    if (time === undefined) return true;
+    const retentionSeconds = options.retentionSeconds ?? 30 * 24 * 3600;
+    return admitNewer(this.client, this.tableName, { provider: event.provider, id }, { key, timeMs: time.getTime() }, nowMs, retentionSeconds);
   }
 
   /** Returns a claim whose processing failed to ENQUEUED, so the message's next receive may claim it at once. */

@@ -16,6 +16,7 @@ import { describeError, type Logger } from '../shared/log';
 import { DeliveryInFlightError, InternalError, PayloadTooLargeError } from './errors';
 import type { Inbox } from './inbox';
 import type { BodyStore } from './body-store';
+import { messageDeduplicationId } from './ordering';
 
 /** One event of an authenticated request. */
 export interface VerifiedEvent {
@@ -45,6 +46,8 @@ export interface Delivery {
   readonly dedupWindowSeconds: number;
   /** Events are keyed by a dedupKey, under which other payloads are expected: not counted as mismatches. */
   readonly payloadMayDiffer?: boolean;
+  /** On a FIFO queue (`ordering`): the message group of the request's events. Absent: a standard queue. */
+  readonly messageGroupId?: string;
   readonly nowMs: number;
 }
 
@@ -114,7 +117,10 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
       try {
         // The claim check: stored only for an event claimed now, so a duplicate costs no PutObject.
         const body = messages[i].body ?? messages[i].withRef(await deps.bodyStore!.put(delivery.provider, key, delivery.nowMs, delivery.body));
-        await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }));
+        // On a FIFO queue the inbox key is also SQS's deduplication id: a send repeated within 5 minutes (a retry
+        // after a send that timed out but did reach the queue) adds no second message.
+        const fifo = delivery.messageGroupId !== undefined ? { MessageGroupId: delivery.messageGroupId, MessageDeduplicationId: messageDeduplicationId(key) } : {};
+        await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body, ...fifo }));
       } catch (error) {
         // Nothing was enqueued, as far as we know: give the claim back so the provider's retry goes through. (If
         // the send did reach the queue, the retry enqueues a second message; the processor runs the event once.)

@@ -28,6 +28,7 @@ import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { nodeAt, prepare, valueAt, type Headers, type RequestView } from './auth';
+import { messageGroupId } from './ordering';
 import { answerSigned, answerUnsigned, isSignedHandshake, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
 
 export interface VerifierDependencies {
@@ -281,6 +282,7 @@ async function verifyAndEnqueue(
       dedupWindowSeconds: provider.dedupWindowSeconds,
       // Under a dedupKey, other bodies under one key are expected (an order's later events), not a mismatch.
       payloadMayDiffer: keyed !== undefined,
+      messageGroupId: config.ordering ? messageGroupId(provider.id, entityKeyOf(config.ordering.entityKeys[provider.id], headers, parseJson)) : undefined,
       nowMs,
     },
   );
@@ -499,4 +501,9 @@ function eventTimeOf(config: EventTimeConfig, read: Read): string | undefined {
   }
   const time = new Date(ms);
   return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
+/** The request's entity key for its message group; undefined (the provider's fallback group) when it has none. */
+function entityKeyOf(source: ValueSourceConfig | undefined, headers: Headers, json: () => unknown): string | undefined {
+  return source ? readerOf(headers, json)(source) : undefined;
 }
