@@ -244,6 +244,17 @@ export interface VerifierConfig {
    * (413), as a receiver whose `maxBodyBytes` always fits one message never needs it.
    */
   readonly bodyStore?: BodyStoreConfig;
+  /**
+   * The raw archive: one object per request whose events were enqueued (`contract/archive.ts`). Absent: nothing is
+   * archived.
+   */
+  readonly archive?: ArchiveConfig;
+}
+
+/** The archive's bucket, and the receiver name that is the first segment of its object keys. */
+export interface ArchiveConfig {
+  readonly bucket: string;
+  readonly receiver: string;
 }
 
 /** The bucket of the claim check and the first segment of its object keys. */
