@@ -113,3 +113,15 @@ export function acknowledgeBodyBucket(bucket: IConstruct): void {
       'record each delivery. Server access logs would need a second bucket per receiver for no added insight.',
   );
 }
+
+/** The raw archive's bucket. */
+export function acknowledgeArchiveBucket(bucket: IConstruct): void {
+  acknowledge(
+    bucket,
+    'AwsSolutions-S1',
+    'The bucket holds the raw archive of verified webhook requests, written only by the verifier (s3:PutObject under ' +
+      "the receiver's prefix) and read by operators granted grantReplay; the verifier's logs record each delivery. " +
+      'Server access logs would need a second bucket per receiver; add them to the bucket (archiveBucket) if your ' +
+      'audit needs them.',
+  );
+}
