@@ -55,9 +55,14 @@ function combine(grants: Array<iam.Grant | undefined>): iam.Grant {
 
 /** The verifier puts objects under the receiver's prefix; nothing else (no read, list or delete). */
 export function grantArchiveWrite(bucket: s3.IBucket, prefix: string, key: kms.IKey | undefined, verifier: iam.IGrantable): void {
-  verifier.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+  const objects = bucket.arnForObjects(`${prefix}/*`);
+  verifier.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
   grantKeyVia(verifier, key, 's3', ['kms:GenerateDataKey']);
+  nag.acknowledgeGrantWildcards(verifier.grantPrincipal, [{ arn: objects, reason: OBJECTS_REASON }]);
 }
+
+const OBJECTS_REASON =
+  "Object keys are made per request (<receiver>/<provider>/<date>/<time>-<delivery id>.json): the grant is on the receiver's own prefix of the archive bucket, with one action.";
 
 /** What `npx cdk-webhook-receiver replay` calls. */
 export interface ReplayResources {
@@ -78,15 +83,23 @@ export interface ReplayResources {
  * check does, and the keys through those services only.
  */
 export function grantReplay(grantee: iam.IGrantable, r: ReplayResources): iam.Grant {
+  const stackArn = r.stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${r.stack.stackName}/*` });
+  const archived = r.archive.bucket.arnForObjects(`${r.archive.prefix}/*`);
+  const bodies = r.bodies?.bucket.arnForObjects(`${r.bodies.prefix}/*`);
+  nag.acknowledgeGrantWildcards(grantee.grantPrincipal, [
+    { arn: stackArn, reason: "The receiver's stack by name: a stack ARN ends with its id, which changes if the stack is recreated; DescribeStacks only." },
+    { arn: archived, reason: OBJECTS_REASON },
+    ...(bodies ? [{ arn: bodies, reason: "Stored bodies are keyed per event under the receiver's own prefix of the body bucket; s3:PutObject only." }] : []),
+  ]);
   const statements: iam.Grant[] = [
-    iam.Grant.addToPrincipal({ grantee, actions: ['cloudformation:DescribeStacks'], resourceArns: [r.stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${r.stack.stackName}/*` })] }),
+    iam.Grant.addToPrincipal({ grantee, actions: ['cloudformation:DescribeStacks'], resourceArns: [stackArn] }),
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [r.archive.bucket.bucketArn] }),
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [r.archive.bucket.arnForObjects(`${r.archive.prefix}/*`)] }),
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [archived] }),
     r.table.grant(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'),
     r.queue.grant(grantee, 'sqs:SendMessage', 'sqs:GetQueueAttributes'),
   ];
-  if (r.bodies) {
-    statements.push(iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [r.bodies.bucket.arnForObjects(`${r.bodies.prefix}/*`)] }));
+  if (bodies) {
+    statements.push(iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [bodies] }));
   }
   return combine([
     ...statements,
