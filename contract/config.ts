@@ -249,6 +249,11 @@ export interface VerifierConfig {
    * and a deduplication id (its inbox key). Absent: a standard queue, no group or deduplication id.
    */
   readonly ordering?: OrderingConfig;
+  /**
+   * The raw archive: one object per request whose events were enqueued (`contract/archive.ts`). Absent: nothing is
+   * archived.
+   */
+  readonly archive?: ArchiveConfig;
 }
 
 /** Where each provider's entity key is read from, for the message group of its events (the README's "Strict order per entity"). */
@@ -258,6 +263,12 @@ export interface OrderingConfig {
    * fallback group (`<provider id>`): one ordered stream for all of them.
    */
   readonly entityKeys: { [providerId: string]: ValueSourceConfig };
+}
+
+/** The archive's bucket, and the receiver name that is the first segment of its object keys. */
+export interface ArchiveConfig {
+  readonly bucket: string;
+  readonly receiver: string;
 }
 
 /** The bucket of the claim check and the first segment of its object keys. */

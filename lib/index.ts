@@ -4,3 +4,4 @@ export * from './webhook-receiver';
 export * from './security';
 export * from './processor';
 export * from './ordering';
+export * from './archive';

@@ -26,6 +26,8 @@ import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV }
 import { ReceiverMonitoring } from './private/monitoring';
 import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkSize, checkString, describeValue } from './private/validate';
 import { DeployTimeValues, StagedVerifierCode } from './private/verifier-code';
+import type { ArchiveOptions } from './archive';
+import { createArchiveBucket, DEFAULT_ARCHIVE_RETENTION_DAYS, grantArchiveWrite, grantInboxRead, grantReplay } from './private/archive';
 
 /** How long an SQS message can live (the dead-letter queue's retention), added to the dedup window for stored bodies. */
 const MAX_MESSAGE_RETENTION = Duration.days(14);
@@ -244,6 +246,15 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
    * @default - standard queues: events of one entity may be processed out of order and at the same time
    */
   readonly ordering?: OrderingOptions;
+
+  /**
+   * Keep a raw archive of verified requests in S3 (see the README's Archive section): one object per request whose
+   * events are enqueued, written before they are sent (a failed write answers 503 and the provider retries), read
+   * back by `npx cdk-webhook-receiver replay`.
+   *
+   * @default - no archive
+   */
+  readonly archive?: ArchiveOptions;
 }
 
 /**
@@ -273,6 +284,11 @@ export class WebhookReceiver extends WebhookReceiverBase {
    * `bodyRetention`.
    */
   public readonly bodyBucket?: s3.Bucket;
+  /**
+   * The raw archive's bucket, when `archive` is set: the bucket given in `archive.bucket`, or one the receiver
+   * creates (encrypted, TLS only, public access blocked, objects expiring after `archive.retention`).
+   */
+  public readonly archiveBucket?: s3.IBucket;
   /** The WAF web ACL on the API stage, when `waf` is set. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The alarms, and the "receiver unhealthy" composite over them (see docs/runbook.md). */
@@ -291,6 +307,9 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
   private readonly ordering?: OrderingOptions;
+  private readonly archiveKey?: kms.IKey;
+  private readonly archivePrefix: string;
+  private readonly encryptionKey?: kms.IKey;
 
   /**
    * @param scope the construct this receiver belongs to (usually the stack)
@@ -374,11 +393,21 @@ export class WebhookReceiver extends WebhookReceiverBase {
       Annotations.of(this).addWarningV2('cdk-webhook-receiver:bodyRetention', `bodyRetention has no effect: maxBodySize (${maxBodyBytes} bytes) always fits one queue message, so no body is stored in S3.`);
     }
 
+    // The archive's objects are `<prefix>/<provider>/<yyyy>/<mm>/<dd>/...` (contract/archive.ts): the same prefix as
+    // the stored bodies, unique to this receiver in the account.
+    this.archivePrefix = bodyPrefix;
+    this.encryptionKey = props.encryptionKey;
+    if (props.archive) {
+      this.archiveBucket = props.archive.bucket ?? createArchiveBucket(this, 'ArchiveBucket', props.encryptionKey, props.archive.retention ?? Duration.days(DEFAULT_ARCHIVE_RETENTION_DAYS));
+      this.archiveKey = props.archive.bucket ? props.archive.bucket.encryptionKey : props.encryptionKey;
+    }
+
     this.verifierConfig = {
       tableName: this.table.tableName,
       queueUrl: this.queue.queueUrl,
       maxBodyBytes,
       bodyStore: this.bodyBucket ? { bucket: this.bodyBucket.bucketName, prefix: bodyPrefix } : undefined,
+      archive: this.archiveBucket ? { bucket: this.archiveBucket.bucketName, receiver: this.archivePrefix } : undefined,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       leaseSeconds: verifierTimeout.toSeconds() + 10,
       secretMaxAgeSeconds: (props.secretCacheMaxAge ?? Duration.minutes(5)).toSeconds(),
@@ -511,6 +540,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     this.table.grant(this.processor, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     grantDataKeyUse(props.encryptionKey, this.verifier, this.processor);
     if (this.bodyBucket) grantBodyBucket(this.bodyBucket, bodyPrefix, props.encryptionKey, this.verifier, this.processor);
+    if (this.archiveBucket) grantArchiveWrite(this.archiveBucket, this.archivePrefix, this.archiveKey, this.verifier);
     if (this.processor instanceof lambda.Function) {
       this.processor.addEnvironment(INBOX_TABLE_ENV, this.table.tableName);
       this.processor.addEnvironment(METRICS_NAMESPACE_ENV, this.metricNamespace);
@@ -586,6 +616,31 @@ export class WebhookReceiver extends WebhookReceiverBase {
   /** Lets a principal read and update the inbox records (for tools that inspect or repair deliveries). */
   public grantInboxReadWrite(grantee: iam.IGrantable): iam.Grant {
     return this.table.grantReadWriteData(grantee);
+  }
+
+  /**
+   * Lets a principal (an operator's role) replay archived requests with `npx cdk-webhook-receiver replay`: read the
+   * receiver's stack outputs, list and read the archive, record each replayed event in the inbox with conditional
+   * writes, send to the queue, store a body too large for one message in the body bucket (when the receiver has
+   * one), and use the receiver's keys through those services only. Throws when the receiver has no archive.
+   */
+  public grantReplay(grantee: iam.IGrantable): iam.Grant {
+    if (!this.archiveBucket) {
+      throw new Error('grantReplay needs the raw archive, and this receiver keeps none: set its archive prop (e.g. archive: {}).');
+    }
+    return grantReplay(grantee, {
+      archive: { bucket: this.archiveBucket, prefix: this.archivePrefix, key: this.archiveKey },
+      table: this.table,
+      queue: this.queue,
+      key: this.encryptionKey,
+      bodies: this.bodyBucket ? { bucket: this.bodyBucket, prefix: this.archivePrefix } : undefined,
+      stack: Stack.of(this),
+    });
+  }
+
+  /** Lets a principal read the inbox records (GetItem, Query, Scan), and decrypt them with the receiver's key. */
+  public grantInboxRead(grantee: iam.IGrantable): iam.Grant {
+    return grantInboxRead(grantee, this.table, this.encryptionKey);
   }
 
   /**
@@ -695,6 +750,11 @@ function checkTypes(props: WebhookReceiverProps): void {
   if (props.alarms !== undefined && (typeof props.alarms !== 'object' || props.alarms === null || Array.isArray(props.alarms))) {
     throw new Error(`alarms must be an object of alarm options (e.g. { deadLetterQueue: { threshold: 5 } }), got ${describeValue(props.alarms)}.`);
   }
+  if (props.archive !== undefined) {
+    checkPropsObject('archive', props.archive, '{ retention: Duration.days(365) }');
+    checkDuration('archive.retention', props.archive.retention);
+    checkInterface('archive.bucket', props.archive.bucket, ['arnForObjects', 'grantRead'], 'an s3.IBucket (e.g. an s3.Bucket)', false);
+  }
   if (props.waf !== undefined) {
     checkPropsObject('waf', props.waf, '{ rateLimit: 1000 }');
     checkNumber('waf.rateLimit', props.waf.rateLimit);
@@ -737,6 +797,10 @@ function validateProps(props: WebhookReceiverProps): void {
   checkRange('previousSecretGracePeriod (seconds)', props.previousSecretGracePeriod?.toSeconds(), 0, 30 * 86400);
   checkRange('bodyRetention (days)', props.bodyRetention?.toDays({ integral: false }), 1, 3650);
   checkRange('maxHeaderCount', props.maxHeaderCount, 10, 1000);
+  checkRange('archive.retention (days)', props.archive?.retention?.toDays({ integral: false }), 1, 3650);
+  if (props.archive?.bucket && props.archive.retention) {
+    throw new Error('archive.retention applies to the bucket the receiver creates; archive.bucket is yours: give it a lifecycle rule of your own, and leave retention unset.');
+  }
   checkRange('maxHeaderSize (bytes)', props.maxHeaderSize?.toBytes(), 1024, 64 * 1024);
   if (props.ordering !== undefined) {
     checkOrderingOptions(props.ordering);

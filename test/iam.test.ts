@@ -17,11 +17,14 @@ import { givenStack } from './support/stacks';
  * - X-Ray's two write actions support no resource-level permissions; granted only with `tracing: true`.
  * - The claim check (a `maxBodySize` above 762 KiB): the verifier puts, the processor gets, objects under the
  *   receiver's own prefix of its own bucket (`<bucket ARN>/<receiver>/*`): object keys are made per event.
+ * - The archive (`archive`): the verifier puts objects under the receiver's own prefix of the archive bucket
+ *   (`<bucket ARN>/<receiver>/*`): object keys are made per request.
  */
 const DOCUMENTED_WILDCARD_STATEMENTS: ReadonlyArray<{ readonly actions: readonly string[]; readonly resource: '*' | RegExp }> = [
   { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resource: '*' },
   { actions: ['s3:PutObject'], resource: /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["ReceiverBodyBucket[0-9A-F]{8}","Arn"\]\},"\/Test-Receiver-[0-9A-F]{8}\/\*"\]\]\}$/ },
   { actions: ['s3:GetObject'], resource: /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["ReceiverBodyBucket[0-9A-F]{8}","Arn"\]\},"\/Test-Receiver-[0-9A-F]{8}\/\*"\]\]\}$/ },
+  { actions: ['s3:PutObject'], resource: /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["ReceiverArchiveBucket[0-9A-F]{8}","Arn"\]\},"\/Test-Receiver-[0-9A-F]{8}\/\*"\]\]\}$/ },
 ];
 /** The only AWS managed policy: API Gateway's account-level logging role (AWS documents it for that role). */
 const DOCUMENTED_MANAGED_POLICIES = ['service-role/AmazonAPIGatewayPushToCloudWatchLogs'];
@@ -96,6 +99,8 @@ const everyOption = (stack: Stack): Partial<WebhookReceiverProps> => ({
   waf: { rateLimit: 1000, blockIpReputationList: true },
   // Brings the claim-check bucket and its grants.
   maxBodySize: Size.mebibytes(4),
+  // Brings the archive bucket and the verifier's grant on it.
+  archive: {},
 });
 
 describe.each([

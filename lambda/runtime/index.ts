@@ -25,7 +25,7 @@ import {
 } from '../../contract/config';
 import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../contract/metric-names';
 import { decodeBody } from '../shared/envelope';
-import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING } from '../shared/inbox-schema';
+import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING, replayClaimKey } from '../shared/inbox-schema';
 import { describeError, jsonLogger, type Logger } from '../shared/log';
 import { emfMetrics, type Metrics } from '../shared/metrics';
 import { admitNewer, type NewerWinsOptions } from './newer-wins';
@@ -53,8 +53,13 @@ export interface WebhookEvent {
   readonly authentication: AuthenticationMethod;
   /** True when the request carried a signature over its body (HMAC or public key), so `body` is what was signed. */
   readonly signatureVerified: boolean;
-  /** `delivery`: a request the verifier authenticated (replays and reconciled events are coming). */
+  /**
+   * `delivery`: a request the verifier authenticated; `replay`: an archived delivery an operator re-enqueued (run
+   * even when the event was processed before, at most once per replay run: `replayRunId`).
+   */
   readonly origin: EventOrigin;
+  /** With `origin: 'replay'`: the operator's replay run. */
+  readonly replayRunId?: string;
   readonly contentType?: string;
   /** The exact request body bytes the verifier received, except values listed in `redactions`. */
   readonly body: Buffer;
@@ -255,8 +260,12 @@ async function processRecord(
   s3: Pick<S3Client, 'send'> | undefined,
   newerWins?: NewerWinsOptions,
 ): Promise<RecordOutcome> {
-  const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId };
-  const claim = await inbox.claim(envelope.key, record.messageId, leaseUntil, now());
+  const v2 = envelope.v === ENVELOPE_VERSION ? envelope : undefined;
+  // A replay claims its own record (event key + run id): it runs once per run, whatever the event's own record says.
+  const replayRunId = v2?.origin === 'replay' ? v2.replay!.runId : undefined;
+  const claimKey = replayRunId !== undefined ? replayClaimKey(envelope.key, replayRunId) : envelope.key;
+  const fields = { provider: envelope.provider, deliveryId: envelope.deliveryId, messageId: record.messageId, ...(replayRunId !== undefined ? { replayRunId } : {}) };
+  const claim = await inbox.claim(claimKey, record.messageId, leaseUntil, now());
   if (claim.outcome === 'done') {
     log.info('webhook event skipped: already done', fields);
     return { kind: 'done', metric: METRIC.skippedAsDone };
@@ -274,7 +283,6 @@ async function processRecord(
     return { kind: 'done', metric: METRIC.skippedAsDuplicate };
   }
 
-  const v2 = envelope.v === ENVELOPE_VERSION ? envelope : undefined;
   const authentication: AuthenticationMethod = v2?.auth ?? 'hmac';
   try {
     // A stored body is fetched after the claim, so a copy skipped as done or duplicate costs no GetObject.
@@ -290,6 +298,7 @@ async function processRecord(
       // Version 1 envelopes said `signatureVerified: true` for every authenticated request; they keep saying it.
       signatureVerified: v2 ? (v2.auth === 'hmac' || v2.auth === 'public-key') && v2.bodySigned : true,
       origin: v2?.origin ?? 'delivery',
+      ...(replayRunId !== undefined ? { replayRunId } : {}),
       contentType: envelope.contentType,
       body,
       bodySha256: v2?.bodySha256,
@@ -308,15 +317,16 @@ async function processRecord(
     await fn(event);
   } catch (error) {
     // Give the claim back so the message's next receive runs at once instead of waiting out the lease.
-    await inbox.release(envelope.key, claim.token).catch((releaseError: unknown) => {
+    await inbox.release(claimKey, claim.token).catch((releaseError: unknown) => {
       log.error('release after a failed event failed; the lease will expire', { ...fields, error: describeError(releaseError) });
     });
     throw error;
   }
 
   const doneAt = now();
-  await inbox.markDone(envelope.key, doneAt);
-  const ageMs = doneAt - Date.parse(envelope.receivedAt);
+  await inbox.markDone(claimKey, doneAt);
+  // A replay's age is the archive's, not the pipeline's delay: left out of EventAge.
+  const ageMs = replayRunId !== undefined ? Number.NaN : doneAt - Date.parse(envelope.receivedAt);
   log.info('webhook event processed', { ...fields, ageMs });
   // A clock a little ahead on the verifier's side must not make a negative age.
   return { kind: 'done', metric: METRIC.processed, ageMs: Number.isFinite(ageMs) ? Math.max(0, ageMs) : undefined };
@@ -464,6 +474,12 @@ function parseEnvelope(raw: string): Envelope | LegacyEnvelope {
     )
   ) {
     throw new InvalidEnvelopeError('The message is not a webhook envelope.');
+  }
+  if ((value as Partial<Envelope>).origin === 'replay') {
+    const mark = (value as Partial<Envelope>).replay;
+    if (typeof mark?.runId !== 'string' || mark.runId === '' || mark.runId.length > 256) {
+      throw new InvalidEnvelopeError('The message is a replay without a run id (replay.runId, 1-256 characters).');
+    }
   }
   return value as Envelope | LegacyEnvelope;
 }

@@ -45,3 +45,12 @@ export const DONE = 'DONE';
 export function inboxKey(provider: string, deliveryId: string): string {
   return `${provider}#${deliveryId}`;
 }
+
+/**
+ * The inbox key of a replay run's processing claim of an event: its own record (same CLAIMED/PROCESSING/DONE
+ * discipline, with a TTL), so a replay runs the user's function even when the event is DONE, and at most once per
+ * run. It starts with `#`, which no provider id does, so it never meets an event's own key.
+ */
+export function replayClaimKey(eventKey: string, runId: string): string {
+  return `#replay#${encodeURIComponent(runId)}#${eventKey}`;
+}

@@ -17,6 +17,7 @@ import { DeliveryInFlightError, InternalError, PayloadTooLargeError } from './er
 import type { Inbox } from './inbox';
 import type { BodyStore } from './body-store';
 import { messageDeduplicationId } from './ordering';
+import { withoutBody, type Archive, type ArchivedEvent } from './archive';
 
 /** One event of an authenticated request. */
 export interface VerifiedEvent {
@@ -69,6 +70,12 @@ export interface EnqueueDependencies {
   readonly log: Logger;
   /** Where a body too large for one message goes (the claim check). @default - such a body is refused (413) */
   readonly bodyStore?: BodyStore;
+  /**
+   * The raw archive: the request is written there, listing the events claimed now, before they are sent; a failed
+   * write gives the claims back and answers 503, so the provider's retry archives and enqueues them.
+   * @default - nothing is archived
+   */
+  readonly archive?: Archive;
 }
 
 /** Claims, enqueues and records each event of a request; throws the error the provider should be answered with. */
@@ -109,6 +116,37 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
       });
     }
   });
+
+  // The archive, before the sends: a request whose events are queued is archived (a write that fails is retried
+  // by the provider), and a duplicate, claimed by no one now, is not archived again.
+  const claimed = claims.flatMap((claim, i) => (claim.outcome === 'claimed' ? [{ i, token: claim.token }] : []));
+  if (deps.archive && claimed.length > 0) {
+    try {
+      await deps.archive.put({
+        provider: delivery.provider,
+        receivedAt: new Date(delivery.nowMs),
+        body: delivery.body,
+        bodySha256: delivery.bodySha256,
+        contentType: delivery.contentType,
+        redactions: delivery.redactions,
+        events: claimed.map(({ i }) => messages[i].archived),
+      });
+    } catch (error) {
+      deps.log.error('archive write failed; nothing enqueued, the claims are given back', { provider: delivery.provider, deliveryId: delivery.events[claimed[0].i].deliveryId, error: describeError(error) });
+      await Promise.all(
+        claimed.map(({ i, token }) =>
+          deps.inbox.release(messages[i].key, token).catch((releaseError: unknown) => {
+            deps.log.error('release after failed archive write failed; the lease will expire', {
+              provider: delivery.provider,
+              deliveryId: delivery.events[i].deliveryId,
+              error: describeError(releaseError),
+            });
+          }),
+        ),
+      );
+      throw new InternalError('archive_failed', 'The request could not be archived; retry later.', { status: 503, cause: error });
+    }
+  }
 
   const sent = await Promise.all(
     claims.map(async (claim, i) => {
@@ -160,7 +198,7 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
 }
 
 /** A queue message: its body, or (a body too large for it) how to write it around the stored body's pointer. */
-type Message = { key: string; body: string } | { key: string; body: undefined; withRef: (ref: BodyRef) => string };
+type Message = ({ key: string; body: string } | { key: string; body: undefined; withRef: (ref: BodyRef) => string }) & { archived: ArchivedEvent };
 
 function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEvent, receivedAt: string, canStore: boolean): Message {
   const key = inboxKey(delivery.provider, event.deliveryId);
@@ -182,6 +220,7 @@ function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEve
     ...(event.item ? { item: event.item } : {}),
     ...(delivery.redactions?.length ? { redactions: delivery.redactions } : {}),
   });
+  const archived = withoutBody(envelope({ bodyEncoding: 'utf8' }));
   // A body that cannot fit is not serialised at all (base64 is 4/3 of it).
   if (Math.ceil(delivery.body.length / 3) * 4 < maxMessageBytes) {
     let body = serializeEnvelope(envelope(encodeBody(delivery.body, false)));
@@ -189,12 +228,12 @@ function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEve
       // Text full of escaped characters can grow up to six-fold; base64 grows by a third at most.
       body = serializeEnvelope(envelope(encodeBody(delivery.body, true)));
     }
-    if (Buffer.byteLength(body, 'utf8') <= maxMessageBytes) return { key, body };
+    if (Buffer.byteLength(body, 'utf8') <= maxMessageBytes) return { key, body, archived };
   }
   if (!canStore) {
     throw new PayloadTooLargeError('The body does not fit in one queue message.');
   }
-  return { key, body: undefined, withRef: (bodyRef) => serializeEnvelope(envelope({ bodyEncoding: 'ref', bodyRef })) };
+  return { key, body: undefined, withRef: (bodyRef) => serializeEnvelope(envelope({ bodyEncoding: 'ref', bodyRef })), archived };
 }
 
 /** How a scheme authenticates, as the envelope tells the processor. */

@@ -23,7 +23,8 @@ import {
 import { authenticationOf, enqueueDelivery, type VerifiedEvent } from './enqueue';
 import { Inbox } from './inbox';
 import type { BodyStore } from './body-store';
-import { headerLookup, parseJsonBody, requestScreen } from './limits';
+import { headerEntries, headerLookup, parseJsonBody, requestScreen } from './limits';
+import type { Archive, ArchivedRequest } from './archive';
 import { resolveProviders } from '../../catalog/providers';
 import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
@@ -41,6 +42,8 @@ export interface VerifierDependencies {
   readonly metrics?: Metrics;
   /** Where bodies too large for one queue message go. @default - they are refused (413) */
   readonly bodyStore?: BodyStore;
+  /** The raw archive of a request to this provider. @default - nothing is archived */
+  readonly archive?: (provider: ResolvedProvider, request: ArchivedRequest) => Archive;
   readonly now?: () => number;
 }
 
@@ -269,7 +272,15 @@ async function verifyAndEnqueue(
     return { code: 'ignored', ...base, deliveryId: all[0].deliveryId, events: all.length, enqueued: 0 };
   }
   const result = await enqueueDelivery(
-    { inbox: deps.inbox, sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes, log: deps.log, bodyStore: deps.bodyStore },
+    {
+      inbox: deps.inbox,
+      sqs: deps.sqs,
+      queueUrl: config.queueUrl,
+      maxMessageBytes: config.maxMessageBytes,
+      log: deps.log,
+      bodyStore: deps.bodyStore,
+      archive: deps.archive?.(provider, { method: event.httpMethod, path: event.path ?? event.resource, headers: headerEntries(event) }),
+    },
     {
       provider: provider.id,
       events,

@@ -14,6 +14,7 @@ import { loadConfig } from './config';
 import { createVerifier, type VerifierHandler } from './handler';
 import { Inbox } from './inbox';
 import { s3BodyStore } from './body-store';
+import { credentialHeaders, s3Archive } from './archive';
 import { SecretCache } from './secrets';
 
 export { createVerifier, toResponse } from './handler';
@@ -21,6 +22,7 @@ export { Inbox } from './inbox';
 export { SecretCache } from './secrets';
 export { loadConfig } from './config';
 export { bodyObjectKey, s3BodyStore } from './body-store';
+export { archivedHeaders, credentialHeaders, s3Archive } from './archive';
 export { constantTimeEqual, constantTimeTokenEqual } from './auth';
 export { jsonLogger } from '../shared/log';
 export { emfMetrics } from '../shared/metrics';
@@ -74,7 +76,18 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     log: jsonLogger(),
     metrics: config.metrics ? emfMetrics(config.metrics) : undefined,
     bodyStore: config.bodyStore ? s3BodyStore(config.bodyStore, s3Client, () => loadS3().PutObjectCommand) : undefined,
+    archive: config.archive ? archiveOf(config.archive) : undefined,
   });
+}
+
+/** The archive of each request, in the configured bucket, through the S3 client created on first use. */
+function archiveOf(config: NonNullable<VerifierConfig['archive']>): NonNullable<Parameters<typeof createVerifier>[0]['archive']> {
+  const excluded = new Map<string, Set<string>>();
+  return (provider, request) => {
+    let names = excluded.get(provider.id);
+    if (!names) excluded.set(provider.id, (names = credentialHeaders(provider)));
+    return s3Archive(config, request, names, s3Client, () => loadS3().PutObjectCommand);
+  };
 }
 
 let configured: VerifierHandler | undefined;

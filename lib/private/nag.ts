@@ -4,8 +4,8 @@
  * `aws:cdk:acknowledged-rules`. Every other finding of those packs is fixed in the construct; test/nag.test.ts
  * checks both.
  */
-import { Validations } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Construct, type IConstruct } from 'constructs';
 
 /**
  * `Validations.acknowledge` came after aws-cdk-lib 2.251 (whose `Validations` has only `addPlugins`); the peer floor
@@ -139,5 +139,51 @@ export function acknowledgeProcessorFunction(fn: IConstruct, tracing: boolean, o
       'AwsSolutions-IAM5[Resource::*]',
       'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     );
+  }
+}
+
+/** The raw archive's bucket. */
+export function acknowledgeArchiveBucket(bucket: IConstruct): void {
+  acknowledge(
+    bucket,
+    'AwsSolutions-S1',
+    'The bucket holds the raw archive of verified webhook requests, written only by the verifier (s3:PutObject under ' +
+      "the receiver's prefix) and read by operators granted grantReplay; the verifier's logs record each delivery. " +
+      'Server access logs would need a second bucket per receiver; add them to the bucket (archiveBucket) if your ' +
+      'audit needs them.',
+  );
+}
+
+/**
+ * A resource ARN as cdk-nag writes it in a finding's id: the resolved value with `{ Ref: X }` as `<X>`,
+ * `{ Fn::GetAtt: [X, Y] }` as `<X.Y>` and `Fn::Join` joined; undefined for anything else.
+ */
+function nagResource(scope: IConstruct, arn: string): string | undefined {
+  const render = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object') {
+      const v = value as Record<string, any>;
+      if (typeof v.Ref === 'string') return `<${v.Ref}>`;
+      if (Array.isArray(v['Fn::GetAtt'])) return `<${v['Fn::GetAtt'].join('.')}>`;
+      if (Array.isArray(v['Fn::Join']) && Array.isArray(v['Fn::Join'][1])) {
+        const parts = (v['Fn::Join'][1] as unknown[]).map(render);
+        return parts.every((p) => p !== undefined) ? parts.join(v['Fn::Join'][0]) : undefined;
+      }
+    }
+    return undefined;
+  };
+  return render(Stack.of(scope).resolve(arn));
+}
+
+/**
+ * Resource wildcards of grants the receiver makes, which cdk-nag reports as AwsSolutions-IAM5: each acknowledged
+ * on the grantee's construct for exactly that resource, with the reason. A grantee that is no construct (or a
+ * resource whose ARN cannot be written out) is left to its owner.
+ */
+export function acknowledgeGrantWildcards(grantee: unknown, resources: ReadonlyArray<{ readonly arn: string; readonly reason: string }>): void {
+  if (!(grantee instanceof Construct)) return;
+  for (const { arn, reason } of resources) {
+    const rendered = nagResource(grantee, arn);
+    if (rendered !== undefined) acknowledge(grantee, `AwsSolutions-IAM5[Resource::${rendered}]`, reason);
   }
 }
