@@ -18,6 +18,7 @@ import { WebhookProvider } from './provider';
 import { CONFIG_VALUES_ENV, DEFAULT_DEDUP_WINDOW_SECONDS, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import * as nag from './private/nag';
+import { addOperatorOutputs, grantRedrive } from './private/operators';
 import { addGatewayResponses, allowLogsToUseKey, createBodyBucket, createWebAcl, grantBodyBucket, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
 import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
@@ -248,6 +249,11 @@ export class WebhookReceiver extends WebhookReceiverBase {
    * `bodyRetention`.
    */
   public readonly bodyBucket?: s3.Bucket;
+  /**
+   * The raw archive of verified requests, when the receiver keeps one (`npx cdk-webhook-receiver replay` reads it).
+   * Its name is a stack output.
+   */
+  public readonly archiveBucket?: s3.IBucket;
   /** The WAF web ACL on the API stage, when `waf` is set. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The alarms, and the "receiver unhealthy" composite over them (see docs/runbook.md). */
@@ -265,6 +271,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly monitoring: ReceiverMonitoring;
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
+  private readonly encryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id, props);
@@ -489,6 +496,17 @@ export class WebhookReceiver extends WebhookReceiverBase {
     for (const provider of providers) {
       this.addProvider(provider);
     }
+
+    // For operators and `npx cdk-webhook-receiver`: found by the receiver's construct path (contract/outputs.ts).
+    this.encryptionKey = props.encryptionKey;
+    addOperatorOutputs(this, {
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      tableName: this.table.tableName,
+      archiveBucket: this.archiveBucket,
+      bodyBucket: this.bodyBucket,
+      bodyKeyPrefix: bodyPrefix,
+    });
   }
 
   /**
@@ -531,6 +549,15 @@ export class WebhookReceiver extends WebhookReceiverBase {
       throw new Error(`No provider "${providerId}" in this receiver; it has: ${[...this.endpointUrls.keys()].join(', ') || 'none'}.`);
     }
     return url;
+  }
+
+  /**
+   * Lets a principal run `npx cdk-webhook-receiver redrive`: move the dead-letter queue's messages back to the queue
+   * (SQS's message-move task, or receive / send / delete), read them for `--dry-run`, and find the queues in this
+   * stack's outputs. With an `encryptionKey`, its use through SQS only.
+   */
+  public grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    return grantRedrive(this, grantee, this.queue, this.deadLetterQueue, this.encryptionKey);
   }
 
   /** Lets a principal read and update the inbox records (for tools that inspect or repair deliveries). */
