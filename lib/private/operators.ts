@@ -86,7 +86,8 @@ export function grantRedrive(
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['cloudformation:DescribeStacks'],
-      resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+      // The stack's own id (AWS::StackId): exactly this stack, no wildcard.
+      resourceArns: [stack.stackId],
     }),
   );
   if (key) {
