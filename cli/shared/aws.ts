@@ -24,10 +24,12 @@ export interface Clients {
 /** Clients are created on first use, so a command builds only those it calls. */
 export function awsClients(options: AwsOptions): Clients {
   const config = { region: options.region, profile: options.profile, maxAttempts: 5 };
+  // SQS: every call to the region's endpoint (or AWS_ENDPOINT_URL_SQS), whatever host a queue URL names.
+  const sqsConfig = { ...config, useQueueUrlAsEndpoint: false };
   const cache: { -readonly [K in keyof Clients]?: Clients[K] } = {};
   return {
     get sqs() {
-      return (cache.sqs ??= new SQSClient(config));
+      return (cache.sqs ??= new SQSClient(sqsConfig));
     },
     get s3() {
       return (cache.s3 ??= new S3Client(config));
