@@ -7,6 +7,8 @@
  * DescribeStacks stand-in.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,6 +17,8 @@ import { WebhookProvider, WebhookReceiver } from '../lib';
 import { clients, createQueue, drain } from './support/aws';
 import { deployedOutputs, runCli, startDescribeStacksStandIn, startSqsStandIn, type SqsStandIn } from './support/operator-stand-ins';
 import { givenStack } from './support/stacks';
+import type { Io } from '../cli/shared/io';
+import { Progress } from '../cli/shared/progress';
 
 const aws = clients();
 
@@ -181,5 +185,52 @@ describe('redrive against fauxqs itself (no message-move task)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('receive count (ApproximateReceiveCount) raised by one and is hidden from other readers for the visibility');
     expect(help.stdout).toContain('makes every message it read visible again');
+  });
+});
+
+describe('the progress display', () => {
+  /** An Io whose stdout is a terminal or not, on a clock the test moves. */
+  function io(isTTY: boolean) {
+    const clock = { now: 0 };
+    let text = '';
+    const out = { isTTY, write: (chunk: string) => ((text += chunk), true) } as unknown as Io['out'];
+    return { clock, text: () => text, io: { out, err: out, now: () => clock.now, onInterrupt: () => () => undefined } satisfies Io };
+  }
+
+  test('on a terminal: one line redrawn in place, with a bar, counts, percent and rate', () => {
+    const t = io(true);
+    const progress = new Progress(t.io, { label: 'moved', total: 40 });
+    t.clock.now = 1000;
+    progress.update(10);
+    t.clock.now = 2000;
+    progress.update(40);
+    progress.finish();
+    expect(t.text()).toBe('\r\x1b[2K[######..................] moved 10/40 25% 10.0/s\r\x1b[2K[########################] moved 40/40 100% 20.0/s\r\x1b[2K[########################] moved 40/40 100% 20.0/s\n');
+  });
+
+  test('not a terminal (CI, a pipe): plain lines, at most one per interval, and the last state at the end', () => {
+    const t = io(false);
+    const progress = new Progress(t.io, { label: 'moved', total: 40, plainIntervalMs: 2000 });
+    for (let i = 1; i <= 40; i++) {
+      t.clock.now = i * 100;
+      progress.update(i);
+    }
+    progress.finish();
+    expect(t.text()).toBe('moved 1/40 2% 10.0/s\nmoved 21/40 52% 10.0/s\nmoved 40/40 100% 10.0/s\n');
+    expect(t.text()).not.toContain('\r');
+  });
+});
+
+describe('the package', () => {
+  test('ships the command as package.json bin: the bundled file, executable, with a node shebang', () => {
+    const root = path.join(__dirname, '..');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ 'cdk-webhook-receiver': 'assets/cli/index.js' });
+    const file = path.join(root, pkg.bin['cdk-webhook-receiver']);
+    expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+    // included by "files" (assets/**), the sources are not
+    expect(pkg.files).toContain('assets/**');
+    expect(pkg.files.some((f: string) => f.startsWith('cli'))).toBe(false);
   });
 });
