@@ -20,6 +20,7 @@ import { checkOrderingOptions, orderingConfig, unknownEntityKeyProviders } from 
 import { CONFIG_VALUES_ENV, DEFAULT_DEDUP_WINDOW_SECONDS, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import * as nag from './private/nag';
+import { addOperatorOutputs, grantRedrive } from './private/operators';
 import { addGatewayResponses, allowLogsToUseKey, createBodyBucket, createWebAcl, grantBodyBucket, grantDataKeyUse, SourceIpPolicy, throttleRoute } from './private/security';
 import type { WafOptions } from './security';
 import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
@@ -286,7 +287,8 @@ export class WebhookReceiver extends WebhookReceiverBase {
   public readonly bodyBucket?: s3.Bucket;
   /**
    * The raw archive's bucket, when `archive` is set: the bucket given in `archive.bucket`, or one the receiver
-   * creates (encrypted, TLS only, public access blocked, objects expiring after `archive.retention`).
+   * creates (encrypted, TLS only, public access blocked, objects expiring after `archive.retention`). Its name
+   * is a stack output, read by `npx cdk-webhook-receiver replay`.
    */
   public readonly archiveBucket?: s3.IBucket;
   /** The WAF web ACL on the API stage, when `waf` is set. */
@@ -569,6 +571,16 @@ export class WebhookReceiver extends WebhookReceiverBase {
     for (const provider of providers) {
       this.addProvider(provider);
     }
+
+    // For operators and `npx cdk-webhook-receiver`: found by the receiver's construct path (contract/outputs.ts).
+    addOperatorOutputs(this, {
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      tableName: this.table.tableName,
+      archiveBucket: this.archiveBucket,
+      bodyBucket: this.bodyBucket,
+      bodyKeyPrefix: bodyPrefix,
+    });
   }
 
   /**
@@ -611,6 +623,15 @@ export class WebhookReceiver extends WebhookReceiverBase {
       throw new Error(`No provider "${providerId}" in this receiver; it has: ${[...this.endpointUrls.keys()].join(', ') || 'none'}.`);
     }
     return url;
+  }
+
+  /**
+   * Lets a principal run `npx cdk-webhook-receiver redrive`: move the dead-letter queue's messages back to the queue
+   * (SQS's message-move task, or receive / send / delete), read them for `--dry-run`, and find the queues in this
+   * stack's outputs. With an `encryptionKey`, its use through SQS only.
+   */
+  public grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    return grantRedrive(this, grantee, this.queue, this.deadLetterQueue, this.encryptionKey);
   }
 
   /** Lets a principal read and update the inbox records (for tools that inspect or repair deliveries). */

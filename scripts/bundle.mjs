@@ -3,7 +3,7 @@
 // `cdk-webhook-receiver/runtime`, and type-checks all Lambda code (esbuild itself does not).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const common = {
@@ -34,6 +34,22 @@ for (const [name, entry] of Object.entries(handlers)) {
 }
 await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
 console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
+
+// The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
+// `npx cdk-webhook-receiver` needs nothing more installed.
+{
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const outfile = 'assets/cli/index.js';
+  await build({
+    ...common,
+    entryPoints: ['cli/index.ts'],
+    outfile,
+    banner: { js: '#!/usr/bin/env node' },
+    define: { __CLI_VERSION__: JSON.stringify(version) },
+  });
+  chmodSync(outfile, 0o755);
+  console.log(`${outfile}: ${statSync(outfile).size} bytes`);
+}
 
 // The runtime is imported by users' processors: their bundler (or the Lambda runtime) provides the SDK.
 await build({

@@ -178,6 +178,7 @@ describe('what the package ships', () => {
         'lib/index.js',
         'lib/index.d.ts',
         'assets/verifier/index.js',
+        'assets/cli/index.js',
         'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/package.json',
         'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/runtime/index.js',
         'dist/runtime/index.js',
