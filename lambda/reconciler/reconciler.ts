@@ -116,15 +116,16 @@ async function runProvider(
   deadlineMs: number,
 ): Promise<{ outcome: ProviderRunResult['outcome']; cursor: ReconcileCursor }> {
   let { cursor, revision } = await cursors.load(provider.id);
-  const settledUntil = () => Math.floor(now() / 1000) - provider.settleDelaySeconds;
+  // Fixed for the run: a run ends at what was settled when it started, and the next run takes what settled since.
+  const settledUntil = Math.floor(now() / 1000) - provider.settleDelaySeconds;
   if (!cursor) {
-    cursor = { since: settledUntil() - provider.initialLookbackSeconds };
+    cursor = { since: settledUntil - provider.initialLookbackSeconds };
     revision = await cursors.save(provider.id, revision, cursor, now());
   }
   for (;;) {
     if (now() > deadlineMs) return { outcome: 'out_of_time', cursor };
     if (cursor.until === undefined) {
-      const until = settledUntil();
+      const until = settledUntil;
       if (until <= cursor.since) return { outcome: 'done', cursor };
       cursor = { since: cursor.since, until };
       revision = await cursors.save(provider.id, revision, cursor, now());
