@@ -6,7 +6,15 @@
  */
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import Stripe from 'stripe';
+import { RequestValue, WebhookProvider, WebhookReceiver, type WebhookReceiverProps } from '../lib';
+import { givenStack, type Given } from './support/stacks';
 import type { Envelope } from '../contract/config';
 import type { ReconcileProviderConfig, ReconcilerConfig } from '../contract/reconcile';
 import { CURSOR_KEY_PREFIX } from '../contract/reconcile';
@@ -377,5 +385,195 @@ describe('GitHub', () => {
     expect(lists).toHaveLength(2);
     expect(lists[1].at - lists[0].at).toBeGreaterThanOrEqual(1000);
     expect(result).toMatchObject({ outcome: 'done', redeliveryRequested: 1 });
+  });
+});
+
+describe('the construct', () => {
+  function receiver(given: Given, props: Partial<WebhookReceiverProps> = {}): { receiver: WebhookReceiver; stripeKey: secretsmanager.ISecret; githubToken: secretsmanager.ISecret } {
+    const stripeKey = secretsmanager.Secret.fromSecretNameV2(given.stack, 'StripeKey', 'reconcile/stripe');
+    const githubToken = secretsmanager.Secret.fromSecretNameV2(given.stack, 'GitHubToken', 'reconcile/github');
+    const r = new WebhookReceiver(given.stack, 'Receiver', {
+      providers: [
+        WebhookProvider.stripe({ secret: given.stripeSecret, eventTypes: ['invoice.paid'], reconcile: { credential: stripeKey } }),
+        WebhookProvider.github({
+          secret: given.githubSecret,
+          reconcile: { credential: githubToken, every: Duration.minutes(30), settleDelay: Duration.minutes(20), repository: 'octo-org/hello-world', hookId: 12345678 },
+        }),
+      ],
+      processor: given.processor,
+      ...props,
+    });
+    return { receiver: r, stripeKey, githubToken };
+  }
+
+  const reconcilerFunctionId = (stack: Stack) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('reconciliation') } }))[0];
+
+  test('one reconciler function, on the shipped bundle, with a schedule per provider at the documented default rate', () => {
+    // GIVEN
+    const given = givenStack();
+    const { receiver: r } = receiver(given);
+    const template = Template.fromStack(given.stack);
+
+    // THEN
+    expect(r.reconciler).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('reconciliation'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 300,
+      Handler: 'index.handler',
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    const fn = reconcilerFunctionId(given.stack);
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, Input: '{"provider":"stripe"}', RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(30 minutes)',
+      Targets: [Match.objectLike({ Input: '{"provider":"github"}' })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] } });
+  });
+
+  test('its configuration carries each provider\'s settings, defaults filled in', () => {
+    const given = givenStack();
+    receiver(given);
+    const fnResource = Template.fromStack(given.stack).toJSON().Resources[reconcilerFunctionId(given.stack)];
+    const text = JSON.stringify(fnResource.Properties.Environment.Variables.WEBHOOK_RECONCILER_CONFIG);
+    // Stripe: 1 hour settle delay, the provider's eventTypes; GitHub: its hook and 20 minutes.
+    expect(text).toContain('\\"id\\":\\"stripe\\",\\"kind\\":\\"stripe\\"');
+    expect(text).toContain('\\"settleDelaySeconds\\":3600,\\"initialLookbackSeconds\\":900,\\"dedupWindowSeconds\\":604800,\\"eventTypes\\":[\\"invoice.paid\\"]');
+    expect(text).toContain('\\"settleDelaySeconds\\":1200,\\"initialLookbackSeconds\\":1800');
+    expect(text).toContain('\\"github\\":{\\"repository\\":\\"octo-org/hello-world\\",\\"hookId\\":12345678}');
+  });
+
+  test('its role reads only the credentials (AWSCURRENT), writes the inbox and sends to the queue; the verifier cannot read the credentials', () => {
+    const given = givenStack();
+    receiver(given);
+    const template = Template.fromStack(given.stack);
+    const policies = template.findResources('AWS::IAM::Policy');
+    const reconcilerPolicy = Object.entries(policies).find(([id]) => id.startsWith('ReceiverReconcilerRole'))![1];
+    const statements = reconcilerPolicy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>;
+    const actions = statements.map((st) => [st.Action].flat().sort().join(','));
+    expect(actions.sort()).toEqual(
+      [
+        'logs:CreateLogStream,logs:PutLogEvents',
+        'dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem',
+        'sqs:SendMessage',
+        'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
+      ].sort(),
+    );
+    const secretStatements = statements.filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(secretStatements)).toMatch(/reconcile\/stripe/);
+    expect(JSON.stringify(secretStatements)).toMatch(/reconcile\/github/);
+    expect(JSON.stringify(secretStatements)).not.toMatch(/webhooks\//);
+    for (const st of secretStatements) expect(st.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT'] } });
+    const verifierPolicy = Object.entries(policies).find(([id]) => id.startsWith('ReceiverVerifierRole'))![1];
+    expect(JSON.stringify(verifierPolicy)).not.toMatch(/reconcile\//);
+  });
+
+  test('an alarm per reconciled provider fires on one missed event, with the runbook', () => {
+    const given = givenStack();
+    const { receiver: r } = receiver(given);
+    expect(Object.keys(r.alarms.missedEvents ?? {}).sort()).toEqual(['github', 'stripe']);
+    Template.fromStack(given.stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReconcileMissed',
+      Namespace: 'WebhookReceiver',
+      Dimensions: Match.arrayWith([{ Name: 'Provider', Value: 'stripe' }]),
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('runbook.md#reconciliation-missed-events'),
+    });
+  });
+
+  test('without reconcile there is no reconciler, schedule or alarm', () => {
+    const given = givenStack();
+    const r = new WebhookReceiver(given.stack, 'Receiver', { provider: WebhookProvider.stripe({ secret: given.stripeSecret }), processor: given.processor });
+    expect(r.reconciler).toBeUndefined();
+    Template.fromStack(given.stack).resourceCountIs('AWS::Events::Rule', 0);
+    Template.fromStack(given.stack).resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ReconcileMissed' }, 0);
+  });
+
+  describe.each([
+    ['the default options', (_: Stack) => ({})],
+    ['a customer managed key and tracing', (stack: Stack) => ({ encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }), tracing: true })],
+  ])('cdk-nag with %s', (_name, options) => {
+    test('synthesizes with both packs; the reconciler\'s acknowledgements are these', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'nag-reconcile-'));
+      try {
+        const given = givenStack({ nag: true, outdir });
+        receiver(given, options(given.stack));
+        expect(() => given.app.synth()).not.toThrow();
+        const metadata = JSON.parse(readFileSync(path.join(outdir, 'Test.metadata.json'), 'utf8')) as Record<string, Array<{ type: string; data: Record<string, string> }>>;
+        const rules = Object.entries(metadata)
+          .filter(([p]) => p.startsWith('/Test/Receiver/Reconciler'))
+          .flatMap(([p, entries]) => entries.filter((e) => e.type === 'aws:cdk:acknowledged-rules').flatMap((e) => Object.keys(e.data).map((id) => `${p.replace('/Test/Receiver/', '')}: ${id.replace(/^annotation::/i, '')}`)));
+        const tracing = _name !== 'the default options';
+        expect(rules.sort()).toEqual(
+          (tracing
+            ? ['Reconciler/Role: AwsSolutions-IAM5[Resource::*]']
+            : ['Reconciler/Function: Serverless-LambdaTracing']
+          )
+            .concat([
+              'Reconciler/Function: Serverless-LambdaDLQ',
+              'Reconciler/Function: Serverless-LambdaAsyncFailureDestination',
+              'Reconciler/ScheduleStripe: Serverless-EventBusDLQ',
+              'Reconciler/ScheduleGithub: Serverless-EventBusDLQ',
+            ])
+            .sort(),
+        );
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('fails if', () => {
+    const secret = (given: Given) => given.stripeSecret;
+    const github = (given: Given, reconcile: Record<string, unknown>) => () => WebhookProvider.github({ secret: given.githubSecret, reconcile: { credential: secret(given), ...reconcile } as never });
+
+    test('fails if reconcile is given to a provider without an events API', () => {
+      const given = givenStack();
+      expect(() => WebhookProvider.shopify({ secret: given.stripeSecret, reconcile: { credential: given.stripeSecret } } as never)).toThrow(/reconcile of provider "shopify": reconciliation is offered for Stripe and GitHub only, not for shopify/);
+    });
+
+    test('fails if the credential is not a secret', () => {
+      const given = givenStack();
+      expect(() => WebhookProvider.stripe({ secret: given.stripeSecret, reconcile: { credential: 'rk_live_abc' as never } })).toThrow(/credential of reconcile of provider "stripe" must be a secretsmanager.ISecret holding the API credential, never its value, got a string/);
+    });
+
+    test('fails if every is not whole minutes from 5 minutes to 1 day', () => {
+      const given = givenStack();
+      expect(() => WebhookProvider.stripe({ secret: given.stripeSecret, reconcile: { credential: secret(given), every: Duration.minutes(2) } })).toThrow(/every of reconcile of provider "stripe" is 120 s; it must be whole minutes from 5 minutes to 1 day/);
+    });
+
+    test('fails if settleDelay is past what GitHub can redeliver', () => {
+      const given = givenStack();
+      expect(github(given, { settleDelay: Duration.days(3), repository: 'o/r', hookId: 1 })).toThrow(/settleDelay of reconcile of provider "github" is 259200 s; it must be whole minutes from 1 minute to 2 days/);
+    });
+
+    test('fails if the GitHub hook is not said exactly once', () => {
+      const given = givenStack();
+      expect(github(given, {})).toThrow(/needs exactly one of repository \(with hookId\), organization \(with hookId\) or appId to say which hook; got 0/);
+      expect(github(given, { repository: 'o/r', appId: '1' })).toThrow(/got 2/);
+      expect(github(given, { repository: 'o/r' })).toThrow(/hookId of reconcile of provider "github" must be the hook's id, a positive whole number, got undefined/);
+      expect(github(given, { repository: 'not a repo', hookId: 1 })).toThrow(/repository of reconcile of provider "github" must be "owner\/name"/);
+      expect(github(given, { appId: 'abc' })).toThrow(/appId of reconcile of provider "github" must be the App's numeric id/);
+    });
+
+    test('fails if a Stripe reconciliation names a GitHub hook', () => {
+      const given = givenStack();
+      expect(() => WebhookProvider.stripe({ secret: given.stripeSecret, reconcile: { credential: secret(given), hookId: 3 } as never })).toThrow(/hookId is a GitHub option/);
+    });
+
+    test('fails if the provider keys its events by a dedupKey', () => {
+      const given = givenStack();
+      expect(() => WebhookProvider.stripe({ secret: given.stripeSecret, dedupKey: [RequestValue.jsonPath('data.object.id')], reconcile: { credential: secret(given) } })).toThrow(/has a dedupKey, so its inbox keys are not the provider's event ids/);
+    });
   });
 });

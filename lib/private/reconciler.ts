@@ -86,12 +86,12 @@ export class Reconciler extends Construct {
         });
       }
     }
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'A failed reconciliation run needs no dead-letter queue: it is counted (ReconcileRunFailed), and the next ' +
-        'scheduled run resumes from the cursor saved after the last page handled.',
-    });
+    const noDeadLetter =
+      'A failed reconciliation run needs no dead-letter queue or failure destination: the schedule\'s event carries ' +
+      'nothing but the provider id, the failure is counted (ReconcileRunFailed, and Lambda\'s Errors), and the next ' +
+      'scheduled run resumes from the cursor saved after the last page handled.';
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: noDeadLetter });
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetter });
     if (!props.tracing) {
       Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaTracing', reason: 'X-Ray tracing is opt-in (tracing: true), as it is billed per trace recorded.' });
     } else {
@@ -116,10 +116,17 @@ export class Reconciler extends Construct {
       ...(settings.github ? { github: settings.github } : {}),
     });
     settings.credential.grantRead(this.function, ['AWSCURRENT']);
-    return new events.Rule(this, `Schedule${construct}`, {
+    const rule = new events.Rule(this, `Schedule${construct}`, {
       description: `Reconciles ${providerId}: finds events no webhook delivered.`,
       schedule: events.Schedule.rate(settings.every),
       targets: [new targets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ provider: providerId }), retryAttempts: 0 })],
     });
+    Validations.of(rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        'A scheduled run that EventBridge could not deliver needs no dead-letter queue: its event is only the provider ' +
+        'id, and the next scheduled run covers the same time from the cursor.',
+    });
+    return rule;
   }
 }
