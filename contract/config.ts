@@ -325,13 +325,16 @@ export const LEGACY_ENVELOPE_VERSION = 1;
 
 /**
  * How the request that carried an event was authenticated: an HMAC or a public-key signature, a shared token the
- * provider sends as is (GitLab, Microsoft Graph's clientState), or HTTP Basic credentials.
+ * provider sends as is (GitLab, Microsoft Graph's clientState), or HTTP Basic credentials. `provider-api`: no
+ * request carried it; the reconciler fetched it from the provider's API over TLS with the receiver's API
+ * credential (`origin: 'reconciliation'`, `bodySigned: false`: the body is the event as the API returned it).
  */
-export type AuthenticationMethod = 'hmac' | 'public-key' | 'shared-token' | 'basic-auth';
+export type AuthenticationMethod = 'hmac' | 'public-key' | 'shared-token' | 'basic-auth' | 'provider-api';
 
 /**
- * Where an event came from. `delivery`: a request the verifier authenticated. Reserved for coming features:
- * `replay` (re-enqueued by an operator from the archive) and `reconciliation` (found by polling the provider's API).
+ * Where an event came from. `delivery`: a request the verifier authenticated. `reconciliation`: an event the
+ * reconciler found in the provider's API that no delivery had brought (auth `provider-api`). Reserved for a coming
+ * feature: `replay` (re-enqueued by an operator from the archive).
  */
 export type EventOrigin = 'delivery' | 'replay' | 'reconciliation';
 

@@ -97,6 +97,22 @@ export const METRIC = {
   groupStopped: 'GroupStopped',
   /** Milliseconds from the verifier receiving the request to the event being processed (processed events only). */
   eventAge: 'EventAge',
+
+  // The reconciler: one of each per run and provider.
+  /**
+   * Events the provider's API knows, older than the settle delay, that no delivery brought to the inbox: a webhook
+   * was lost. Stripe: enqueued by the reconciler (`origin: 'reconciliation'`); GitHub: failed deliveries whose
+   * redelivery was requested.
+   */
+  reconcileMissed: 'ReconcileMissed',
+  /** GitHub deliveries the reconciler asked GitHub to redeliver (they arrive as ordinary signed deliveries). */
+  reconcileRedeliveryRequested: 'ReconcileRedeliveryRequested',
+  /** Events (deliveries) the reconciler looked at in the provider's API. */
+  reconcileChecked: 'ReconcileChecked',
+  /** Runs that ended in an error (the cursor stays at the last page handled; the next run resumes there). */
+  reconcileRunFailed: 'ReconcileRunFailed',
+  /** Runs that stopped early on the provider's rate limit (the next run resumes). */
+  reconcileRateLimited: 'ReconcileRateLimited',
 } as const;
 
 /** The verifier's counters, every one emitted (0 or 1) with each request, so rates are defined in every period. */
@@ -136,6 +152,14 @@ export const PROCESSOR_COUNTERS: readonly string[] = [
  * `newerWins`, GroupStopped for records of a FIFO queue. A processor that uses neither writes the same lines as before.
  */
 export const OPTIONAL_PROCESSOR_COUNTERS: readonly string[] = [METRIC.skippedAsOlder, METRIC.groupStopped];
+/** The reconciler's counters, every one emitted with each run. */
+export const RECONCILER_COUNTERS: readonly string[] = [
+  METRIC.reconcileMissed,
+  METRIC.reconcileRedeliveryRequested,
+  METRIC.reconcileChecked,
+  METRIC.reconcileRunFailed,
+  METRIC.reconcileRateLimited,
+];
 
 /** Metrics measured in milliseconds; all others are counts. */
 export const MILLISECOND_METRICS: readonly string[] = [METRIC.eventAge];

@@ -1,5 +1,6 @@
 export * from './monitoring';
 export * from './provider';
+export * from './reconcile';
 export * from './webhook-receiver';
 export * from './security';
 export * from './processor';

@@ -237,8 +237,14 @@ export interface WebhookReceiverAlarms {
   readonly queueAge?: cloudwatch.Alarm;
   /** A previous secret version still in use days after a rotation. */
   readonly previousSecretInUse?: cloudwatch.Alarm;
-  /** "Receiver unhealthy", over all the others but `previousSecretInUse`. */
+  /** "Receiver unhealthy", over all the others but `previousSecretInUse` and `missedEvents`. */
   readonly unhealthy?: cloudwatch.CompositeAlarm;
+  /**
+   * Reconciliation found an event no webhook delivered (`ReconcileMissed` >= 1), one alarm per reconciled provider
+   * id: a webhook was lost (the event itself was recovered). Not covered by `unhealthy`; it carries the
+   * `alarmActions` itself.
+   */
+  readonly missedEvents?: { [providerId: string]: cloudwatch.Alarm };
 }
 
 /**
@@ -366,6 +372,24 @@ export abstract class WebhookReceiverBase extends Construct {
   /** Requests that failed on our side (5xx answered by the verifier). */
   public metricInternalErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.internalError, props);
+  }
+
+  /**
+   * Events the reconciler found in a provider's API that no webhook delivered (Stripe: enqueued by it; GitHub:
+   * redelivery requested).
+   */
+  public metricReconcileMissed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.reconcileMissed, props);
+  }
+
+  /** GitHub deliveries the reconciler asked GitHub to redeliver. */
+  public metricReconcileRedeliveryRequested(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.reconcileRedeliveryRequested, props);
+  }
+
+  /** Reconciliation runs that failed (the next run resumes from the cursor). */
+  public metricReconcileRunFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.reconcileRunFailed, props);
   }
 
   /** Deliveries verified with a key of the secret's previous version. */

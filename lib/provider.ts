@@ -1,6 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { reconcileSettings, type ReconcileSettings } from './private/reconcile';
 import { providerSecurity } from './private/security';
+import type { GitHubReconciliationOptions, ReconciliationOptions } from './reconcile';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
 import { defaultToleranceOf, definitionOf } from '../catalog/providers';
 import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
@@ -276,6 +278,28 @@ export interface TimestampedProviderOptions extends ProviderOptions {
   readonly tolerance?: Duration;
 }
 
+/** Options of `WebhookProvider.stripe`. */
+export interface StripeProviderOptions extends TimestampedProviderOptions {
+  /**
+   * Reconciliation: list the account's events on a schedule and enqueue those no webhook brought (marked
+   * `origin: 'reconciliation'`), counted in the `ReconcileMissed` metric and its alarm.
+   *
+   * @default - no reconciliation
+   */
+  readonly reconcile?: ReconciliationOptions;
+}
+
+/** Options of `WebhookProvider.github`. */
+export interface GitHubProviderOptions extends ProviderOptions {
+  /**
+   * Reconciliation: list the hook's deliveries on a schedule and ask GitHub to redeliver those that failed and
+   * never reached the inbox (GitHub itself never retries), counted in the `ReconcileMissed` metric and its alarm.
+   *
+   * @default - no reconciliation
+   */
+  readonly reconcile?: GitHubReconciliationOptions;
+}
+
 /** Options of providers that sign the URL they post to (Twilio, Square, HubSpot). */
 export interface UrlSigningProviderOptions extends ProviderOptions {
   /**
@@ -423,7 +447,7 @@ interface Traits {
  */
 export class WebhookProvider {
   /** Stripe: `Stripe-Signature: t=..,v1=..` over `{t}.{body}`, HMAC-SHA256; body `id` and `type`. */
-  public static stripe(options: TimestampedProviderOptions): WebhookProvider {
+  public static stripe(options: StripeProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('stripe', options);
   }
 
@@ -431,7 +455,7 @@ export class WebhookProvider {
    * GitHub: `X-Hub-Signature-256: sha256=..` over the body; `X-GitHub-Delivery`, `X-GitHub-Event`. The `ping`
    * sent when a hook is created is verified and answered, not enqueued. GitHub never retries.
    */
-  public static github(options: ProviderOptions): WebhookProvider {
+  public static github(options: GitHubProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('github', options);
   }
 
@@ -781,6 +805,8 @@ export class WebhookProvider {
 
   private readonly dedupKey?: ValueSourceConfig[];
 
+  private readonly reconciliation?: ReconcileSettings;
+
   private constructor(
     kind: string,
     options: ProviderOptions,
@@ -822,6 +848,7 @@ export class WebhookProvider {
       if (bad !== undefined) throw new Error(`eventTypes of provider "${this.id}" has "${bad}"; each must be 1 to 256 characters.`);
     }
     this.eventTypes = options.eventTypes ? [...options.eventTypes] : undefined;
+    this.reconciliation = reconcileSettings(kind, this.id, (options as GitHubProviderOptions).reconcile, this.dedupKey !== undefined);
     const window = seconds(this.dedupWindow, 'dedupWindow');
     if (!Token.isUnresolved(window) && window < 3600) {
       throw new Error(`dedupWindow of provider "${this.id}" is ${window} s; it must be at least 1 hour to outlive provider retries.`);
@@ -838,6 +865,14 @@ export class WebhookProvider {
     if (scheme.publicUrl !== undefined && !Token.isUnresolved(scheme.publicUrl) && !/^https:\/\/[^\s?#]+$/.test(scheme.publicUrl)) {
       throw new Error(`publicUrl of provider "${this.id}" must be an https URL without query or fragment, got "${scheme.publicUrl}".`);
     }
+  }
+
+  /**
+   * The provider's reconciliation, when it has one.
+   * @internal
+   */
+  public _reconciliation(): ReconcileSettings | undefined {
+    return this.reconciliation;
   }
 
   /**

@@ -25,6 +25,7 @@ import { addGatewayResponses, allowLogsToUseKey, createBodyBucket, createWebAcl,
 import type { WafOptions } from './security';
 import { DEFAULT_METRIC_NAMESPACE, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV } from '../contract/metric-names';
 import { ReceiverMonitoring } from './private/monitoring';
+import { Reconciler, type ReconcilerProps } from './private/reconciler';
 import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkSize, checkString, describeValue } from './private/validate';
 import { DeployTimeValues, StagedVerifierCode } from './private/verifier-code';
 import type { ArchiveOptions } from './archive';
@@ -312,6 +313,8 @@ export class WebhookReceiver extends WebhookReceiverBase {
   private readonly archiveKey?: kms.IKey;
   private readonly archivePrefix: string;
   private readonly encryptionKey?: kms.IKey;
+  private readonly reconcilerProps: Omit<ReconcilerProps, 'code'>;
+  private reconcilerConstruct?: Reconciler;
 
   /**
    * @param scope the construct this receiver belongs to (usually the stack)
@@ -463,6 +466,17 @@ export class WebhookReceiver extends WebhookReceiverBase {
     this.queue.grant(this.verifier, 'sqs:SendMessage');
     nag.acknowledgeVerifier(this.verifier, tracing);
     if (tracing) nag.acknowledgeTracingPolicy(verifierRole);
+    this.reconcilerProps = {
+      table: this.table,
+      queue: this.queue,
+      maxMessageBytes: this.verifierConfig.maxMessageBytes,
+      leaseSeconds: this.verifierConfig.leaseSeconds,
+      metrics: this.verifierConfig.metrics!,
+      logRetention,
+      logGroupName: logGroupName('reconciler'),
+      encryptionKey: props.encryptionKey,
+      tracing,
+    };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { logGroupName: logGroupName('access'), retention: logRetention, encryptionKey: props.encryptionKey });
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
@@ -610,10 +624,24 @@ export class WebhookReceiver extends WebhookReceiverBase {
     this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
+    const reconciliation = provider._reconciliation();
+    if (reconciliation) {
+      this.reconcilerConstruct ??= new Reconciler(this, 'Reconciler', { ...this.reconcilerProps, code: handlerAsset('reconciler') });
+      this.reconcilerConstruct.addProvider(provider.id, pascal(provider.id), reconciliation, provider.dedupWindow.toSeconds(), provider.eventTypes);
+      this.monitoring.addReconciliation(provider.id);
+    }
     new CfnOutput(this, `${pascal(provider.id)}Endpoint`, {
       description: `Webhook URL for ${provider.id}`,
       value: url,
     });
+  }
+
+  /**
+   * The reconciler function (see `ReconciliationOptions`), created with the first provider that has `reconcile`;
+   * undefined while none has.
+   */
+  public get reconciler(): lambda.IFunction | undefined {
+    return this.reconcilerConstruct?.function;
   }
 
   /** The URL to give the provider with the given id. */

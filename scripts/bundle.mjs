@@ -24,6 +24,8 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 
 const handlers = {
   verifier: 'lambda/verifier/index.ts',
+  // The same three SDK clients as the verifier and plain fetch for the providers' APIs: no Stripe or Octokit SDK.
+  reconciler: 'lambda/reconciler/index.ts',
   'example-processor': 'bin/processor/index.ts',
 };
 for (const [name, entry] of Object.entries(handlers)) {

@@ -112,7 +112,8 @@ describe.each([
     new WebhookReceiver(given.stack, 'Receiver', {
       providers: [
         WebhookProvider.stripe({ secret: given.stripeSecret, allowedIpRanges: ['192.0.2.0/24'], throttlingRateLimit: 10 }),
-        WebhookProvider.github({ secret: given.githubSecret }),
+        // Reconciliation brings a function and a role of its own (and its credential's grant).
+        WebhookProvider.github({ secret: given.githubSecret, reconcile: { credential: new secretsmanager.Secret(given.stack, 'GitHubToken'), repository: 'octo-org/hello-world', hookId: 1 } }),
         WebhookProvider.meta({ secret: new secretsmanager.Secret(given.stack, 'MetaSecret') }),
       ],
       processor: given.processor,

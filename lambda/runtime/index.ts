@@ -49,13 +49,18 @@ export interface WebhookEvent {
   readonly receivedAt: Date;
   /** The provider's own time of the event, for providers that send one (the README's catalog table says where). */
   readonly eventTime?: Date;
-  /** How the request was authenticated: `hmac`, `public-key`, `shared-token` or `basic-auth`. */
+  /**
+   * How the request was authenticated: `hmac`, `public-key`, `shared-token` or `basic-auth`; `provider-api` for an
+   * event the reconciler fetched from the provider's API with the receiver's credential (`origin: 'reconciliation'`).
+   */
   readonly authentication: AuthenticationMethod;
   /** True when the request carried a signature over its body (HMAC or public key), so `body` is what was signed. */
   readonly signatureVerified: boolean;
   /**
    * `delivery`: a request the verifier authenticated; `replay`: an archived delivery an operator re-enqueued (run
-   * even when the event was processed before, at most once per replay run: `replayRunId`).
+   * even when the event was processed before, at most once per replay run: `replayRunId`);
+   * `reconciliation`: found in the provider's API by the reconciler, no delivery having brought it (`body` is the
+   * event as the API returned it, not a signed body).
    */
   readonly origin: EventOrigin;
   /** With `origin: 'replay'`: the operator's replay run. */

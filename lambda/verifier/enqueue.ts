@@ -9,7 +9,7 @@
  * was queued now, `duplicate` when all were queued before.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENVELOPE_VERSION, type AuthenticationMethod, type BodyRef, type Envelope, type EnvelopeItem, type SchemeConfig } from '../../contract/config';
+import { ENVELOPE_VERSION, type AuthenticationMethod, type BodyRef, type Envelope, type EnvelopeItem, type EventOrigin, type SchemeConfig } from '../../contract/config';
 import { encodeBody, serializeEnvelope } from '../shared/envelope';
 import { inboxKey } from '../shared/inbox-schema';
 import { describeError, type Logger } from '../shared/log';
@@ -50,6 +50,12 @@ export interface Delivery {
   /** On a FIFO queue (`ordering`): the message group of the request's events. Absent: a standard queue. */
   readonly messageGroupId?: string;
   readonly nowMs: number;
+  /**
+   * Where the events came from. `reconciliation` (fetched from the provider's API): their bytes are not the bytes a
+   * delivery would carry, so the record keeps no payload hash for a later delivery to be compared with.
+   * @default 'delivery'
+   */
+  readonly origin?: EventOrigin;
 }
 
 export interface DeliveryResult {
@@ -96,7 +102,7 @@ export async function enqueueDelivery(deps: EnqueueDependencies, delivery: Deliv
           receivedAt,
           expiresAt: Math.floor(delivery.nowMs / 1000) + delivery.dedupWindowSeconds,
           signedAt: delivery.signedAt,
-          payloadSha256: event.payloadSha256,
+          payloadSha256: delivery.origin === 'reconciliation' ? undefined : event.payloadSha256,
         },
         delivery.nowMs,
       ),
@@ -213,7 +219,7 @@ function message(maxMessageBytes: number, delivery: Delivery, event: VerifiedEve
     receivedAt,
     auth: delivery.auth.method,
     bodySigned: delivery.auth.bodySigned,
-    origin: 'delivery',
+    origin: delivery.origin ?? 'delivery',
     contentType: delivery.contentType,
     ...body,
     bodySha256: delivery.bodySha256,

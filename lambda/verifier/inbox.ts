@@ -34,8 +34,11 @@ export interface ClaimRequest {
    * it (a provider signs each retry afresh), so it never takes over the holder's claim, even after the lease.
    */
   readonly signedAt?: string;
-  /** SHA-256 (hex) of the event's payload, kept so a later delivery under the same id with other bytes is seen. */
-  readonly payloadSha256: string;
+  /**
+   * SHA-256 (hex) of the event's payload, kept so a later delivery under the same id with other bytes is seen.
+   * Absent for an event the reconciler fetched from the provider's API (other bytes than any delivery's).
+   */
+  readonly payloadSha256?: string;
 }
 
 export type ClaimResult =
@@ -62,7 +65,7 @@ export class Inbox {
       [INBOX.leaseUntil]: { N: String(nowMs + this.leaseMs) },
       [INBOX.leaseToken]: { S: token },
       [INBOX.expiresAt]: { N: String(request.expiresAt) },
-      [INBOX.payloadSha256]: { S: request.payloadSha256 },
+      ...(request.payloadSha256 !== undefined ? { [INBOX.payloadSha256]: { S: request.payloadSha256 } } : {}),
       provider: { S: request.provider },
       deliveryId: { S: request.deliveryId },
       receivedAt: { S: request.receivedAt },

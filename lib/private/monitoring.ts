@@ -79,6 +79,7 @@ export class ReceiverMonitoring extends Construct {
   private readonly receiver: WebhookReceiverBase;
   private readonly signatureOptions?: ResolvedRate;
   private readonly signatureFailures: { [providerId: string]: cloudwatch.Alarm } = {};
+  private readonly missedEvents: { [providerId: string]: cloudwatch.Alarm } = {};
   /** The alarms the composite covers; it renders them when the template is synthesized. */
   private readonly covered: cloudwatch.Alarm[] = [];
   /** Every alarm, for the dashboard's alarm widget (read when the template is synthesized). */
@@ -168,6 +169,7 @@ export class ReceiverMonitoring extends Construct {
           covered: false,
         }),
       unhealthy: this.hasComposite ? this.composite() : undefined,
+      missedEvents: this.missedEvents,
     };
     this.alarms = alarms;
 
@@ -193,6 +195,21 @@ export class ReceiverMonitoring extends Construct {
       failed: { mismatched: this.receiver.metricRejectedSignatureMismatch({ dimensionsMap }) },
       total: { received: this.receiver.metricReceived({ dimensionsMap }) },
     });
+  }
+
+  /** The "missed > 0" alarm of a reconciled provider: any event found missing in a 5-minute period. */
+  public addReconciliation(providerId: string): void {
+    this.missedEvents[providerId] = this.alarm(
+      `ReconcileMissed${pascal(providerId)}`,
+      { period: FIVE_MINUTES, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING },
+      {
+        metric: this.receiver.metricReconcileMissed({ dimensionsMap: { [PROVIDER_DIMENSION]: providerId } }),
+        threshold: 1,
+        description: `Reconciliation found at least 1 ${providerId} event that no webhook delivered: a webhook was lost`,
+        runbook: 'reconciliation-missed-events',
+        covered: false,
+      },
+    );
   }
 
   /**

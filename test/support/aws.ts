@@ -130,7 +130,7 @@ export async function getRecord(dynamodb: DynamoDBClient, tableName: string, key
 }
 
 /** Loads a shipped bundle fresh, as a new Lambda container would. */
-export function loadBundle<T>(name: 'verifier' | 'example-processor'): T {
+export function loadBundle<T>(name: 'verifier' | 'reconciler' | 'example-processor'): T {
   const file = path.join(__dirname, '..', '..', 'assets', name, 'index.js');
   let loaded: T | undefined;
   jest.isolateModules(() => {
