@@ -2,4 +2,5 @@ export * from './monitoring';
 export * from './provider';
 export * from './webhook-receiver';
 export * from './security';
+export * from './api';
 export * from './processor';
