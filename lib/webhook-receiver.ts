@@ -492,7 +492,6 @@ export class WebhookReceiver extends WebhookReceiverBase {
       this.httpApi = this.receiverHttpApi.api;
       this.httpStage = this.receiverHttpApi.stage;
       this.stageThrottling = throttling;
-      nag.acknowledgeHttpStage(this.httpStage);
     }
     this.onCustomDomain = props.customDomain !== undefined;
     if (props.customDomain) {

@@ -113,8 +113,3 @@ export function acknowledgeBodyBucket(bucket: IConstruct): void {
       'record each delivery. Server access logs would need a second bucket per receiver for no added insight.',
   );
 }
-
-/** The HTTP API's stage. */
-export function acknowledgeHttpStage(stage: IConstruct): void {
-  void stage;
-}
