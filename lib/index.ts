@@ -3,6 +3,7 @@ export * from './provider';
 export * from './reconcile';
 export * from './webhook-receiver';
 export * from './security';
+export * from './api';
 export * from './processor';
 export * from './ordering';
 export * from './archive';

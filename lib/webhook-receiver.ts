@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, Aspects, CfnOutput, Duration, Fn, Names, RemovalPolicy, Size, Stack, Token, type IAspect } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,8 @@ import { WebhookReceiverBase, type WebhookReceiverAlarms, type WebhookReceiverMo
 import { WebhookProvider } from './provider';
 import type { OrderingOptions } from './ordering';
 import { checkOrderingOptions, orderingConfig, unknownEntityKeyProviders } from './private/ordering';
+import { ApiType, type CustomDomainOptions } from './api';
+import { mapCustomDomain, ReceiverHttpApi } from './private/http-api';
 import { CONFIG_VALUES_ENV, DEFAULT_DEDUP_WINDOW_SECONDS, DEFAULT_PREVIOUS_SECRET_GRACE_SECONDS, INBOX_TABLE_ENV, type DeployTimeValue, type VerifierConfig } from '../contract/config';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, MAX_INLINE_BODY_BYTES, MAX_LAMBDA_BODY_BYTES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import * as nag from './private/nag';
@@ -109,6 +112,24 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
    * wait in the dead-letter queue)
    */
   readonly bodyRetention?: Duration;
+
+  /**
+   * The kind of API that receives the webhooks. `ApiType.HTTP` costs about a third of a REST API per request, but
+   * cannot be combined with `waf` or a provider's `allowedIpRanges`, and refuses a body that is not valid UTF-8
+   * under a text media type (400 `body_not_byte_exact`; see `ApiType.HTTP`).
+   *
+   * @default ApiType.REST
+   */
+  readonly apiType?: ApiType;
+
+  /**
+   * A custom domain name for the API, with its ACM certificate. The URLs the providers are given (`urlFor`, the
+   * stack outputs) and the public URL that URL-signing providers (Twilio, Square, HubSpot...) sign are then on
+   * this domain. Point a DNS alias record at `domainName`'s regional domain name.
+   *
+   * @default - the API's own execute-api URL
+   */
+  readonly customDomain?: CustomDomainOptions;
 
   /**
    * Steady-state requests per second the API stage accepts.
@@ -264,8 +285,27 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
  * processor, with a dead-letter queue, alarms and a dashboard.
  */
 export class WebhookReceiver extends WebhookReceiverBase {
-  /** The REST API, with one POST route per provider. */
-  public readonly api: apigateway.RestApi;
+  /** The REST API, with one POST route per provider; undefined with `apiType: ApiType.HTTP` (see `httpApi`). */
+  public readonly api?: apigateway.RestApi;
+  /** The HTTP API, with one POST route per provider, when `apiType` is `ApiType.HTTP`. */
+  public readonly httpApi?: apigatewayv2.HttpApi;
+  /** The HTTP API's stage, when `apiType` is `ApiType.HTTP`. */
+  public readonly httpStage?: apigatewayv2.HttpStage;
+  /**
+   * The REST API's custom domain, when `customDomain` is set: point a DNS alias record at it
+   * (`route53_targets.ApiGatewayDomain`).
+   */
+  public readonly domainName?: apigateway.DomainName;
+  /**
+   * The HTTP API's custom domain, when `customDomain` is set with `apiType: ApiType.HTTP`: point a DNS alias record
+   * at it (`route53_targets.ApiGatewayv2DomainProperties(regionalDomainName, regionalHostedZoneId)`).
+   */
+  public readonly httpDomainName?: apigatewayv2.DomainName;
+  /**
+   * The receiver's base URL, ending in `/`: a provider's endpoint is this URL followed by its id (see `urlFor`).
+   * On the custom domain when `customDomain` is set.
+   */
+  public readonly url: string;
   /** The inbox: one record per delivery id, for idempotency and processing state. */
   public readonly table: dynamodb.Table;
   /** The queue of verified events. */
@@ -299,13 +339,15 @@ export class WebhookReceiver extends WebhookReceiverBase {
   /** The receiver's dashboard, unless `dashboard: false`. */
   public readonly dashboard?: cloudwatch.Dashboard;
 
-  private readonly integration: apigateway.Integration;
-  private readonly sourceIpPolicy: SourceIpPolicy;
+  private readonly integration?: apigateway.Integration;
+  private readonly sourceIpPolicy?: SourceIpPolicy;
+  private readonly receiverHttpApi?: ReceiverHttpApi;
   private readonly stageThrottling: { readonly throttlingRateLimit: number; readonly throttlingBurstLimit: number };
   private readonly endpointUrls = new Map<string, string>();
   private readonly verifierConfig: Omit<VerifierConfig, 'providers'>;
   private readonly verifierCode: StagedVerifierCode;
   private readonly stageName: string;
+  private readonly onCustomDomain: boolean;
   private readonly monitoring: ReceiverMonitoring;
   private readonly bodyRetention?: Duration;
   private bodyLifecycleAdded = false;
@@ -480,64 +522,81 @@ export class WebhookReceiver extends WebhookReceiverBase {
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { logGroupName: logGroupName('access'), retention: logRetention, encryptionKey: props.encryptionKey });
     const throttling = { throttlingRateLimit: props.throttlingRateLimit ?? 100, throttlingBurstLimit: props.throttlingBurstLimit ?? 200 };
-    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.stageName = props.stageName ?? 'webhooks';
-    this.api = new apigateway.RestApi(this, 'Api', {
-      // API Gateway's metrics know an API by its name: make it this receiver's own.
-      restApiName: Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
-      description: 'Webhook endpoints: one POST route per provider.',
-      endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
-      binaryMediaTypes: ['*/*'],
-      cloudWatchRole,
-      // Other stacks of the account may rely on the role: keep it when this stack goes.
-      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
-      deployOptions: {
-        stageName: this.stageName,
-        ...throttling,
-        tracingEnabled: tracing,
-        metricsEnabled: true,
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        // Never log request bodies: they are customer data.
-        dataTraceEnabled: false,
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
-          caller: false,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: false,
-        }),
-      },
-    });
     // What API Gateway invokes: the function, or with provisioned concurrency its alias that carries it.
     this.verifierAlias = props.verifierProvisionedConcurrency === undefined ? undefined
       : this.verifier.addAlias('live', { provisionedConcurrentExecutions: props.verifierProvisionedConcurrency });
     const verifierTarget: lambda.IFunction = this.verifierAlias ?? this.verifier;
-    // Not a LambdaIntegration: it adds a Lambda permission per method, and Lambda's 20 KB resource policy holds
-    // about 50 of them. One permission covers every route of the stage (added below).
-    this.integration = new apigateway.AwsIntegration({
-      proxy: true,
-      service: 'lambda',
-      path: `2015-03-31/functions/${verifierTarget.functionArn}/invocations`,
-    });
-    verifierTarget.addPermission('ApiInvoke', {
-      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-      // Only this API's stage (not the console's test invocations), any method and route of it.
-      sourceArn: this.api.arnForExecuteApi('*', '/*', this.stageName),
-    });
-    this.stageThrottling = throttling;
-    this.sourceIpPolicy = new SourceIpPolicy(this.api);
-    addGatewayResponses(this.api);
-    nag.acknowledgeApi(this.api);
-    const loggingRole = this.api.node.tryFindChild('CloudWatchRole');
-    if (loggingRole) nag.acknowledgeApiGatewayLoggingRole(loggingRole);
-    this.webAcl = props.waf ? createWebAcl(this, this.api.deploymentStage, props.waf) : undefined;
-    nag.acknowledgeStage(this.api.deploymentStage, tracing, props.waf !== undefined);
+    if ((props.apiType ?? ApiType.REST) === ApiType.REST) {
+      const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
+      this.api = new apigateway.RestApi(this, 'Api', {
+        // API Gateway's metrics know an API by its name: make it this receiver's own.
+        restApiName: Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
+        description: 'Webhook endpoints: one POST route per provider.',
+        endpointTypes: [apigateway.EndpointType.REGIONAL],
+        // Every body arrives base64-encoded, byte for byte as sent: signatures are over raw bytes.
+        binaryMediaTypes: ['*/*'],
+        cloudWatchRole,
+        // Other stacks of the account may rely on the role: keep it when this stack goes.
+        cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+        deployOptions: {
+          stageName: this.stageName,
+          ...throttling,
+          tracingEnabled: tracing,
+          metricsEnabled: true,
+          loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+          // Never log request bodies: they are customer data.
+          dataTraceEnabled: false,
+          accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+          accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
+            caller: false,
+            httpMethod: true,
+            ip: true,
+            protocol: true,
+            requestTime: true,
+            resourcePath: true,
+            responseLength: true,
+            status: true,
+            user: false,
+          }),
+        },
+      });
+      // Not a LambdaIntegration: it adds a Lambda permission per method, and Lambda's 20 KB resource policy holds
+      // about 50 of them. One permission covers every route of the stage (added below).
+      this.integration = new apigateway.AwsIntegration({
+        proxy: true,
+        service: 'lambda',
+        path: `2015-03-31/functions/${verifierTarget.functionArn}/invocations`,
+      });
+      verifierTarget.addPermission('ApiInvoke', {
+        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        // Only this API's stage (not the console's test invocations), any method and route of it.
+        sourceArn: this.api.arnForExecuteApi('*', '/*', this.stageName),
+      });
+      this.stageThrottling = throttling;
+      this.sourceIpPolicy = new SourceIpPolicy(this.api);
+      addGatewayResponses(this.api);
+      nag.acknowledgeApi(this.api);
+      const loggingRole = this.api.node.tryFindChild('CloudWatchRole');
+      if (loggingRole) nag.acknowledgeApiGatewayLoggingRole(loggingRole);
+      this.webAcl = props.waf ? createWebAcl(this, this.api.deploymentStage, props.waf) : undefined;
+      nag.acknowledgeStage(this.api.deploymentStage, tracing, props.waf !== undefined);
+    } else {
+      // Refused at the start (validateProps): waf. Refused per provider (addProvider): allowedIpRanges.
+      this.receiverHttpApi = new ReceiverHttpApi(this, { stageName: this.stageName, ...throttling, accessLogs, verifier: verifierTarget });
+      this.httpApi = this.receiverHttpApi.api;
+      this.httpStage = this.receiverHttpApi.stage;
+      this.stageThrottling = throttling;
+    }
+    this.onCustomDomain = props.customDomain !== undefined;
+    if (props.customDomain) {
+      const mapped = mapCustomDomain(this, props.customDomain, { restApi: this.api, httpApi: this.receiverHttpApi });
+      this.url = mapped.url;
+      if (this.api) this.domainName = mapped.domain as apigateway.DomainName;
+      else this.httpDomainName = mapped.domain as apigatewayv2.DomainName;
+    } else {
+      this.url = this.api ? this.api.url : this.receiverHttpApi!.url;
+    }
 
     this.processor = props.processor;
     // The mapping SqsEventSource would create (same construct id), without its grantConsumeMessages: with a
@@ -571,7 +630,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
 
     this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
       receiver: this,
-      api: this.api,
+      stage: this.api ? this.api.deploymentStage : this.httpStage!,
       verifier: this.verifier,
       processor: this.processor,
       queue: this.queue,
@@ -609,18 +668,27 @@ export class WebhookReceiver extends WebhookReceiverBase {
     if (this.providers.some((p) => p.id === provider.id)) {
       throw new Error(`Provider id "${provider.id}" is used twice in this receiver; give one of them another id.`);
     }
-    const url = this.api.urlForPath(`/${provider.id}`);
+    if (this.httpApi && provider.allowedIpRanges !== undefined) {
+      throw new Error(`Provider "${provider.id}" sets allowedIpRanges, which needs a resource policy, and an HTTP API (apiType: ApiType.HTTP) has none. Use apiType: ApiType.REST, or leave allowedIpRanges unset (the signature still authenticates every request).`);
+    }
+    const url = `${this.url}${provider.id}`;
     // Check that the configuration still fits before anything changes, so a refused provider leaves no trace.
     this.checkEnvironmentSize(this.renderConfig([...this.providers, provider]).values);
 
     this.providers.push(provider);
     this.endpointUrls.set(provider.id, url);
-    const resource = this.api.root.addResource(provider.id);
-    for (const method of provider.methods) {
-      nag.acknowledgeRoute(resource.addMethod(method, this.integration));
+    if (this.api) {
+      const resource = this.api.root.addResource(provider.id);
+      for (const method of provider.methods) {
+        nag.acknowledgeRoute(resource.addMethod(method, this.integration));
+      }
+      this.sourceIpPolicy!.addRoute(provider.id, provider.allowedIpRanges);
+      throttleRoute(this.api.deploymentStage, provider.id, provider.methods, this.stageThrottling, provider.throttlingRateLimit, provider.throttlingBurstLimit);
+    } else {
+      for (const route of this.receiverHttpApi!.addRoute(provider.id, provider.methods, provider.throttlingRateLimit, provider.throttlingBurstLimit)) {
+        nag.acknowledgeRoute(route);
+      }
     }
-    this.sourceIpPolicy.addRoute(provider.id, provider.allowedIpRanges);
-    throttleRoute(this.api.deploymentStage, provider.id, provider.methods, this.stageThrottling, provider.throttlingRateLimit, provider.throttlingBurstLimit);
     this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
@@ -703,7 +771,9 @@ export class WebhookReceiver extends WebhookReceiverBase {
     const arnPrefix = () => values.refString(`arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:`);
     // The stage's name as a literal, not the stage's Ref: the stage depends (through the deployment and the
     // methods) on this function, so its Ref in the function's environment would be a dependency cycle.
-    const apiUrl = () => values.refString(`https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}/`);
+    // On the custom domain when there is one: the URL the provider is given is the one it signs.
+    const apiUrl = () => values.refString(this.onCustomDomain ? this.url
+      : `https://${this.api ? this.api.restApiId : this.httpApi!.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}/`);
     const config: VerifierConfig = {
       ...this.verifierConfig,
       ...(this.ordering ? { ordering: orderingConfig(this.ordering, providers) } : {}),
@@ -804,6 +874,13 @@ function checkTypes(props: WebhookReceiverProps): void {
     checkDuration('archive.retention', props.archive.retention);
     checkInterface('archive.bucket', props.archive.bucket, ['arnForObjects', 'grantRead'], 'an s3.IBucket (e.g. an s3.Bucket)', false);
   }
+  checkOneOf('apiType', props.apiType, Object.values(ApiType), 'an ApiType (ApiType.REST or ApiType.HTTP)');
+  if (props.customDomain !== undefined) {
+    checkPropsObject('customDomain', props.customDomain, "{ domainName: 'hooks.example.com', certificate }");
+    checkString('customDomain.domainName', props.customDomain.domainName);
+    checkInterface('customDomain.certificate', props.customDomain.certificate, ['metricDaysToExpiry'], 'an acm.ICertificate (e.g. acm.Certificate.fromCertificateArn(...))', true);
+    checkString('customDomain.basePath', props.customDomain.basePath);
+  }
   if (props.waf !== undefined) {
     checkPropsObject('waf', props.waf, '{ rateLimit: 1000 }');
     checkNumber('waf.rateLimit', props.waf.rateLimit);
@@ -827,6 +904,10 @@ function validateProps(props: WebhookReceiverProps): void {
   if (props.provider && props.providers) {
     throw new Error('Set provider or providers, not both.');
   }
+  if (props.apiType === ApiType.HTTP && props.waf !== undefined) {
+    throw new Error('apiType: ApiType.HTTP cannot be combined with waf: AWS WAF protects REST APIs only, not HTTP APIs. Use apiType: ApiType.REST to keep the web ACL, or remove waf (the stage\'s throttling still bounds the request rate).');
+  }
+  checkCustomDomain(props.customDomain);
   checkRange('batchSize', props.batchSize, 1, 10000);
   checkRange('maxConcurrency', props.maxConcurrency, 2, 1000);
   checkRange('maxReceiveCount', props.maxReceiveCount, 1, 1000);
@@ -867,6 +948,20 @@ function headerLimits(props: WebhookReceiverProps): Pick<VerifierConfig, 'maxHea
     maxHeaderCount: count === DEFAULT_MAX_HEADER_COUNT ? undefined : count,
     maxHeaderBytes: bytes === DEFAULT_MAX_HEADER_BYTES ? undefined : bytes,
   };
+}
+
+/** A host name (not a URL) and a base path without slashes at its ends; tokens are left to deploy time. */
+function checkCustomDomain(domain: CustomDomainOptions | undefined): void {
+  if (domain === undefined) return;
+  const name = domain.domainName;
+  if (name === undefined) throw new Error("customDomain.domainName is required: the host name, e.g. 'hooks.example.com'.");
+  if (!Token.isUnresolved(name) && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name)) {
+    throw new Error(`customDomain.domainName must be a host name such as 'hooks.example.com' (no scheme, path or port), got '${name}'.`);
+  }
+  const base = domain.basePath;
+  if (base !== undefined && !Token.isUnresolved(base) && !/^[A-Za-z0-9._-]+$/.test(base)) {
+    throw new Error(`customDomain.basePath must be one path segment of letters, digits, '.', '_' or '-', such as 'webhooks' (no slashes), got '${base}'.`);
+  }
 }
 
 function checkRange(name: string, value: number | undefined, min: number, max: number): void {

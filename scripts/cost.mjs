@@ -180,7 +180,12 @@ export function readTemplate(template) {
   const httpApis = ofType(template, 'AWS::ApiGatewayV2::Api');
   const methods = ofType(template, 'AWS::ApiGateway::Method').filter(([, r]) => r.Properties.HttpMethod !== 'OPTIONS');
   const stage = stages[0];
-  const detailedMetrics = (stage?.MethodSettings ?? []).some((s) => s.MetricsEnabled === true);
+  // An HTTP API (apiType: ApiType.HTTP): its routes (`POST /stripe`), its stage's access log and detailed metrics.
+  const httpRoutes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+  const httpStage = ofType(template, 'AWS::ApiGatewayV2::Stage').map(([, r]) => r.Properties)[0];
+  const detailedMetrics = httpApis.length > 0
+    ? httpStage?.DefaultRouteSettings?.DetailedMetricsEnabled === true
+    : (stage?.MethodSettings ?? []).some((s) => s.MetricsEnabled === true);
 
   const alarms = ofType(template, 'AWS::CloudWatch::Alarm').map(([id, r]) => ({
     id,
@@ -190,16 +195,16 @@ export function readTemplate(template) {
 
   return {
     api: httpApis.length > 0 ? 'HTTP' : 'REST',
-    routes: methods.length,
+    routes: httpApis.length > 0 ? httpRoutes.length : methods.length,
     detailedMetrics,
     stageTracing: stage?.TracingEnabled === true,
-    accessLogFormat: stage?.AccessLogSetting?.Format,
+    accessLogFormat: httpApis.length > 0 ? httpStage?.AccessLogSettings?.Format : stage?.AccessLogSetting?.Format,
     verifier: lambdaOf(template, verifierEntry[0]),
     processor,
     batchSize: mapping.BatchSize ?? 10,
     batchingWindowSeconds: mapping.MaximumBatchingWindowInSeconds ?? 0,
-    // One API resource (`/<id>`) per provider.
-    providers: ofType(template, 'AWS::ApiGateway::Resource').length,
+    // One API resource (`/<id>`) per provider; an HTTP API: one path per provider, with one route per method.
+    providers: httpApis.length > 0 ? new Set(httpRoutes.map((key) => key.split(' ')[1])).size : ofType(template, 'AWS::ApiGateway::Resource').length,
     secrets: secretArns.size,
     // secretCacheMaxAge's default; a receiver that changes it changes only the secret reads, a few cents a month.
     secretMaxAgeSeconds: 300,
@@ -237,6 +242,8 @@ function accessLogBytes(format) {
     '$context.requestTime': '02/Dec/2026:06:44:37 +0000',
     '$context.httpMethod': 'POST',
     '$context.resourcePath': '/stripe',
+    '$context.routeKey': 'POST /stripe',
+    '$context.integrationErrorMessage': '-',
     '$context.status': '200',
     '$context.protocol': 'HTTP/1.1',
     '$context.responseLength': '27',
@@ -245,6 +252,8 @@ function accessLogBytes(format) {
 }
 
 const million = (count, pricePerMillion) => (count / 1e6) * pricePerMillion;
+/** HTTP APIs meter requests in 512 KB increments: a request of up to 512 KB is one, up to 1 MB two, and so on. */
+const httpMetered = (bodyBytes) => Math.max(1, Math.ceil(bodyBytes / (512 * 1024)));
 
 /**
  * The cost of `a.deliveries` webhooks (per-request lines, USD) and the fixed monthly cost (USD/month) of a
@@ -269,11 +278,17 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
   const waf = facts.webAcls.length > 0;
 
   const perRequest = [
-    {
-      item: `API Gateway ${facts.api} API requests`,
-      detail: `${deliveries.toLocaleString('en-US')} requests`,
-      usd: million(deliveries, facts.api === 'HTTP' ? p.httpApiPerMillion : p.restApiPerMillion),
-    },
+    facts.api === 'HTTP'
+      ? {
+        item: 'API Gateway HTTP API requests',
+        detail: `${deliveries.toLocaleString('en-US')} requests, metered per 512 KB (a ${a.bodyBytes / 1024} KB body is ${httpMetered(a.bodyBytes)} request)`,
+        usd: million(deliveries * httpMetered(a.bodyBytes), p.httpApiPerMillion),
+      }
+      : {
+        item: 'API Gateway REST API requests',
+        detail: `${deliveries.toLocaleString('en-US')} requests`,
+        usd: million(deliveries, p.restApiPerMillion),
+      },
     waf && { item: 'WAF requests', detail: 'every request is inspected', usd: million(deliveries, p.wafRequestPerMillion) },
     { item: 'Verifier Lambda requests', detail: 'one invocation per delivery', usd: million(deliveries, p.lambdaRequestPerMillion) },
     {
@@ -407,11 +422,13 @@ const { App, Duration, Stack } = require('aws-cdk-lib');
 const lambda = require('aws-cdk-lib/aws-lambda');
 const logs = require('aws-cdk-lib/aws-logs');
 const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
-const { WebhookProvider, WebhookReceiver } = require(process.env.COST_LIB);
+const { ApiType, WebhookProvider, WebhookReceiver } = require(process.env.COST_LIB);
 const app = new App();
 const stack = new Stack(app, 'Cheapest');
-// The example's two providers and processor; no WAF, no customer managed key, no tracing, 128 MB (the least
-// Lambda and verifierMemorySize allow). Alarms and dashboard as by default.
+// The example's two providers and processor; an HTTP API (a third of a REST API's request price: what it gives up
+// is WAF, allowlists and binary media types, see ApiType.HTTP), no WAF, no customer managed key, no tracing,
+// 128 MB (the least Lambda and verifierMemorySize allow), a 20-second batching window (events wait up to 20 s
+// for the processor; batches of up to 10 at this rate). Alarms and dashboard as by default: every guarantee kept.
 const processor = new lambda.Function(stack, 'Processor', {
   runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
@@ -427,6 +444,8 @@ new WebhookReceiver(stack, 'Webhooks', {
     WebhookProvider.github({ secret: secretsmanager.Secret.fromSecretNameV2(stack, 'GitHubSecret', 'webhooks/github') }),
   ],
   processor,
+  apiType: ApiType.HTTP,
+  maxBatchingWindow: Duration.seconds(20),
   verifierMemorySize: 128,
 });
 app.synth();
@@ -466,7 +485,7 @@ function metricCountsFromBuild() {
 export function levers(facts, metricCounts) {
   const base = costModel(facts, metricCounts);
   const changes = [
-    ['HTTP API instead of REST (not built yet: issue #11)', { api: 'HTTP' }],
+    ...(facts.api === 'REST' ? [['apiType: ApiType.HTTP instead of REST (no WAF, no allowlists)', { api: 'HTTP' }]] : []),
     ['maxBatchingWindow: Duration.seconds(20) (batches of up to 10 at this rate)', { batchingWindowSeconds: 20, batchSize: Math.max(facts.batchSize, 10) }],
     ['No API access log (the verifier logs every delivery already)', { accessLogFormat: undefined }],
     ['No API Gateway detailed metrics (stage totals stay free)', { detailedMetrics: false }],
@@ -474,7 +493,7 @@ export function levers(facts, metricCounts) {
   const rows = changes.map(([lever, change]) => {
     const r = costModel({ ...facts, ...change }, metricCounts);
     return { lever, perMillion: r.perMillion - base.perMillion, monthly: r.monthly - base.monthly };
-  });
+  }).filter((row) => row.perMillion !== 0 || row.monthly !== 0); // a lever already pulled is no row
   const all = costModel(Object.assign({ ...facts }, ...changes.map(([, change]) => change)), metricCounts);
   return { base, rows, all };
 }

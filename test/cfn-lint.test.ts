@@ -2,7 +2,8 @@
  * cfn-lint (AWS's CloudFormation linter, from PyPI, the version pinned in requirements-ci.txt) on every template we
  * synthesize: the example app (bin/app.ts, as built) and receivers in the configurations the other tests build
  * (minimal; every security option; an imported processor without the account role, alarms or dashboard; several
- * providers with GET routes, URL signing and per-route throttling). No error is allowed; the warnings are exactly
+ * providers with GET routes, URL signing and per-route throttling; the HTTP API variant with a custom domain, and on
+ * its own URL). No error is allowed; the warnings are exactly
  * the ones listed in JUSTIFIED below, each with its reason, so a new warning fails here until it is fixed or
  * justified in a reviewed change to this file.
  *
@@ -15,13 +16,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { WebhookProvider, WebhookReceiver } from '../lib';
+import { ApiType, WebhookProvider, WebhookReceiver } from '../lib';
 import { givenStack, type Given } from './support/stacks';
 
 const ROOT = path.join(__dirname, '..');
@@ -164,6 +166,23 @@ const CASES: Record<string, (given: Given) => void> = {
       ],
       processor: g.processor,
     });
+  },
+  'http-api': (g) => {
+    new WebhookReceiver(g.stack, 'Receiver', {
+      apiType: ApiType.HTTP,
+      providers: [
+        WebhookProvider.stripe({ secret: g.stripeSecret, throttlingRateLimit: 5 }),
+        WebhookProvider.twilio({ secret: secret(g, 'twilio') }),
+        WebhookProvider.meta({ secret: secret(g, 'meta') }),
+      ],
+      processor: g.processor,
+      encryptionKey: new kms.Key(g.stack, 'Key', { enableKeyRotation: true }),
+      customDomain: { domainName: 'hooks.example.com', certificate: acm.Certificate.fromCertificateArn(g.stack, 'Certificate', 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555') },
+    });
+  },
+  'http-own-url': (g) => {
+    // A URL-signing provider on the HTTP API's own URL: the API id in the verifier's environment, no cycle.
+    new WebhookReceiver(g.stack, 'Receiver', { apiType: ApiType.HTTP, provider: WebhookProvider.square({ secret: secret(g, 'square') }), processor: g.processor });
   },
 };
 

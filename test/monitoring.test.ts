@@ -80,7 +80,7 @@ describe('default alarms', () => {
   const [restApi] = Object.values(apiName);
   const apiDimensions = [
     { Name: 'ApiName', Value: restApi.Properties.Name },
-    { Name: 'Stage', Value: { Ref: ref(stack, f.receiver.api.deploymentStage) } },
+    { Name: 'Stage', Value: { Ref: ref(stack, f.receiver.api!.deploymentStage) } },
   ];
   const rate = { ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' };
 

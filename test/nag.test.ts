@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { WebhookProvider, WebhookReceiver, type WebhookReceiverProps } from '../lib';
+import { ApiType, WebhookProvider, WebhookReceiver, type WebhookReceiverProps } from '../lib';
 import { givenStack, type Given } from './support/stacks';
 
 let outdir: string;
@@ -146,6 +147,39 @@ describe('a receiver with every security option', () => {
     receiver(given, { apiGatewayCloudWatchRole: false });
     expect(() => given.app.synth()).not.toThrow();
     expect(receiverRules(acknowledgements(outdir, 'Test')).filter((rule) => rule.includes('IAM4'))).toEqual([]);
+  });
+});
+
+describe('an HTTP API receiver (apiType: ApiType.HTTP)', () => {
+  test('synthesizes with both packs; the only acknowledgements are the ones every receiver has, and its routes\' authorization', () => {
+    // GIVEN an HTTP API receiver with a GET route, per-route throttling, a key and a custom domain
+    const given = givenStack({ nag: true, outdir });
+    receiver(given, {
+      apiType: ApiType.HTTP,
+      providers: [WebhookProvider.stripe({ secret: given.stripeSecret, throttlingRateLimit: 10 }), WebhookProvider.meta({ secret: given.githubSecret })],
+      encryptionKey: new kms.Key(given.stack, 'Key', { enableKeyRotation: true }),
+      customDomain: { domainName: 'hooks.example.com', certificate: acm.Certificate.fromCertificateArn(given.stack, 'Certificate', 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555') },
+    });
+
+    // WHEN
+    expect(() => given.app.synth()).not.toThrow();
+
+    // THEN
+    // (No stage finding to acknowledge: the stage has access logs and throttling, and X-Ray does not trace HTTP APIs.)
+    expect(receiverRules(acknowledgements(outdir, 'Test'))).toEqual(
+      [
+        'Processor/SqsEventSource: Serverless-LambdaEventSourceMappingDestination',
+        'Receiver/DeadLetterQueue: Serverless-SQSRedrivePolicy',
+        'Receiver/HttpApi/GETMeta: AwsSolutions-APIG4',
+        'Receiver/HttpApi/GETMeta: AwsSolutions-COG4',
+        'Receiver/HttpApi/POSTMeta: AwsSolutions-APIG4',
+        'Receiver/HttpApi/POSTMeta: AwsSolutions-COG4',
+        'Receiver/HttpApi/POSTStripe: AwsSolutions-APIG4',
+        'Receiver/HttpApi/POSTStripe: AwsSolutions-COG4',
+        'Receiver/Verifier: Serverless-LambdaDLQ',
+        'Receiver/Verifier: Serverless-LambdaTracing',
+      ].sort(),
+    );
   });
 });
 

@@ -300,7 +300,7 @@ describe('resources and their secure defaults', () => {
     template.resourceCountIs('AWS::ApiGateway::Stage', 1);
     const accessLogs = new Capture();
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      RestApiId: refOf(receiver.api),
+      RestApiId: refOf(receiver.api!),
       StageName: 'webhooks',
       MethodSettings: [Match.objectLike({
         HttpMethod: '*',
@@ -360,15 +360,15 @@ describe('resources and their secure defaults', () => {
     for (const path of ['stripe', 'github']) {
       const resources = template.findResources('AWS::ApiGateway::Resource', {
         Properties: {
-          RestApiId: refOf(receiver.api),
-          ParentId: { 'Fn::GetAtt': [logicalIdOf(receiver.api), 'RootResourceId'] },
+          RestApiId: refOf(receiver.api!),
+          ParentId: { 'Fn::GetAtt': [logicalIdOf(receiver.api!), 'RootResourceId'] },
           PathPart: path,
         },
       });
       expect(Object.keys(resources)).toHaveLength(1);
       const [resourceId] = Object.keys(resources);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
-        RestApiId: refOf(receiver.api),
+        RestApiId: refOf(receiver.api!),
         ResourceId: { Ref: resourceId },
         HttpMethod: 'POST',
         AuthorizationType: 'NONE',
@@ -722,7 +722,7 @@ describe('IAM', () => {
       FunctionName: arnOf(receiver.verifier),
       Principal: 'apigateway.amazonaws.com',
       SourceArn: { 'Fn::Join': ['', [
-        'arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', refOf(receiver.api), '/webhooks/*/*',
+        'arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', refOf(receiver.api!), '/webhooks/*/*',
       ]] },
     });
   });
@@ -882,7 +882,7 @@ describe('several providers', () => {
     // THEN
     expect(Token.isUnresolved(stripeUrl)).toBe(true);
     const resolved = given.stack.resolve(stripeUrl);
-    expect(resolved).toEqual({ 'Fn::Join': ['', expect.arrayContaining([refOf(receiver.api), '/stripe'])] });
+    expect(resolved).toEqual({ 'Fn::Join': ['', expect.arrayContaining([refOf(receiver.api!), '/stripe'])] });
     const template = Template.fromStack(given.stack);
     template.hasOutput('*', { Description: 'Webhook URL for stripe', Value: resolved });
   });

@@ -144,7 +144,7 @@ describe('the verifier of a 60-provider receiver, as staged in the cloud assembl
       'AWS::URLSuffix': 'amazonaws.com',
       [logicalIdOf(receiver.table)]: tableName,
       [logicalIdOf(receiver.queue)]: queue.url,
-      [logicalIdOf(receiver.api)]: 'abcdef1234',
+      [logicalIdOf(receiver.api!)]: 'abcdef1234',
     };
     for (const provider of providers) {
       refs[logicalIdOf(provider.secret)] = provider.id === 'stripe' ? stripeSecretArn : `arn:aws:secretsmanager:us-east-1:000000000000:secret:${provider.id}-AbCdEf`;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type EventTimeConfig, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../contract/config';
 import { METRIC, VERIFIER_COUNTERS } from '../../contract/metric-names';
 import { describeError, type Logger } from '../shared/log';
@@ -30,6 +30,7 @@ import { redactSecrets } from './redact';
 import { SecretCache, secretKeys } from './secrets';
 import { nodeAt, prepare, valueAt, type Headers, type RequestView } from './auth';
 import { messageGroupId } from './ordering';
+import { normaliseEvent, type ApiGatewayEvent, type WebhookRequestEvent } from './request';
 import { answerSigned, answerUnsigned, isSignedHandshake, isUnsignedHandshake, type HandshakeRequest, type HandshakeResponse } from './handshakes';
 
 export interface VerifierDependencies {
@@ -47,7 +48,8 @@ export interface VerifierDependencies {
   readonly now?: () => number;
 }
 
-export type VerifierHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** Takes REST API (payload 1.0) and HTTP API (payload 2.0) events alike (`request.ts`). */
+export type VerifierHandler = (event: ApiGatewayEvent) => Promise<APIGatewayProxyResult>;
 
 const MAX_ID_LENGTH = 512;
 
@@ -55,8 +57,9 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
   const now = deps.now ?? Date.now;
   const providers = resolveProviders(deps.config.providers);
   const screen = requestScreen(deps.config);
-  return async (event) => {
+  return async (received) => {
     const started = now();
+    const event = normaliseEvent(received);
     const context = { requestId: event.requestContext?.requestId, route: event.resource };
     // The provider of the route, known even when the request is turned away before it is looked at.
     const provider = providers.get(event.resource)?.id;
@@ -150,7 +153,7 @@ function outcomeMetric(code: string, status: number): string {
   if (code.startsWith('timestamp_')) return METRIC.rejectedStale;
   // signature_missing, signature_malformed, signature_mismatch, verify_token_mismatch, previous_secret_expired
   if (status === 401) return METRIC.rejectedSignature;
-  // body_malformed, delivery_id_invalid, dedup_key_missing, handshake_malformed (400), unknown_route (404), method_not_allowed (405),
+  // body_malformed, body_not_byte_exact, delivery_id_invalid, dedup_key_missing, handshake_malformed (400), unknown_route (404), method_not_allowed (405),
   // unsupported_media_type (415), headers_too_large (431)
   return METRIC.rejectedMalformed;
 }
@@ -171,7 +174,7 @@ interface Outcome {
 async function verifyAndEnqueue(
   deps: VerifierDependencies,
   providers: Map<string, ResolvedProvider>,
-  event: APIGatewayProxyEvent,
+  event: WebhookRequestEvent,
   nowMs: number,
   progress: Progress,
 ): Promise<Outcome> {
@@ -338,8 +341,15 @@ function joined(item: unknown, paths: readonly string[] | undefined): string | u
 }
 
 
-function readBody(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer {
+function readBody(event: WebhookRequestEvent, maxBodyBytes: number): Buffer {
   const raw = event.body ?? '';
+  if (event.bodyNotByteExact) {
+    // An HTTP API hands text media types over as a string: bytes that were not UTF-8 may have been replaced.
+    throw new MalformedRequestError(
+      'body_not_byte_exact',
+      'The body arrived as text with U+FFFD or a lone surrogate in it: its bytes may have been altered on the way, so it cannot be verified. Send it with a non-text media type, or use a REST API receiver.',
+    );
+  }
   if (!event.isBase64Encoded) {
     const body = Buffer.from(raw, 'utf8');
     if (body.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
@@ -359,9 +369,11 @@ function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
 }
 
-function queryLookup(event: APIGatewayProxyEvent): { get: (name: string) => string | undefined; raw: string } {
+function queryLookup(event: WebhookRequestEvent): { get: (name: string) => string | undefined; raw: string } {
   const params = event.multiValueQueryStringParameters ?? {};
   const single = event.queryStringParameters ?? {};
+  // An HTTP API hands over the query string as sent.
+  if (event.rawQueryString !== undefined) return { get: (name) => single[name] ?? undefined, raw: event.rawQueryString };
   // REST APIs hand over decoded parameters only; re-encode them in the order received.
   const raw = Object.entries(params)
     .flatMap(([name, values]) => (values ?? []).map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`))

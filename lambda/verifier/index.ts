@@ -6,7 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { ApiGatewayEvent } from './request';
 import type { VerifierConfig } from '../../contract/config';
 import { jsonLogger } from '../shared/log';
 import { emfMetrics } from '../shared/metrics';
@@ -92,7 +93,7 @@ function archiveOf(config: NonNullable<VerifierConfig['archive']>): NonNullable<
 
 let configured: VerifierHandler | undefined;
 
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export async function handler(event: ApiGatewayEvent): Promise<APIGatewayProxyResult> {
   if (!configured) {
     // config.json beside this file: the construct stages it with the bundle.
     configured = verifierFromConfig(loadConfig(__dirname, process.env));

@@ -3,7 +3,6 @@
  * table (`ALARM_DEFAULTS`), which the `@default` docs of `ReceiverAlarmOptions` describe; a test reads both.
  */
 import { CfnOutput, Duration, Lazy, Token } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -59,9 +58,18 @@ const RUNBOOK = 'https://github.com/cdk-webhook-receiver/cdk-webhook-receiver/bl
 /** The queue's retention: an older message is gone, so no age alarm can be above it. */
 const QUEUE_RETENTION = Duration.days(4);
 
+/** The metrics of an API stage, which a REST API's and an HTTP API's stages both have. */
+export interface ApiStageMetrics {
+  metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricIntegrationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
 export interface ReceiverMonitoringProps {
   readonly receiver: WebhookReceiverBase;
-  readonly api: apigateway.RestApi;
+  /** The API's stage (a REST API's deployment stage, or an HTTP API's stage): its request metrics. */
+  readonly stage: ApiStageMetrics;
   readonly verifier: lambda.IFunction;
   readonly processor: lambda.IFunction;
   readonly queue: sqs.IQueue;
@@ -108,7 +116,7 @@ export class ReceiverMonitoring extends Construct {
     const coverable = [signature, serverErrors, verifierErrors, processorErrors, processorFailures, deadLetter, queueAge].some((o) => o !== undefined);
     this.hasComposite = (options.unhealthy?.enabled ?? true) && coverable;
 
-    const stage = props.api.deploymentStage;
+    const stage = props.stage;
     const alarms = {
       signatureFailures: this.signatureFailures,
       serverErrors:
@@ -300,7 +308,7 @@ export class ReceiverMonitoring extends Construct {
 
   private createDashboard(props: ReceiverMonitoringProps): cloudwatch.Dashboard {
     const r = this.receiver;
-    const stage = props.api.deploymentStage;
+    const stage = props.stage;
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });
