@@ -536,6 +536,26 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [{ jsonPaths: ['payload.object.id', 'payload.action'] }],
     eventType: body('payload.action'),
   },
+  // Standard Webhooks headers, but the key is the secret's text first and its base64 decoding (after `whsec_`)
+  // second, as `@polar-sh/sdk`'s `validateEvent` tries them (its `webhooks` module, `hmacKeys`).
+  polar: {
+    name: 'Polar',
+    factory: 'polar',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: 'webhook-signature',
+        format: { kind: 'list', pairSeparator: ' ', prefix: 'v1,' },
+        signedContent: '{id}.{timestamp}.{body}',
+        timestamp: { source: 'header', header: 'webhook-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+        alternateKeys: [{ keyEncoding: 'base64', keyPrefix: 'whsec_' }],
+      },
+    },
+    deliveryId: [header('webhook-id')],
+    eventType: body('type'),
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

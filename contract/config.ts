@@ -100,6 +100,12 @@ export interface SignatureConfig {
   readonly keyEncoding: 'utf8' | 'base64' | 'hex';
   /** A prefix stripped from the secret before decoding (e.g. `whsec_`). */
   readonly keyPrefix?: string;
+  /**
+   * Other ways the same secret becomes an HMAC key, each tried after `keyEncoding` (Polar: the secret's text,
+   * then its base64 decoding). A `base64` alternative applies only to a secret that is base64 once its prefix is
+   * stripped.
+   */
+  readonly alternateKeys?: Array<{ readonly keyEncoding: 'utf8' | 'base64' | 'hex'; readonly keyPrefix?: string }>;
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
 }

@@ -580,6 +580,15 @@ export class WebhookProvider {
     return WebhookProvider.catalog('onfido', options);
   }
 
+  /**
+   * Polar: Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`), a 5-minute
+   * window; the key is the secret's text, or its base64 decoding after an optional `whsec_`, as Polar's SDK tries
+   * both; body `type`.
+   */
+  public static polar(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('polar', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -74,6 +74,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['mux', WebhookProvider.mux],
   ['elevenlabs', WebhookProvider.elevenlabs],
   ['onfido', WebhookProvider.onfido],
+  ['polar', WebhookProvider.polar],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

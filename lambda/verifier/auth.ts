@@ -94,6 +94,19 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     };
   }
   const algorithm = config.algorithm;
+  if (config.alternateKeys) {
+    return {
+      timestamp,
+      match: (keys) => keys.findIndex((key) => {
+        let matched = false;
+        for (const keyBytes of hmacKeys(config, key)) {
+          const expected = createHmac(algorithm, keyBytes).update(content).digest();
+          for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+        }
+        return matched;
+      }),
+    };
+  }
   return {
     timestamp,
     match: (keys) => keys.findIndex((key) => {
@@ -199,6 +212,20 @@ function fullUrl(request: RequestView): string {
 export function hmacKey(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): Buffer {
   const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
   return Buffer.from(material, config.keyEncoding);
+}
+
+const FORGIVING_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The HMAC keys a secret stands for: `keyEncoding`'s, then each of `alternateKeys` that applies. */
+function hmacKeys(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): Buffer[] {
+  const keys = [hmacKey(config, secret)];
+  for (const alternate of config.alternateKeys ?? []) {
+    const material = alternate.keyPrefix && secret.startsWith(alternate.keyPrefix) ? secret.slice(alternate.keyPrefix.length) : secret;
+    if (alternate.keyEncoding === 'base64' && !FORGIVING_BASE64.test(material)) continue;
+    const key = Buffer.from(material, alternate.keyEncoding);
+    if (key.length > 0 && !keys.some((k) => k.equals(key))) keys.push(key);
+  }
+  return keys;
 }
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
