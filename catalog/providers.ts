@@ -556,6 +556,18 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [header('webhook-id')],
     eventType: body('type'),
   },
+  // Next-generation webhooks: `X-Mollie-Signature: sha256=<hex>`, the HMAC-SHA256 of the body with the signing
+  // secret's text (mollie-api-typescript `utils/webhooks/signature_validator.ts`); while a secret is rotated, one
+  // header per secret. Classic per-payment webhooks (`id=tr_...` form posts) are unsigned and not covered.
+  mollie: {
+    name: 'Mollie',
+    factory: 'mollie',
+    scheme: bodyHmac('x-mollie-signature', { format: { kind: 'list', pairSeparator: ',', prefix: 'sha256=' }, repeatedHeader: true }),
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    // The event's `createdAt` (https://docs.mollie.com/reference/webhooks-new).
+    eventTime: { jsonPath: 'createdAt', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -14,6 +14,10 @@ function algorithmOf(signature: SignatureConfig): string {
     case 'sha1':
     case 'sha256':
     case 'sha512':
+      if (signature.alternateKeys) {
+        const encodings = [signature.keyEncoding, ...signature.alternateKeys.map((k) => k.keyEncoding)].map((e) => (e === 'utf8' ? 'text' : e));
+        return `HMAC-${signature.algorithm.toUpperCase()} ${signature.encoding}, key = secret as ${encodings.join(' or ')}`;
+      }
       return `HMAC-${signature.algorithm.toUpperCase()} ${signature.encoding}${signature.keyEncoding !== 'utf8' ? `, ${signature.keyEncoding} key` : ''}`;
     case 'ed25519':
       return `Ed25519 ${signature.encoding}; secret = public key (${signature.keyEncoding})`;

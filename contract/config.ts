@@ -106,6 +106,11 @@ export interface SignatureConfig {
    * stripped.
    */
   readonly alternateKeys?: Array<{ readonly keyEncoding: 'utf8' | 'base64' | 'hex'; readonly keyPrefix?: string }>;
+  /**
+   * The provider sends the signature header once per signature (Mollie, while a secret is rotated): with a `list`
+   * format, a header sent more than once is read as one list, its values joined with the pair separator.
+   */
+  readonly repeatedHeader?: boolean;
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
 }

@@ -589,6 +589,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('polar', options);
   }
 
+  /**
+   * Mollie (next-generation webhooks): `X-Mollie-Signature: sha256=<hex>`, HMAC-SHA256 of the body keyed with the
+   * signing secret; one header per secret while a secret is rotated; body `id`, `type`. Mollie signs no timestamp.
+   */
+  public static mollie(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('mollie', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -75,6 +75,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['elevenlabs', WebhookProvider.elevenlabs],
   ['onfido', WebhookProvider.onfido],
   ['polar', WebhookProvider.polar],
+  ['mollie', WebhookProvider.mollie],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

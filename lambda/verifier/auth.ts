@@ -12,6 +12,8 @@ import { AuthenticationError } from './errors';
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
   get(name: string): string | undefined;
+  /** Every value of a header, a header sent more than once once per value, in order received. */
+  getAll?(name: string): string[];
 }
 
 /** What authentication may look at. */
@@ -71,7 +73,8 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const raw = firstHeader(request.headers, config.header, config.headerAliases);
+  const repeated = config.repeatedHeader ? (request.headers.getAll?.(config.header) ?? []) : [];
+  const raw = repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
   if (raw === undefined || raw.trim() === '') {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
