@@ -568,6 +568,18 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event's `createdAt` (https://docs.mollie.com/reference/webhooks-new).
     eventTime: { jsonPath: 'createdAt', unit: 'rfc3339' },
   },
+  // Stream (Chat): `X-Signature`, hex HMAC-SHA256 of the body with the API secret (stream-chat `verifyWebhook`);
+  // `X-Webhook-Id` stays the same across retries (`X-Webhook-Attempt` counts them). Webhook compression (gzip
+  // bodies signed over the uncompressed JSON) must stay off: the signature is checked over the bytes received.
+  stream: {
+    name: 'Stream',
+    factory: 'stream',
+    scheme: bodyHmac('x-signature'),
+    deliveryId: [header('x-webhook-id')],
+    eventType: body('type'),
+    // The event's `created_at` (https://getstream.io/chat/docs/node/webhooks_overview/).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -597,6 +597,15 @@ export class WebhookProvider {
     return WebhookProvider.catalog('mollie', options);
   }
 
+  /**
+   * Stream (Chat): `X-Signature`, hex HMAC-SHA256 of the body keyed with the app's API secret; `X-Webhook-Id`,
+   * body `type`. Stream signs no timestamp; keep webhook compression off (the signature is checked over the bytes
+   * received).
+   */
+  public static stream(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('stream', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

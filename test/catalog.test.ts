@@ -76,6 +76,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['onfido', WebhookProvider.onfido],
   ['polar', WebhookProvider.polar],
   ['mollie', WebhookProvider.mollie],
+  ['stream', WebhookProvider.stream],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
