@@ -580,6 +580,40 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The event's `created_at` (https://getstream.io/chat/docs/node/webhooks_overview/).
     eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
   },
+  // Webflow: `x-webflow-signature`, hex HMAC-SHA256 of `{timestamp}:{body}`, the timestamp in milliseconds in
+  // `x-webflow-timestamp` (webflow-api `wrapper/WebhooksClient.ts`). The SDK bounds no window; Webflow's
+  // documentation says to refuse requests older than 5 minutes. Webhooks created in the dashboard are unsigned.
+  webflow: {
+    name: 'Webflow',
+    factory: 'webflow',
+    scheme: bodyHmac('x-webflow-signature', {
+      signedContent: '{timestamp}:{body}',
+      timestamp: { source: 'header', header: 'x-webflow-timestamp', unit: 'ms', ...window(300) },
+    }),
+    // Webflow sends no delivery id: the body's hash is the id.
+    deliveryId: [],
+    eventType: body('triggerType'),
+  },
+  // Sanity (GROQ webhooks): `sanity-webhook-signature: t=<ms>,v1=<base64url>` over `{t}.{body}` (@sanity/webhook
+  // `encodeSignatureHeader`). The SDK bounds no window: ours is 5 minutes. `idempotency-key` is the same on every
+  // attempt of a delivery; the operation (create, update, delete) is `sanity-operation`.
+  sanity: {
+    name: 'Sanity',
+    factory: 'sanity',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64url',
+        header: 'sanity-webhook-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 'ms', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [header('idempotency-key')],
+    eventType: header('sanity-operation'),
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

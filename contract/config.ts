@@ -81,7 +81,8 @@ export interface TimestampConfig {
  */
 export interface SignatureConfig {
   readonly algorithm: 'sha1' | 'sha256' | 'sha512' | 'ed25519' | 'ecdsa-p256-sha256';
-  readonly encoding: 'hex' | 'base64';
+  /** How the signature bytes are written: hex, base64, or unpadded base64url (Sanity). */
+  readonly encoding: 'hex' | 'base64' | 'base64url';
   readonly header: string;
   /** Other names the signature header goes by (Shopify's Events format, white-labelled Svix), tried after `header`. */
   readonly headerAliases?: string[];

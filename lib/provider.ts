@@ -606,6 +606,23 @@ export class WebhookProvider {
     return WebhookProvider.catalog('stream', options);
   }
 
+  /**
+   * Webflow: `x-webflow-signature`, hex HMAC-SHA256 of `{timestamp}:{body}` keyed with the webhook's secret (the
+   * OAuth app's client secret), `x-webflow-timestamp` in milliseconds, a 5-minute window (Webflow's SDK checks
+   * none); body `triggerType`. No delivery id: the body's hash is the id. Dashboard-created webhooks are unsigned.
+   */
+  public static webflow(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('webflow', options);
+  }
+
+  /**
+   * Sanity (GROQ webhooks): `sanity-webhook-signature: t=<ms>,v1=<base64url>` over `{t}.{body}`, a 5-minute window
+   * (Sanity's SDK checks none); `idempotency-key`, `sanity-operation`.
+   */
+  public static sanity(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('sanity', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

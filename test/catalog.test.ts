@@ -77,6 +77,8 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['polar', WebhookProvider.polar],
   ['mollie', WebhookProvider.mollie],
   ['stream', WebhookProvider.stream],
+  ['webflow', WebhookProvider.webflow],
+  ['sanity', WebhookProvider.sanity],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -40,6 +40,8 @@ export interface PreparedCheck {
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Unpadded, and no length that leaves a lone character (it would encode no whole byte).
+const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 const DIGITS = /^[0-9]{1,16}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_SIGNATURE_CHARS = 1024;
@@ -156,8 +158,8 @@ function splitSignatureHeader(config: SignatureConfig, header: string): { values
   return { values, timestamp };
 }
 
-function decode(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
-  const pattern = encoding === 'hex' ? HEX : BASE64;
+function decode(value: string, encoding: 'hex' | 'base64' | 'base64url'): Buffer | undefined {
+  const pattern = encoding === 'hex' ? HEX : encoding === 'base64url' ? BASE64URL : BASE64;
   return value.length > 0 && value.length <= MAX_SIGNATURE_CHARS && pattern.test(value) ? Buffer.from(value, encoding) : undefined;
 }
 
