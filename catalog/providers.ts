@@ -614,6 +614,24 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [header('idempotency-key')],
     eventType: header('sanity-operation'),
   },
+  // Box: `box-signature-primary` / `box-signature-secondary`, base64 HMAC-SHA256 of the body followed by the
+  // `box-delivery-timestamp` (RFC 3339), one per signature key, either may match (box-typescript-sdk-gen
+  // `WebhooksManager.validateMessage`, 10-minute maximum age). `box-delivery-id` changes on every retry: a delivery
+  // is keyed by the webhook event's body `id`.
+  box: {
+    name: 'Box',
+    factory: 'box',
+    scheme: bodyHmac('box-signature-primary', {
+      encoding: 'base64',
+      otherSignatureHeaders: ['box-signature-secondary'],
+      signedContent: '{body}{timestamp}',
+      timestamp: { source: 'header', header: 'box-delivery-timestamp', unit: 'rfc3339', ...window(600) },
+    }),
+    deliveryId: [body('id')],
+    eventType: body('trigger'),
+    // The webhook event's `created_at` (https://developer.box.com/reference/resources/webhook-invocation/).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -112,6 +112,11 @@ export interface SignatureConfig {
    * format, a header sent more than once is read as one list, its values joined with the pair separator.
    */
   readonly repeatedHeader?: boolean;
+  /**
+   * Other headers that each carry one more signature in the same format, made with another of the provider's keys
+   * (Box's `box-signature-secondary`): a request is authentic when any signature matches a held secret.
+   */
+  readonly otherSignatureHeaders?: string[];
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
 }

@@ -623,6 +623,15 @@ export class WebhookProvider {
     return WebhookProvider.catalog('sanity', options);
   }
 
+  /**
+   * Box: `box-signature-primary` and `box-signature-secondary`, base64 HMAC-SHA256 of the body followed by the
+   * `box-delivery-timestamp` (RFC 3339), a 10-minute window; the secret is the primary or the secondary signature
+   * key (either signature may match). Body `id` (`box-delivery-id` changes on every retry), `trigger`.
+   */
+  public static box(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('box', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

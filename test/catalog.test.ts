@@ -79,6 +79,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['stream', WebhookProvider.stream],
   ['webflow', WebhookProvider.webflow],
   ['sanity', WebhookProvider.sanity],
+  ['box', WebhookProvider.box],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -77,10 +77,12 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
   const repeated = config.repeatedHeader ? (request.headers.getAll?.(config.header) ?? []) : [];
   const raw = repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
-  if (raw === undefined || raw.trim() === '') {
+  const others = (config.otherSignatureHeaders ?? []).map((name) => firstHeader(request.headers, name)).filter((v): v is string => v !== undefined);
+  if ((raw === undefined || raw.trim() === '') && others.length === 0) {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
-  const { values, timestamp: fromHeader } = splitSignatureHeader(config, raw.trim());
+  const { values, timestamp: fromHeader } = raw === undefined || raw.trim() === '' ? { values: [], timestamp: undefined } : splitSignatureHeader(config, raw.trim());
+  for (const other of others) values.push(...splitSignatureHeader(config, other.trim()).values);
   const signatures = values.map((v) => decode(v, config.encoding)).filter((b): b is Buffer => b !== undefined);
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
