@@ -632,6 +632,28 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // The webhook event's `created_at` (https://developer.box.com/reference/resources/webhook-invocation/).
     eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
   },
+  // Telnyx (API v2): `telnyx-signature-ed25519` (base64), Ed25519 over `{timestamp}|{body}`, `telnyx-timestamp` in
+  // seconds, a 5-minute window both ways (telnyx-node `src/lib/webhooks.ts`); the secret is the account's public
+  // key (base64, the raw 32 bytes or DER SPKI).
+  telnyx: {
+    name: 'Telnyx',
+    factory: 'telnyx',
+    scheme: {
+      signature: {
+        algorithm: 'ed25519',
+        encoding: 'base64',
+        header: 'telnyx-signature-ed25519',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}|{body}',
+        timestamp: { source: 'header', header: 'telnyx-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'base64',
+      },
+    },
+    deliveryId: [body('data.id')],
+    eventType: body('data.event_type'),
+    // `data.occurred_at` (https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks).
+    eventTime: { jsonPath: 'data.occurred_at', unit: 'rfc3339' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -632,6 +632,14 @@ export class WebhookProvider {
     return WebhookProvider.catalog('box', options);
   }
 
+  /**
+   * Telnyx: `telnyx-signature-ed25519`, Ed25519 (base64) over `{timestamp}|{body}`, `telnyx-timestamp` in seconds,
+   * a 5-minute window; the secret is the account's public key (base64); body `data.id`, `data.event_type`.
+   */
+  public static telnyx(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('telnyx', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

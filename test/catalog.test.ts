@@ -80,6 +80,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['webflow', WebhookProvider.webflow],
   ['sanity', WebhookProvider.sanity],
   ['box', WebhookProvider.box],
+  ['telnyx', WebhookProvider.telnyx],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

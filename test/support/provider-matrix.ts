@@ -49,6 +49,8 @@ export interface ProviderDescription {
   readonly signatureHeader: string;
   /** Other headers every request needs, with the code a request without each gets. */
   readonly requiredHeaders?: Array<[header: string, code: string]>;
+  /** The envelope's `auth`. @default 'hmac' */
+  readonly auth?: string;
   /** Where a timestamp is signed: the window in seconds, so the matrix sends one twice as old and twice as far ahead. */
   readonly windowSeconds?: number;
   /** The delivery id and event type the envelope of a request must carry. */
@@ -107,7 +109,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId }]);
       const messages = await harness.messages();
       expect(messages).toHaveLength(1);
-      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, eventType, auth: 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
+      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, eventType, auth: description.auth ?? 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
     });
 
     const [from, to] = description.tamper;
