@@ -654,6 +654,18 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // `data.occurred_at` (https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks).
     eventTime: { jsonPath: 'data.occurred_at', unit: 'rfc3339' },
   },
+  // Contentful: `x-contentful-signature`, hex HMAC-SHA256 of the canonical request (method, the public path and
+  // query, the headers named in `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds, the
+  // SDK's 30-second time to live (@contentful/node-apps-toolkit `verifyRequest`). It signs its path: the receiver
+  // fills in `publicUrl`. No delivery id: keyed by the entity's id, type and version.
+  contentful: {
+    name: 'Contentful',
+    factory: 'contentful',
+    scheme: { contentful: { toleranceSeconds: 30 } },
+    deliveryId: [{ jsonPaths: ['sys.id', 'sys.type', 'sys.version'] }],
+    eventType: header('x-contentful-topic'),
+    signsUrl: true,
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -671,13 +683,14 @@ export function definitionOf(kind: string): ProviderDefinition {
 
 /** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
 export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
-  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds;
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds;
 }
 
 /** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
 function withTolerance(scheme: SchemeConfig, seconds: number | undefined): SchemeConfig {
   if (seconds === undefined) return scheme;
   if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
+  if (scheme.contentful) return { ...scheme, contentful: { toleranceSeconds: seconds } };
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };

@@ -141,6 +141,11 @@ export interface SchemeConfig {
   readonly adyen?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
+  /**
+   * Contentful: HMAC-SHA256 over the canonical request (method, public path and query, the headers named in
+   * `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds.
+   */
+  readonly contentful?: { readonly toleranceSeconds: number };
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */

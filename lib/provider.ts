@@ -640,6 +640,16 @@ export class WebhookProvider {
     return WebhookProvider.catalog('telnyx', options);
   }
 
+  /**
+   * Contentful: `x-contentful-signature`, hex HMAC-SHA256 of the canonical request (method, public path and query,
+   * the headers named in `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds, a 30-second
+   * window; the `x-contentful-topic` header. Contentful signs its path: set `publicUrl` when the route is reached
+   * through a custom domain.
+   */
+  public static contentful(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('contentful', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -81,6 +81,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['sanity', WebhookProvider.sanity],
   ['box', WebhookProvider.box],
   ['telnyx', WebhookProvider.telnyx],
+  ['contentful', WebhookProvider.contentful],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -6,6 +6,7 @@
  * API Gateway event to these and their result to a response.
  */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
 
@@ -68,6 +69,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.twilio) return prepareTwilio(request);
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
   if (scheme.adyen) return prepareAdyen(request);
+  if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -362,6 +364,44 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
       return matched;
     }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Contentful: HMAC-SHA256, hex, over the canonical request `METHOD\nPATH\nh1:v1;h2:v2\nBODY`, the headers those
+// named in x-contentful-signed-headers (@contentful/node-apps-toolkit `signRequest` / `verifyRequest`)
+
+const CONTENTFUL_SIGNED_HEADERS = 'x-contentful-signed-headers';
+const CONTENTFUL_TIMESTAMP = 'x-contentful-timestamp';
+
+function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
+  const presented = request.headers.get('x-contentful-signature');
+  if (!presented || presented.trim() === '') throw new AuthenticationError('signature_missing', 'Missing x-contentful-signature header.');
+  const signature = decode(presented.trim(), 'hex');
+  if (!signature || signature.length !== 32) throw new AuthenticationError('signature_malformed', 'x-contentful-signature is not a hex SHA-256 HMAC.');
+  const named = (request.headers.get(CONTENTFUL_SIGNED_HEADERS) ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  if (!named.includes(CONTENTFUL_SIGNED_HEADERS) || !named.includes(CONTENTFUL_TIMESTAMP)) {
+    throw new AuthenticationError('signature_malformed', 'x-contentful-signed-headers must name itself and x-contentful-timestamp.');
+  }
+  const timestamp = checkTimestamp({ source: 'header', header: CONTENTFUL_TIMESTAMP, unit: 'ms', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
+  // The headers named and present, trimmed and sorted; the signed-headers value as the SDK rewrites it (their names,
+  // sorted), the timestamp as sent.
+  const present = [...new Set(named)].filter((name) => request.headers.get(name) !== undefined).sort();
+  const valueOf = (name: string) => (name === CONTENTFUL_SIGNED_HEADERS ? present.join(',') : name === CONTENTFUL_TIMESTAMP ? timestamp : request.headers.get(name)!.trim());
+  const headerText = present.map((name) => `${name}:${valueOf(name)}`).join(';');
+  const content = Buffer.concat([Buffer.from(`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, 'utf8'), request.body]);
+  return {
+    timestamp,
+    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), signature)),
+  };
+}
+
+/** The request's public path and query, normalised as Contentful's SDK does (`getNormalizedEncodedURI`). */
+function contentfulPath(request: RequestView): string {
+  const url = fullUrl(request);
+  const afterHost = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
+  const [pathname, search] = afterHost.split('?');
+  const escaped = search ? escapeQuery(search) : '';
+  return encodeURI(escaped ? `${pathname}?${escaped}` : pathname);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ function headerOf(request: SignedRequest, name: string): string {
 /** One character of a signature changed, at a position past any prefix such as `v1,` or `sha256=`. */
 function tamperedSignature(value: string): string {
   const at = value.length - 5;
-  return value.slice(0, at) + (value[at] === 'A' ? 'B' : 'A') + value.slice(at + 1);
+  // Compared case-insensitively: 'a' -> 'A' would be the same hex digit.
+  return value.slice(0, at) + (value[at].toUpperCase() === 'A' ? 'B' : 'A') + value.slice(at + 1);
 }
 
 /** Declares the standard matrix's tests for one provider. Call at the top level of a test file. */
