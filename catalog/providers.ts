@@ -666,6 +666,18 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     eventType: header('x-contentful-topic'),
     signsUrl: true,
   },
+  // Plivo (V3 signatures): `X-Plivo-Signature-V3` (base64, comma-separated), `X-Plivo-Signature-V3-Nonce`,
+  // HMAC-SHA256 with the auth token over the public URL, its sorted query and the sorted form parameters
+  // (plivo-node `utils/v3Security.js`). No timestamp and no delivery id: a retry repeats the body, keyed by its hash.
+  plivo: {
+    name: 'Plivo',
+    factory: 'plivo',
+    scheme: { plivo: true },
+    deliveryId: [],
+    contentTypes: [FORM_MEDIA_TYPE],
+    jsonBody: false,
+    signsUrl: true,
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -50,6 +50,7 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
   if (scheme.adyen) return ['each item\'s `additionalData.hmacSignature`', '8 fields of each item, `:`-joined (the rest is not signed)', 'HMAC-SHA256 base64, hex key'];
   if (scheme.mailgun) return ['body `signature.signature`', '`{timestamp}{token}` (the rest of the body is not signed)', 'HMAC-SHA256 hex'];
   if (scheme.contentful) return [code('x-contentful-signature'), 'method, public path and query, the headers named in `x-contentful-signed-headers`, body', 'HMAC-SHA256 hex'];
+  if (scheme.plivo) return [code('x-plivo-signature-v3') + ' (list), ' + code('x-plivo-signature-v3-nonce'), 'URL + sorted query + sorted form params + nonce', 'HMAC-SHA256 base64'];
   if (scheme.basicAuth) return ['`Authorization: Basic`', '-', 'constant-time compare'];
   return ['?', '?', '?'];
 }

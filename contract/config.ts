@@ -146,6 +146,8 @@ export interface SchemeConfig {
    * `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds.
    */
   readonly contentful?: { readonly toleranceSeconds: number };
+  /** Plivo V3: HMAC-SHA256 over the public URL, its sorted query, the sorted form parameters and the nonce. */
+  readonly plivo?: boolean;
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */

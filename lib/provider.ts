@@ -650,6 +650,15 @@ export class WebhookProvider {
     return WebhookProvider.catalog('contentful', options);
   }
 
+  /**
+   * Plivo (V3 signatures): `X-Plivo-Signature-V3` and its nonce, base64 HMAC-SHA256 with the auth token over the
+   * public URL, its sorted query and the sorted form parameters (like Twilio, set `publicUrl` behind a custom
+   * domain). Form posts only; no timestamp and no delivery id (the body's hash is the id).
+   */
+  public static plivo(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('plivo', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -82,6 +82,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['box', WebhookProvider.box],
   ['telnyx', WebhookProvider.telnyx],
   ['contentful', WebhookProvider.contentful],
+  ['plivo', WebhookProvider.plivo],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -70,6 +70,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
   if (scheme.adyen) return prepareAdyen(request);
   if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
+  if (scheme.plivo) return preparePlivo(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -341,6 +342,42 @@ function urlVariants(url: string): string[] {
   const withPort = parsed.port ? url : url.replace(parsed.host, `${parsed.hostname}:${port}`);
   const withoutPort = parsed.port === port ? url.replace(parsed.host, parsed.hostname) : url;
   return [...new Set([url, withPort, withoutPort])];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plivo V3: HMAC-SHA256, base64, over `{base}.{nonce}`; for a POST, base = the URL, `?` and its query parameters
+// sorted (`k=v&...`), `.` when there are both, then the form parameters sorted as `keyvalue` (plivo-node
+// `utils/v3Security.js`, `construct_post_url`)
+
+function preparePlivo(request: RequestView): PreparedCheck {
+  const raw = request.headers.get('x-plivo-signature-v3');
+  if (!raw || raw.trim() === '') throw new AuthenticationError('signature_missing', 'Missing X-Plivo-Signature-V3 header.');
+  const nonce = request.headers.get('x-plivo-signature-v3-nonce');
+  if (!nonce || nonce.trim() === '') throw new AuthenticationError('signature_missing', 'Missing X-Plivo-Signature-V3-Nonce header.');
+  const signatures = raw.split(',').map((v) => decode(v.trim(), 'base64')).filter((b): b is Buffer => b !== undefined);
+  if (signatures.length === 0) throw new AuthenticationError('signature_malformed', 'X-Plivo-Signature-V3 holds no base64 signature.');
+
+  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+  const isForm = contentType.startsWith('application/x-www-form-urlencoded');
+  // Only form parameters are signed: any other body would go unsigned.
+  if (!isForm && request.body.length > 0) throw new AuthenticationError('signature_malformed', 'Plivo signs form parameters only; the body is not a form.');
+  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) =>
+    [...new Set(params.keys())].sort().flatMap((key) => params.getAll(key).sort().map((value) => join(key, value)));
+  const query = sortedPairs(new URLSearchParams(request.rawQuery), (key, value) => `${key}=${value}`).join('&');
+  const form = isForm ? sortedPairs(new URLSearchParams(request.body.toString('utf8')), (key, value) => key + value) : [];
+  if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
+  let base = request.publicUrl.split('?')[0];
+  if (query !== '' || form.length > 0) base += `?${query}`;
+  if (query !== '' && form.length > 0) base += '.';
+  const content = Buffer.from(`${base}${form.join('')}.${nonce}`, 'utf8');
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+      let matched = false;
+      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+      return matched;
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
