@@ -224,14 +224,18 @@ export function hmacKey(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix
   return Buffer.from(material, config.keyEncoding);
 }
 
-const FORGIVING_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** Whether `value` decodes under the WHATWG forgiving-base64 rules, as `atob` (which Polar's SDK uses) decodes. */
+function isForgivingBase64(value: string): boolean {
+  const unpadded = value.length % 4 === 0 ? value.replace(/={1,2}$/, '') : value;
+  return unpadded.length > 0 && unpadded.length % 4 !== 1 && /^[A-Za-z0-9+/]*$/.test(unpadded);
+}
 
 /** The HMAC keys a secret stands for: `keyEncoding`'s, then each of `alternateKeys` that applies. */
 function hmacKeys(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): Buffer[] {
   const keys = [hmacKey(config, secret)];
   for (const alternate of config.alternateKeys ?? []) {
     const material = alternate.keyPrefix && secret.startsWith(alternate.keyPrefix) ? secret.slice(alternate.keyPrefix.length) : secret;
-    if (alternate.keyEncoding === 'base64' && !FORGIVING_BASE64.test(material)) continue;
+    if (alternate.keyEncoding === 'base64' && !isForgivingBase64(material)) continue;
     const key = Buffer.from(material, alternate.keyEncoding);
     if (key.length > 0 && !keys.some((k) => k.equals(key))) keys.push(key);
   }

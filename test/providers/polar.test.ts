@@ -125,3 +125,20 @@ test('pinned difference: an event type Polar\'s SDK does not know is refused by 
   expect(answer.body).toMatchObject({ ok: true, code: 'accepted' });
   expect((await matrix.harness().messages())[0]).toMatchObject({ eventType: 'order.teleported' });
 });
+
+test('a secret whose base64 part atob refuses (a length that leaves one character) has only its text as key, as in Polar\'s SDK', async () => {
+  // GIVEN a whsec_ secret whose remainder is 4n+1 base64 characters, which Node's lenient decoder still decodes
+  const odd = `whsec_${randomBytes(24).toString('base64').replace(/[+/=]/g, 'x')}x`;
+  expect((odd.length - 'whsec_'.length) % 4).toBe(1);
+  const receiver = await providerHarness('polar', { secret: odd, id: 'polar-odd-base64' });
+  const id = `msg_${randomUUID()}`;
+  const at = new Date();
+  const body = orderCreated();
+  const byLenientKey = { body, headers: headers(id, at, signatureWith(Buffer.from(odd.slice('whsec_'.length), 'base64'), id, at, body)) };
+  const byText = sign(orderCreated(), { secret: odd });
+  expect([await polarAccepts(byLenientKey, odd), await polarAccepts(byText, odd)]).toEqual([false, true]);
+
+  // WHEN / THEN ours refuses the first and accepts the second
+  await expectRejected(receiver, byLenientKey, 'signature_mismatch');
+  expect((await receiver.send(byText)).body).toMatchObject({ ok: true, code: 'accepted' });
+});
