@@ -536,6 +536,148 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [{ jsonPaths: ['payload.object.id', 'payload.action'] }],
     eventType: body('payload.action'),
   },
+  // Standard Webhooks headers, but the key is the secret's text first and its base64 decoding (after `whsec_`)
+  // second, as `@polar-sh/sdk`'s `validateEvent` tries them (its `webhooks` module, `hmacKeys`).
+  polar: {
+    name: 'Polar',
+    factory: 'polar',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64',
+        header: 'webhook-signature',
+        format: { kind: 'list', pairSeparator: ' ', prefix: 'v1,' },
+        signedContent: '{id}.{timestamp}.{body}',
+        timestamp: { source: 'header', header: 'webhook-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'utf8',
+        alternateKeys: [{ keyEncoding: 'base64', keyPrefix: 'whsec_' }],
+      },
+    },
+    deliveryId: [header('webhook-id')],
+    eventType: body('type'),
+  },
+  // Next-generation webhooks: `X-Mollie-Signature: sha256=<hex>`, the HMAC-SHA256 of the body with the signing
+  // secret's text (mollie-api-typescript `utils/webhooks/signature_validator.ts`); while a secret is rotated, one
+  // header per secret. Classic per-payment webhooks (`id=tr_...` form posts) are unsigned and not covered.
+  mollie: {
+    name: 'Mollie',
+    factory: 'mollie',
+    scheme: bodyHmac('x-mollie-signature', { format: { kind: 'list', pairSeparator: ',', prefix: 'sha256=' }, repeatedHeader: true }),
+    deliveryId: [body('id')],
+    eventType: body('type'),
+    // The event's `createdAt` (https://docs.mollie.com/reference/webhooks-new).
+    eventTime: { jsonPath: 'createdAt', unit: 'rfc3339' },
+  },
+  // Stream (Chat): `X-Signature`, hex HMAC-SHA256 of the body with the API secret (stream-chat `verifyWebhook`);
+  // `X-Webhook-Id` stays the same across retries (`X-Webhook-Attempt` counts them). Webhook compression (gzip
+  // bodies signed over the uncompressed JSON) must stay off: the signature is checked over the bytes received.
+  stream: {
+    name: 'Stream',
+    factory: 'stream',
+    scheme: bodyHmac('x-signature'),
+    deliveryId: [header('x-webhook-id')],
+    eventType: body('type'),
+    // The event's `created_at` (https://getstream.io/chat/docs/node/webhooks_overview/).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
+  // Webflow: `x-webflow-signature`, hex HMAC-SHA256 of `{timestamp}:{body}`, the timestamp in milliseconds in
+  // `x-webflow-timestamp` (webflow-api `wrapper/WebhooksClient.ts`). The SDK bounds no window; Webflow's
+  // documentation says to refuse requests older than 5 minutes. Webhooks created in the dashboard are unsigned.
+  webflow: {
+    name: 'Webflow',
+    factory: 'webflow',
+    scheme: bodyHmac('x-webflow-signature', {
+      signedContent: '{timestamp}:{body}',
+      timestamp: { source: 'header', header: 'x-webflow-timestamp', unit: 'ms', ...window(300) },
+    }),
+    // Webflow sends no delivery id: the body's hash is the id.
+    deliveryId: [],
+    eventType: body('triggerType'),
+  },
+  // Sanity (GROQ webhooks): `sanity-webhook-signature: t=<ms>,v1=<base64url>` over `{t}.{body}` (@sanity/webhook
+  // `encodeSignatureHeader`). The SDK bounds no window: ours is 5 minutes. `idempotency-key` is the same on every
+  // attempt of a delivery; the operation (create, update, delete) is `sanity-operation`.
+  sanity: {
+    name: 'Sanity',
+    factory: 'sanity',
+    scheme: {
+      signature: {
+        algorithm: 'sha256',
+        encoding: 'base64url',
+        header: 'sanity-webhook-signature',
+        format: { kind: 'keyValue', pairSeparator: ',', keyValueSeparator: '=', signatureKey: 'v1', timestampKey: 't' },
+        signedContent: '{timestamp}.{body}',
+        timestamp: { source: 'signatureHeader', unit: 'ms', ...window(300) },
+        keyEncoding: 'utf8',
+      },
+    },
+    deliveryId: [header('idempotency-key')],
+    eventType: header('sanity-operation'),
+  },
+  // Box: `box-signature-primary` / `box-signature-secondary`, base64 HMAC-SHA256 of the body followed by the
+  // `box-delivery-timestamp` (RFC 3339), one per signature key, either may match (box-typescript-sdk-gen
+  // `WebhooksManager.validateMessage`, 10-minute maximum age). `box-delivery-id` changes on every retry: a delivery
+  // is keyed by the webhook event's body `id`.
+  box: {
+    name: 'Box',
+    factory: 'box',
+    scheme: bodyHmac('box-signature-primary', {
+      encoding: 'base64',
+      otherSignatureHeaders: ['box-signature-secondary'],
+      signedContent: '{body}{timestamp}',
+      timestamp: { source: 'header', header: 'box-delivery-timestamp', unit: 'rfc3339', ...window(600) },
+    }),
+    deliveryId: [body('id')],
+    eventType: body('trigger'),
+    // The webhook event's `created_at` (https://developer.box.com/reference/resources/webhook-invocation/).
+    eventTime: { jsonPath: 'created_at', unit: 'rfc3339' },
+  },
+  // Telnyx (API v2): `telnyx-signature-ed25519` (base64), Ed25519 over `{timestamp}|{body}`, `telnyx-timestamp` in
+  // seconds, a 5-minute window both ways (telnyx-node `src/lib/webhooks.ts`); the secret is the account's public
+  // key (base64, the raw 32 bytes or DER SPKI).
+  telnyx: {
+    name: 'Telnyx',
+    factory: 'telnyx',
+    scheme: {
+      signature: {
+        algorithm: 'ed25519',
+        encoding: 'base64',
+        header: 'telnyx-signature-ed25519',
+        format: { kind: 'plain', prefix: '' },
+        signedContent: '{timestamp}|{body}',
+        timestamp: { source: 'header', header: 'telnyx-timestamp', unit: 's', ...window(300) },
+        keyEncoding: 'base64',
+      },
+    },
+    deliveryId: [body('data.id')],
+    eventType: body('data.event_type'),
+    // `data.occurred_at` (https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks).
+    eventTime: { jsonPath: 'data.occurred_at', unit: 'rfc3339' },
+  },
+  // Contentful: `x-contentful-signature`, hex HMAC-SHA256 of the canonical request (method, the public path and
+  // query, the headers named in `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds, the
+  // SDK's 30-second time to live (@contentful/node-apps-toolkit `verifyRequest`). It signs its path: the receiver
+  // fills in `publicUrl`. No delivery id: keyed by the entity's id, type and version.
+  contentful: {
+    name: 'Contentful',
+    factory: 'contentful',
+    scheme: { contentful: { toleranceSeconds: 30 } },
+    deliveryId: [{ jsonPaths: ['sys.id', 'sys.type', 'sys.version'] }],
+    eventType: header('x-contentful-topic'),
+    signsUrl: true,
+  },
+  // Plivo (V3 signatures): `X-Plivo-Signature-V3` (base64, comma-separated), `X-Plivo-Signature-V3-Nonce`,
+  // HMAC-SHA256 with the auth token over the public URL, its sorted query and the sorted form parameters
+  // (plivo-node `utils/v3Security.js`). No timestamp and no delivery id: a retry repeats the body, keyed by its hash.
+  plivo: {
+    name: 'Plivo',
+    factory: 'plivo',
+    scheme: { plivo: true },
+    deliveryId: [],
+    contentTypes: [FORM_MEDIA_TYPE],
+    jsonBody: false,
+    signsUrl: true,
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -553,13 +695,14 @@ export function definitionOf(kind: string): ProviderDefinition {
 
 /** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
 export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
-  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds;
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds;
 }
 
 /** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
 function withTolerance(scheme: SchemeConfig, seconds: number | undefined): SchemeConfig {
   if (seconds === undefined) return scheme;
   if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
+  if (scheme.contentful) return { ...scheme, contentful: { toleranceSeconds: seconds } };
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };

@@ -14,6 +14,10 @@ function algorithmOf(signature: SignatureConfig): string {
     case 'sha1':
     case 'sha256':
     case 'sha512':
+      if (signature.alternateKeys) {
+        const encodings = [signature.keyEncoding, ...signature.alternateKeys.map((k) => k.keyEncoding)].map((e) => (e === 'utf8' ? 'text' : e));
+        return `HMAC-${signature.algorithm.toUpperCase()} ${signature.encoding}, key = secret as ${encodings.join(' or ')}`;
+      }
       return `HMAC-${signature.algorithm.toUpperCase()} ${signature.encoding}${signature.keyEncoding !== 'utf8' ? `, ${signature.keyEncoding} key` : ''}`;
     case 'ed25519':
       return `Ed25519 ${signature.encoding}; secret = public key (${signature.keyEncoding})`;
@@ -45,12 +49,15 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
   if (scheme.twilio) return [code('x-twilio-signature'), 'URL + sorted form params; JSON: URL with `bodySHA256`', 'HMAC-SHA1 base64'];
   if (scheme.adyen) return ['each item\'s `additionalData.hmacSignature`', '8 fields of each item, `:`-joined (the rest is not signed)', 'HMAC-SHA256 base64, hex key'];
   if (scheme.mailgun) return ['body `signature.signature`', '`{timestamp}{token}` (the rest of the body is not signed)', 'HMAC-SHA256 hex'];
+  if (scheme.contentful) return [code('x-contentful-signature'), 'method, public path and query, the headers named in `x-contentful-signed-headers`, body', 'HMAC-SHA256 hex'];
+  if (scheme.plivo) return [code('x-plivo-signature-v3') + ' (list), ' + code('x-plivo-signature-v3-nonce'), 'URL + sorted query + sorted form params + nonce', 'HMAC-SHA256 base64'];
   if (scheme.basicAuth) return ['`Authorization: Basic`', '-', 'constant-time compare'];
   return ['?', '?', '?'];
 }
 
 function windowOf(scheme: SchemeConfig): string {
   const timestamp: TimestampConfig | undefined = scheme.signature?.timestamp;
+  if (scheme.contentful) return `${scheme.contentful.toleranceSeconds % 60 === 0 ? `${scheme.contentful.toleranceSeconds / 60} min` : `${scheme.contentful.toleranceSeconds} s`}; \`x-contentful-timestamp\` (ms)`;
   const seconds = timestamp?.toleranceSeconds ?? scheme.mailgun?.toleranceSeconds;
   if (!timestamp && seconds === undefined) return 'none signed';
   const where = timestamp?.source === 'header' ? `${code(timestamp.header!)}` : timestamp?.source === 'jsonPath' ? `body ${code(timestamp.jsonPath!)}` : timestamp ? 'in the signature header' : 'body `signature.timestamp`';

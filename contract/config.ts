@@ -81,7 +81,8 @@ export interface TimestampConfig {
  */
 export interface SignatureConfig {
   readonly algorithm: 'sha1' | 'sha256' | 'sha512' | 'ed25519' | 'ecdsa-p256-sha256';
-  readonly encoding: 'hex' | 'base64';
+  /** How the signature bytes are written: hex, base64, or unpadded base64url (Sanity). */
+  readonly encoding: 'hex' | 'base64' | 'base64url';
   readonly header: string;
   /** Other names the signature header goes by (Shopify's Events format, white-labelled Svix), tried after `header`. */
   readonly headerAliases?: string[];
@@ -100,6 +101,22 @@ export interface SignatureConfig {
   readonly keyEncoding: 'utf8' | 'base64' | 'hex';
   /** A prefix stripped from the secret before decoding (e.g. `whsec_`). */
   readonly keyPrefix?: string;
+  /**
+   * Other ways the same secret becomes an HMAC key, each tried after `keyEncoding` (Polar: the secret's text,
+   * then its base64 decoding). A `base64` alternative applies only to a secret that is base64 once its prefix is
+   * stripped.
+   */
+  readonly alternateKeys?: Array<{ readonly keyEncoding: 'utf8' | 'base64' | 'hex'; readonly keyPrefix?: string }>;
+  /**
+   * The provider sends the signature header once per signature (Mollie, while a secret is rotated): with a `list`
+   * format, a header sent more than once is read as one list, its values joined with the pair separator.
+   */
+  readonly repeatedHeader?: boolean;
+  /**
+   * Other headers that each carry one more signature in the same format, made with another of the provider's keys
+   * (Box's `box-signature-secondary`): a request is authentic when any signature matches a held secret.
+   */
+  readonly otherSignatureHeaders?: string[];
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
 }
@@ -124,6 +141,13 @@ export interface SchemeConfig {
   readonly adyen?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
+  /**
+   * Contentful: HMAC-SHA256 over the canonical request (method, public path and query, the headers named in
+   * `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds.
+   */
+  readonly contentful?: { readonly toleranceSeconds: number };
+  /** Plivo V3: HMAC-SHA256 over the public URL, its sorted query, the sorted form parameters and the nonce. */
+  readonly plivo?: boolean;
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */

@@ -652,6 +652,85 @@ export class WebhookProvider {
     return WebhookProvider.catalog('onfido', options);
   }
 
+  /**
+   * Polar: Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,..`), a 5-minute
+   * window; the key is the secret's text, or its base64 decoding after an optional `whsec_`, as Polar's SDK tries
+   * both; body `type`.
+   */
+  public static polar(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('polar', options);
+  }
+
+  /**
+   * Mollie (next-generation webhooks): `X-Mollie-Signature: sha256=<hex>`, HMAC-SHA256 of the body keyed with the
+   * signing secret; one header per secret while a secret is rotated; body `id`, `type`. Mollie signs no timestamp.
+   */
+  public static mollie(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('mollie', options);
+  }
+
+  /**
+   * Stream (Chat): `X-Signature`, hex HMAC-SHA256 of the body keyed with the app's API secret; `X-Webhook-Id`,
+   * body `type`. Stream signs no timestamp; keep webhook compression off (the signature is checked over the bytes
+   * received).
+   */
+  public static stream(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('stream', options);
+  }
+
+  /**
+   * Webflow: `x-webflow-signature`, hex HMAC-SHA256 of `{timestamp}:{body}` keyed with the webhook's secret (the
+   * OAuth app's client secret), `x-webflow-timestamp` in milliseconds, a 5-minute window (Webflow's SDK checks
+   * none); body `triggerType`. No delivery id: the body's hash is the id. Dashboard-created webhooks are unsigned.
+   */
+  public static webflow(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('webflow', options);
+  }
+
+  /**
+   * Sanity (GROQ webhooks): `sanity-webhook-signature: t=<ms>,v1=<base64url>` over `{t}.{body}`, a 5-minute window
+   * (Sanity's SDK checks none); `idempotency-key`, `sanity-operation`.
+   */
+  public static sanity(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('sanity', options);
+  }
+
+  /**
+   * Box: `box-signature-primary` and `box-signature-secondary`, base64 HMAC-SHA256 of the body followed by the
+   * `box-delivery-timestamp` (RFC 3339), a 10-minute window; the secret is the primary or the secondary signature
+   * key (either signature may match). Body `id` (`box-delivery-id` changes on every retry), `trigger`.
+   */
+  public static box(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('box', options);
+  }
+
+  /**
+   * Telnyx: `telnyx-signature-ed25519`, Ed25519 (base64) over `{timestamp}|{body}`, `telnyx-timestamp` in seconds,
+   * a 5-minute window; the secret is the account's public key (base64); body `data.id`, `data.event_type`.
+   */
+  public static telnyx(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('telnyx', options);
+  }
+
+  /**
+   * Contentful: `x-contentful-signature`, hex HMAC-SHA256 of the canonical request (method, public path and query,
+   * the headers named in `x-contentful-signed-headers`, body), `x-contentful-timestamp` in milliseconds, a 30-second
+   * window; the `x-contentful-topic` header. Contentful signs its path: set `publicUrl` when the route is reached
+   * through a custom domain.
+   */
+  public static contentful(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('contentful', options);
+  }
+
+  /**
+   * Plivo (V3 signatures): `X-Plivo-Signature-V3` and its nonce, base64 HMAC-SHA256 with the auth token over the
+   * public URL, its sorted query and the sorted form parameters (like Twilio, set `publicUrl` behind a custom
+   * domain). Form posts only; no timestamp and no delivery id (the body's hash is the id).
+   */
+  public static plivo(options: UrlSigningProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('plivo', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

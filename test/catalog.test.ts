@@ -74,6 +74,15 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['mux', WebhookProvider.mux],
   ['elevenlabs', WebhookProvider.elevenlabs],
   ['onfido', WebhookProvider.onfido],
+  ['polar', WebhookProvider.polar],
+  ['mollie', WebhookProvider.mollie],
+  ['stream', WebhookProvider.stream],
+  ['webflow', WebhookProvider.webflow],
+  ['sanity', WebhookProvider.sanity],
+  ['box', WebhookProvider.box],
+  ['telnyx', WebhookProvider.telnyx],
+  ['contentful', WebhookProvider.contentful],
+  ['plivo', WebhookProvider.plivo],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -6,12 +6,15 @@
  * API Gateway event to these and their result to a response.
  */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
   get(name: string): string | undefined;
+  /** Every value of a header, a header sent more than once once per value, in order received. */
+  getAll?(name: string): string[];
 }
 
 /** What authentication may look at. */
@@ -38,6 +41,8 @@ export interface PreparedCheck {
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Unpadded, and no length that leaves a lone character (it would encode no whole byte).
+const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 const DIGITS = /^[0-9]{1,16}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_SIGNATURE_CHARS = 1024;
@@ -64,6 +69,8 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.twilio) return prepareTwilio(request);
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
   if (scheme.adyen) return prepareAdyen(request);
+  if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
+  if (scheme.plivo) return preparePlivo(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -71,11 +78,14 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const raw = firstHeader(request.headers, config.header, config.headerAliases);
-  if (raw === undefined || raw.trim() === '') {
+  const repeated = config.repeatedHeader ? (request.headers.getAll?.(config.header) ?? []) : [];
+  const raw = repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
+  const others = (config.otherSignatureHeaders ?? []).map((name) => firstHeader(request.headers, name)).filter((v): v is string => v !== undefined);
+  if ((raw === undefined || raw.trim() === '') && others.length === 0) {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
-  const { values, timestamp: fromHeader } = splitSignatureHeader(config, raw.trim());
+  const { values, timestamp: fromHeader } = raw === undefined || raw.trim() === '' ? { values: [], timestamp: undefined } : splitSignatureHeader(config, raw.trim());
+  for (const other of others) values.push(...splitSignatureHeader(config, other.trim()).values);
   const signatures = values.map((v) => decode(v, config.encoding)).filter((b): b is Buffer => b !== undefined);
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
@@ -94,6 +104,19 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     };
   }
   const algorithm = config.algorithm;
+  if (config.alternateKeys) {
+    return {
+      timestamp,
+      match: (keys) => keys.findIndex((key) => {
+        let matched = false;
+        for (const keyBytes of hmacKeys(config, key)) {
+          const expected = createHmac(algorithm, keyBytes).update(content).digest();
+          for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+        }
+        return matched;
+      }),
+    };
+  }
   return {
     timestamp,
     match: (keys) => keys.findIndex((key) => {
@@ -140,8 +163,8 @@ function splitSignatureHeader(config: SignatureConfig, header: string): { values
   return { values, timestamp };
 }
 
-function decode(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
-  const pattern = encoding === 'hex' ? HEX : BASE64;
+function decode(value: string, encoding: 'hex' | 'base64' | 'base64url'): Buffer | undefined {
+  const pattern = encoding === 'hex' ? HEX : encoding === 'base64url' ? BASE64URL : BASE64;
   return value.length > 0 && value.length <= MAX_SIGNATURE_CHARS && pattern.test(value) ? Buffer.from(value, encoding) : undefined;
 }
 
@@ -199,6 +222,24 @@ function fullUrl(request: RequestView): string {
 export function hmacKey(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): Buffer {
   const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
   return Buffer.from(material, config.keyEncoding);
+}
+
+/** Whether `value` decodes under the WHATWG forgiving-base64 rules, as `atob` (which Polar's SDK uses) decodes. */
+function isForgivingBase64(value: string): boolean {
+  const unpadded = value.length % 4 === 0 ? value.replace(/={1,2}$/, '') : value;
+  return unpadded.length > 0 && unpadded.length % 4 !== 1 && /^[A-Za-z0-9+/]*$/.test(unpadded);
+}
+
+/** The HMAC keys a secret stands for: `keyEncoding`'s, then each of `alternateKeys` that applies. */
+function hmacKeys(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): Buffer[] {
+  const keys = [hmacKey(config, secret)];
+  for (const alternate of config.alternateKeys ?? []) {
+    const material = alternate.keyPrefix && secret.startsWith(alternate.keyPrefix) ? secret.slice(alternate.keyPrefix.length) : secret;
+    if (alternate.keyEncoding === 'base64' && !isForgivingBase64(material)) continue;
+    const key = Buffer.from(material, alternate.keyEncoding);
+    if (key.length > 0 && !keys.some((k) => k.equals(key))) keys.push(key);
+  }
+  return keys;
 }
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
@@ -319,6 +360,42 @@ function urlVariants(url: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Plivo V3: HMAC-SHA256, base64, over `{base}.{nonce}`; for a POST, base = the URL, `?` and its query parameters
+// sorted (`k=v&...`), `.` when there are both, then the form parameters sorted as `keyvalue` (plivo-node
+// `utils/v3Security.js`, `construct_post_url`)
+
+function preparePlivo(request: RequestView): PreparedCheck {
+  const raw = request.headers.get('x-plivo-signature-v3');
+  if (!raw || raw.trim() === '') throw new AuthenticationError('signature_missing', 'Missing X-Plivo-Signature-V3 header.');
+  const nonce = request.headers.get('x-plivo-signature-v3-nonce');
+  if (!nonce || nonce.trim() === '') throw new AuthenticationError('signature_missing', 'Missing X-Plivo-Signature-V3-Nonce header.');
+  const signatures = raw.split(',').map((v) => decode(v.trim(), 'base64')).filter((b): b is Buffer => b !== undefined);
+  if (signatures.length === 0) throw new AuthenticationError('signature_malformed', 'X-Plivo-Signature-V3 holds no base64 signature.');
+
+  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+  const isForm = contentType.startsWith('application/x-www-form-urlencoded');
+  // Only form parameters are signed: any other body would go unsigned.
+  if (!isForm && request.body.length > 0) throw new AuthenticationError('signature_malformed', 'Plivo signs form parameters only; the body is not a form.');
+  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) =>
+    [...new Set(params.keys())].sort().flatMap((key) => params.getAll(key).sort().map((value) => join(key, value)));
+  const query = sortedPairs(new URLSearchParams(request.rawQuery), (key, value) => `${key}=${value}`).join('&');
+  const form = isForm ? sortedPairs(new URLSearchParams(request.body.toString('utf8')), (key, value) => key + value) : [];
+  if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
+  let base = request.publicUrl.split('?')[0];
+  if (query !== '' || form.length > 0) base += `?${query}`;
+  if (query !== '' && form.length > 0) base += '.';
+  const content = Buffer.from(`${base}${form.join('')}.${nonce}`, 'utf8');
+  return {
+    match: (keys) => keys.findIndex((key) => {
+      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+      let matched = false;
+      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+      return matched;
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Mailgun: HMAC-SHA256, hex, over the body's signature.timestamp + signature.token (the rest is not signed)
 
 function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
@@ -339,6 +416,44 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
       return matched;
     }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Contentful: HMAC-SHA256, hex, over the canonical request `METHOD\nPATH\nh1:v1;h2:v2\nBODY`, the headers those
+// named in x-contentful-signed-headers (@contentful/node-apps-toolkit `signRequest` / `verifyRequest`)
+
+const CONTENTFUL_SIGNED_HEADERS = 'x-contentful-signed-headers';
+const CONTENTFUL_TIMESTAMP = 'x-contentful-timestamp';
+
+function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs: number): PreparedCheck {
+  const presented = request.headers.get('x-contentful-signature');
+  if (!presented || presented.trim() === '') throw new AuthenticationError('signature_missing', 'Missing x-contentful-signature header.');
+  const signature = decode(presented.trim(), 'hex');
+  if (!signature || signature.length !== 32) throw new AuthenticationError('signature_malformed', 'x-contentful-signature is not a hex SHA-256 HMAC.');
+  const named = (request.headers.get(CONTENTFUL_SIGNED_HEADERS) ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  if (!named.includes(CONTENTFUL_SIGNED_HEADERS) || !named.includes(CONTENTFUL_TIMESTAMP)) {
+    throw new AuthenticationError('signature_malformed', 'x-contentful-signed-headers must name itself and x-contentful-timestamp.');
+  }
+  const timestamp = checkTimestamp({ source: 'header', header: CONTENTFUL_TIMESTAMP, unit: 'ms', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
+  // The headers named and present, trimmed and sorted; the signed-headers value as the SDK rewrites it (their names,
+  // sorted), the timestamp as sent.
+  const present = [...new Set(named)].filter((name) => request.headers.get(name) !== undefined).sort();
+  const valueOf = (name: string) => (name === CONTENTFUL_SIGNED_HEADERS ? present.join(',') : name === CONTENTFUL_TIMESTAMP ? timestamp : request.headers.get(name)!.trim());
+  const headerText = present.map((name) => `${name}:${valueOf(name)}`).join(';');
+  const content = Buffer.concat([Buffer.from(`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, 'utf8'), request.body]);
+  return {
+    timestamp,
+    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), signature)),
+  };
+}
+
+/** The request's public path and query, normalised as Contentful's SDK does (`getNormalizedEncodedURI`). */
+function contentfulPath(request: RequestView): string {
+  const url = fullUrl(request);
+  const afterHost = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
+  const [pathname, search] = afterHost.split('?');
+  const escaped = search ? escapeQuery(search) : '';
+  return encodeURI(escaped ? `${pathname}?${escaped}` : pathname);
 }
 
 // ---------------------------------------------------------------------------------------------------------

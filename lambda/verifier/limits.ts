@@ -63,7 +63,7 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
   }
   const map = new Map<string, string>();
   for (const [name, list] of values) map.set(name, list.length === 1 ? list[0] : '');
-  return { get: (name) => map.get(name.toLowerCase()) };
+  return { get: (name) => map.get(name.toLowerCase()), getAll: (name) => [...(values.get(name.toLowerCase()) ?? [])] };
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
