@@ -536,6 +536,48 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     deliveryId: [{ jsonPaths: ['payload.object.id', 'payload.action'] }],
     eventType: body('payload.action'),
   },
+  // `Webhook-Signature`, hex HMAC-SHA256 of the body with the endpoint secret (gocardless-nodejs `webhooks.ts`
+  // verifySignature). A body is a batch `{"events": [...]}`: each event is keyed by its own `id` (`EV...`).
+  gocardless: {
+    name: 'GoCardless',
+    factory: 'gocardless',
+    scheme: bodyHmac('webhook-signature'),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      deliveryId: { jsonPath: 'id' },
+      eventType: { jsonPaths: ['resource_type', 'action'] },
+    },
+  },
+  // `x-line-signature`, base64 HMAC-SHA256 of the body with the channel secret (@line/bot-sdk validateSignature).
+  // Each of `events` is keyed by its `webhookEventId`; the console's "Verify" posts `events: []`, answered 200.
+  line: {
+    name: 'LINE Messaging API',
+    factory: 'line',
+    scheme: bodyHmac('x-line-signature', { encoding: 'base64' }),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      deliveryId: { jsonPath: 'webhookEventId' },
+      eventType: { jsonPath: 'type' },
+      emptyIsHandshake: true,
+    },
+  },
+  // `X-Pusher-Signature`, hex HMAC-SHA256 of the body with the app secret; `X-Pusher-Key` names the app key, so the
+  // secret is `<app key>:<app secret>` (pusher-http-node `lib/webhook.js` isValid). Pusher's events carry no id:
+  // each is keyed by the hash of the body's `time_ms` and the event, so a retry of the batch is a duplicate and the
+  // same event in a later batch is not.
+  pusher: {
+    name: 'Pusher Channels',
+    factory: 'pusher',
+    scheme: bodyHmac('x-pusher-signature', { keyIdHeader: 'x-pusher-key' }),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      hashWith: 'time_ms',
+      eventType: { jsonPath: 'name' },
+    },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

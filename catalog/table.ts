@@ -32,7 +32,8 @@ function headerOf(signature: SignatureConfig): string {
   }
   if (format.kind === 'list') layout = `: ${format.prefix}.. (list)`;
   const aliases = signature.headerAliases?.length ? ` (or ${signature.headerAliases.map(code).join(', ')})` : '';
-  return `${code(`${signature.header}${layout}`)}${aliases}`;
+  const keyId = signature.keyIdHeader ? `; ${code(signature.keyIdHeader)} names the key (secret \`<key>:<secret>\`)` : '';
+  return `${code(`${signature.header}${layout}`)}${aliases}${keyId}`;
 }
 
 function authenticationOf(scheme: SchemeConfig): [string, string, string] {
@@ -81,7 +82,11 @@ function mediaOf(types: readonly string[] | undefined): string {
 }
 
 function handshakeOf(definition: ProviderDefinition): string {
-  const parts = [...(definition.handshake ? [definition.handshake] : []), ...(definition.handshakeEventTypes ?? []).map((t) => `event ${code(t)}`)];
+  const parts = [
+    ...(definition.handshake ? [definition.handshake] : []),
+    ...(definition.handshakeEventTypes ?? []).map((t) => `event ${code(t)}`),
+    ...(definition.items?.emptyIsHandshake ? [`empty ${code(definition.items.jsonPath)}`] : []),
+  ];
   return parts.length ? parts.join(', ') : '-';
 }
 
@@ -95,7 +100,7 @@ export function renderCatalogTable(): string {
     const [signature, signed, algorithm] = authenticationOf(definition.scheme);
     const items = definition.items;
     const each = (source: ValueSourceConfig) => `each ${code(items!.jsonPath)} item's ${sourceOf(source).replace(/^body /, '')}`;
-    const ids = items ? each(items.deliveryId) : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
+    const ids = items ? (items.deliveryId ? each(items.deliveryId) : `each ${code(items.jsonPath)} item's hash with body ${code(items.hashWith ?? '')}`) : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
     const eventTypes = [definition.eventType ?? []].flat();
     const types = items?.eventType ? each(items.eventType) : eventTypes.length ? eventTypes.map(sourceOf).join(', then ') : '-';
     rows.push(

@@ -102,6 +102,11 @@ export interface SignatureConfig {
   readonly keyPrefix?: string;
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
+  /**
+   * A header naming the key that signed (Pusher's `X-Pusher-Key`). Each secret is then `<key id>:<secret>`, and
+   * only the secrets whose key id equals the header's value are tried. Absent: every secret is tried.
+   */
+  readonly keyIdHeader?: string;
 }
 
 /** A shared token the provider sends as is (GitLab), compared with the secret in constant time. */
@@ -208,10 +213,24 @@ export interface ResolvedProvider {
 export interface ItemsConfig {
   /** Dot path to the JSON array of events (`notificationItems`); the empty string for a body that is the array. */
   readonly jsonPath: string;
-  /** Where each item's id is, relative to the item. An item without one is refused (400 `delivery_id_missing`). */
-  readonly deliveryId: ValueSourceConfig;
-  /** Where each item's event type is, relative to the item. */
+  /**
+   * Where each item's id is, relative to the item. An item without one is refused (400 `delivery_id_missing`).
+   * Absent: the items carry no id, and `hashWith` keys them.
+   */
+  readonly deliveryId?: ValueSourceConfig;
+  /**
+   * For items without an id (Pusher): each is keyed by `sha256:<hex>` of the JSON array of the value at this path
+   * of the body (Pusher's batch time `time_ms`) and the item, so a retry of the body is a duplicate, and the same
+   * event in a later batch is not.
+   */
+  readonly hashWith?: string;
+  /** Where each item's event type is, relative to the item (`jsonPaths` are joined with `:`). */
   readonly eventType?: ValueSourceConfig;
+  /**
+   * A body whose list is empty is the provider's check that the endpoint answers (LINE's "Verify"): once
+   * authenticated it is answered 200 `handshake` and nothing is enqueued. Absent: such a body is refused (400).
+   */
+  readonly emptyIsHandshake?: boolean;
 }
 
 export interface VerifierConfig {

@@ -580,6 +580,34 @@ export class WebhookProvider {
     return WebhookProvider.catalog('onfido', options);
   }
 
+  /**
+   * GoCardless: `Webhook-Signature`, hex HMAC-SHA256 of the body keyed with the webhook endpoint secret. A body
+   * carries several events (`events`): each is keyed by its own `id`, enqueued on its own, with the event type
+   * `<resource_type>:<action>`. GoCardless signs no timestamp.
+   */
+  public static gocardless(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('gocardless', options);
+  }
+
+  /**
+   * LINE Messaging API: `x-line-signature`, base64 HMAC-SHA256 of the body keyed with the channel secret. Each of
+   * the body's `events` is keyed by its `webhookEventId` and enqueued on its own; the console's "Verify" request
+   * (`events: []`) is answered 200 with nothing enqueued. LINE signs no timestamp.
+   */
+  public static line(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('line', options);
+  }
+
+  /**
+   * Pusher Channels: `X-Pusher-Signature`, hex HMAC-SHA256 of the body keyed with the app secret, and
+   * `X-Pusher-Key`, the app key. The secret is `<app key>:<app secret>` (a JSON array of several for several apps
+   * or keys); only those of the request's key are tried. Each of the body's `events` is enqueued on its own, keyed
+   * by the hash of the body's `time_ms` and the event (Pusher's events carry no id); the event type is its `name`.
+   */
+  public static pusher(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('pusher', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

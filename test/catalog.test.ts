@@ -74,6 +74,9 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['mux', WebhookProvider.mux],
   ['elevenlabs', WebhookProvider.elevenlabs],
   ['onfido', WebhookProvider.onfido],
+  ['gocardless', WebhookProvider.gocardless],
+  ['line', WebhookProvider.line],
+  ['pusher', WebhookProvider.pusher],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

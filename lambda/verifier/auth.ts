@@ -94,15 +94,32 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     };
   }
   const algorithm = config.algorithm;
+  const keyId = config.keyIdHeader !== undefined ? request.headers.get(config.keyIdHeader) : undefined;
+  if (config.keyIdHeader !== undefined && !keyId) {
+    throw new AuthenticationError('signature_missing', `Missing ${config.keyIdHeader} header.`);
+  }
   return {
     timestamp,
-    match: (keys) => keys.findIndex((key) => {
+    match: (keys) => keys.findIndex((entry) => {
+      // With a key id header, a secret is `<key id>:<secret>` and only those of the named key are tried.
+      const key = keyId === undefined ? entry : secretOfKeyId(entry, keyId);
+      if (key === undefined) return false;
       const expected = createHmac(algorithm, hmacKey(config, key)).update(content).digest();
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
     }),
   };
+}
+
+/**
+ * The secret part of a `<key id>:<secret>` entry whose key id is `keyId`; undefined for another key's entry or one
+ * without a key id. Key ids name keys (Pusher app keys, LiveKit API keys): they are not secret, and compared as is.
+ */
+export function secretOfKeyId(entry: string, keyId: string): string | undefined {
+  const at = entry.indexOf(':');
+  if (at <= 0 || at === entry.length - 1) return undefined;
+  return entry.slice(0, at) === keyId ? entry.slice(at + 1) : undefined;
 }
 
 /** The value of the first of these headers that is present and not blank. */
