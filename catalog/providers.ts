@@ -578,6 +578,54 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
       eventType: { jsonPath: 'name' },
     },
   },
+  // `Authorization: Bearer <JWT>`, HS256 with the account's signature secret, `iss` Vonage, and the claim
+  // `payload_hash`, the hex SHA-256 of the body (Vonage's signed webhooks; @vonage/jwt verifySignature checks only
+  // the token, so the hash and the iat window are checked here). Status updates repeat a message's uuid: a delivery
+  // is keyed by message_uuid and status, an inbound message by its message_uuid.
+  vonage: {
+    name: 'Vonage',
+    factory: 'vonage',
+    scheme: {
+      jwt: {
+        header: 'authorization',
+        requireBearer: true,
+        algorithm: 'HS256',
+        bodyHashClaim: 'payload_hash',
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: 'hex',
+        issuer: 'Vonage',
+        maxAgeSeconds: 300,
+        clockSkewSeconds: 10,
+      },
+    },
+    deliveryId: [{ jsonPaths: ['message_uuid', 'status'] }, body('message_uuid')],
+    eventType: [body('status'), body('message_type')],
+    // The message's or status's `timestamp` (https://developer.vonage.com/en/api/messages).
+    eventTime: { jsonPath: 'timestamp', unit: 'rfc3339' },
+  },
+  // `Authorization: <JWT>`, HS256 with the API secret, `iss` the API key, the claim `sha256` the base64 SHA-256 of
+  // the body, bounded by exp and nbf with 10 s of skew (livekit-server-sdk `WebhookReceiver.receive`). The secret is
+  // `<API key>:<API secret>`. Content-Type `application/webhook+json`.
+  livekit: {
+    name: 'LiveKit',
+    factory: 'livekit',
+    scheme: {
+      jwt: {
+        header: 'authorization',
+        requireBearer: false,
+        algorithm: 'HS256',
+        bodyHashClaim: 'sha256',
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: 'base64',
+        issuerIsKeyId: true,
+        clockSkewSeconds: 10,
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('event'),
+    // `createdAt`, in seconds (livekit protocol WebhookEvent).
+    eventTime: { jsonPath: 'createdAt', unit: 's' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -595,13 +643,14 @@ export function definitionOf(kind: string): ProviderDefinition {
 
 /** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
 export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
-  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds;
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.jwt?.maxAgeSeconds;
 }
 
 /** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
 function withTolerance(scheme: SchemeConfig, seconds: number | undefined): SchemeConfig {
   if (seconds === undefined) return scheme;
   if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
+  if (scheme.jwt) return scheme.jwt.maxAgeSeconds === undefined ? scheme : { ...scheme, jwt: { ...scheme.jwt, maxAgeSeconds: seconds } };
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };

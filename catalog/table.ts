@@ -41,6 +41,11 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
     const signed = scheme.signature.signedContent === '{body}' ? 'body' : code(scheme.signature.signedContent);
     return [headerOf(scheme.signature), signed, algorithmOf(scheme.signature)];
   }
+  if (scheme.jwt) {
+    const jwt = scheme.jwt;
+    const where = `${code(jwt.header)}: ${jwt.requireBearer ? 'Bearer ' : ''}<JWT ${jwt.algorithm}>${jwt.issuer ? `, iss ${code(jwt.issuer)}` : ''}${jwt.issuerIsKeyId ? ', iss names the key (secret `<key>:<secret>`)' : ''}`;
+    return [where, `body, as claim ${code(jwt.bodyHashClaim)} = ${jwt.bodyHashEncoding} SHA-256 of it`, `${jwt.algorithm} (alg fixed)`];
+  }
   if (scheme.token?.header) return [`${code(scheme.token.header)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
   if (scheme.token?.jsonPath) return [`every body ${code(scheme.token.jsonPath)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
   if (scheme.twilio) return [code('x-twilio-signature'), 'URL + sorted form params; JSON: URL with `bodySHA256`', 'HMAC-SHA1 base64'];
@@ -51,6 +56,10 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
 }
 
 function windowOf(scheme: SchemeConfig): string {
+  if (scheme.jwt) {
+    const skew = `${scheme.jwt.clockSkewSeconds} s skew`;
+    return scheme.jwt.maxAgeSeconds !== undefined ? `${scheme.jwt.maxAgeSeconds % 60 === 0 ? `${scheme.jwt.maxAgeSeconds / 60} min` : `${scheme.jwt.maxAgeSeconds} s`}; token \`iat\` (and \`exp\`, \`nbf\` with ${skew})` : `token \`exp\`, \`nbf\` (${skew})`;
+  }
   const timestamp: TimestampConfig | undefined = scheme.signature?.timestamp;
   const seconds = timestamp?.toleranceSeconds ?? scheme.mailgun?.toleranceSeconds;
   if (!timestamp && seconds === undefined) return 'none signed';

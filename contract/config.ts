@@ -117,9 +117,41 @@ export interface TokenConfig {
   readonly jsonPath?: string;
 }
 
+/**
+ * A JWT in a header whose claims carry a hash of the body (Vonage `payload_hash`, LiveKit `sha256`, QStash
+ * `body`, Netlify `sha256`): the token's HMAC proves who sent it, the claim ties it to these bytes.
+ */
+export interface JwtConfig {
+  /** The header carrying the token (`authorization`). */
+  readonly header: string;
+  /** Whether the token must follow `Bearer `; when false, a `Bearer ` prefix is accepted and stripped. */
+  readonly requireBearer: boolean;
+  /** The only `alg` accepted; any other (`none`, `RS256`, another HMAC) is refused before any key is tried. */
+  readonly algorithm: 'HS256' | 'HS384' | 'HS512';
+  /** The claim holding the hash of the body. */
+  readonly bodyHashClaim: string;
+  /** The body hash's algorithm. */
+  readonly bodyHashAlgorithm: 'sha256';
+  /** How the claim writes the hash. */
+  readonly bodyHashEncoding: 'hex' | 'base64' | 'base64url';
+  /** An `iss` the token must carry exactly (Vonage: `Vonage`). Absent: any. */
+  readonly issuer?: string;
+  /**
+   * The token's `iss` names the key (LiveKit: the API key): each secret is `<key id>:<secret>`, and only those of
+   * the token's issuer are tried.
+   */
+  readonly issuerIsKeyId?: boolean;
+  /** Most seconds `iat` may be from now, either way; the token must then carry `iat`. Absent: `iat` is not required. */
+  readonly maxAgeSeconds?: number;
+  /** Seconds of clock skew allowed on `exp` and `nbf`. */
+  readonly clockSkewSeconds: number;
+}
+
 /** How requests of a provider are authenticated. Exactly one member is set. */
 export interface SchemeConfig {
   readonly signature?: SignatureConfig;
+  /** A JWT whose claim carries the body's hash. */
+  readonly jwt?: JwtConfig;
   readonly token?: TokenConfig;
   /** HTTP Basic authentication; the secret is `user:password`. */
   readonly basicAuth?: boolean;

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { BodyHashEncoding, JwtAlgorithm, type JwtProviderOptions } from './jwt';
 import { providerSecurity } from './private/security';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
 import { defaultToleranceOf, definitionOf } from '../catalog/providers';
@@ -608,6 +609,24 @@ export class WebhookProvider {
     return WebhookProvider.catalog('pusher', options);
   }
 
+  /**
+   * Vonage signed webhooks (Messages, Voice, Dispatch): `Authorization: Bearer <JWT>`, HS256 with the account's
+   * signature secret, `iss` `Vonage`, and the claim `payload_hash`, the hex SHA-256 of the body; the token's `iat`
+   * within 5 minutes. Keyed by `message_uuid` and `status` (a status update), else `message_uuid`.
+   */
+  public static vonage(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('vonage', options);
+  }
+
+  /**
+   * LiveKit: `Authorization: <JWT>`, HS256 with the API secret, `iss` the API key, and the claim `sha256`, the
+   * base64 SHA-256 of the body; the token's `exp` and `nbf` with 10 s of skew. The secret is
+   * `<API key>:<API secret>`. Body `id`, `event`.
+   */
+  public static livekit(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('livekit', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);
@@ -692,6 +711,52 @@ export class WebhookProvider {
     }, { signsUrl: signedContent.includes('{url}') });
   }
 
+  /**
+   * Any provider that sends a JWT signed with an HMAC under the secret whose claim carries the SHA-256 of the body
+   * (as Vonage, LiveKit, QStash and Netlify do). The `alg` is fixed by `algorithm`, never read from the token.
+   */
+  public static jwt(options: JwtProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.jwt()', options, OPTIONS_EXAMPLE);
+    checkProviderOptions('custom', options);
+    checkHeaderName(options.header ?? 'Authorization');
+    if (typeof options.bodyHashClaim !== 'string' || !/^[A-Za-z0-9_$-]{1,64}$/.test(options.bodyHashClaim)) {
+      throw new Error(`bodyHashClaim must be a claim name of 1-64 letters, digits, _, $ or -, got ${describeValue(options.bodyHashClaim)}.`);
+    }
+    const algorithm = options.algorithm ?? JwtAlgorithm.HS256;
+    if (!Object.values(JwtAlgorithm).includes(algorithm)) {
+      throw new Error(`algorithm must be one of ${Object.values(JwtAlgorithm).join(', ')}, got ${JSON.stringify(String(algorithm))}.`);
+    }
+    const encoding = options.bodyHashEncoding ?? BodyHashEncoding.HEX;
+    if (!Object.values(BodyHashEncoding).includes(encoding)) {
+      throw new Error(`bodyHashEncoding must be one of ${Object.values(BodyHashEncoding).join(', ')}, got ${JSON.stringify(String(encoding))}.`);
+    }
+    checkString('issuer', options.issuer);
+    if (options.issuer !== undefined && options.issuerIsKeyId) {
+      throw new Error('Set either issuer (a fixed iss) or issuerIsKeyId (the iss names the key), not both.');
+    }
+    checkDuration('maxAge', options.maxAge);
+    checkDuration('clockSkew', options.clockSkew);
+    const maxAgeSeconds = options.maxAge === undefined ? undefined : seconds(options.maxAge, 'maxAge');
+    const clockSkewSeconds = seconds(options.clockSkew ?? Duration.seconds(10), 'clockSkew');
+    if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
+      throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
+    }
+    return WebhookProvider.generic(options, {
+      jwt: {
+        header: (options.header ?? 'Authorization').toLowerCase(),
+        requireBearer: options.requireBearer ?? false,
+        algorithm,
+        bodyHashClaim: options.bodyHashClaim,
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: encoding,
+        issuer: options.issuer,
+        issuerIsKeyId: options.issuerIsKeyId || undefined,
+        maxAgeSeconds,
+        clockSkewSeconds,
+      },
+    });
+  }
+
   /** A provider that sends a shared token in a header (as GitLab does), compared in constant time. */
   public static sharedToken(options: SharedTokenProviderOptions): WebhookProvider {
     checkPropsObject('WebhookProvider.sharedToken()', options, OPTIONS_EXAMPLE);
@@ -725,7 +790,7 @@ export class WebhookProvider {
       publicUrl,
       deliveryId: (options.deliveryId ?? []).map((v) => v._toConfig()),
       eventType: options.eventType?._toConfig(),
-      toleranceSeconds: scheme.signature?.timestamp?.toleranceSeconds,
+      toleranceSeconds: scheme.signature?.timestamp?.toleranceSeconds ?? scheme.jwt?.maxAgeSeconds,
     }, traits);
   }
 

@@ -77,6 +77,8 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['gocardless', WebhookProvider.gocardless],
   ['line', WebhookProvider.line],
   ['pusher', WebhookProvider.pusher],
+  ['vonage', WebhookProvider.vonage],
+  ['livekit', WebhookProvider.livekit],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -8,6 +8,7 @@
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
+import { prepareJwt } from './jwt';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
@@ -59,6 +60,7 @@ export function constantTimeTokenEqual(presented: string, secret: string): boole
 /** Runs every secret-free check of a scheme and returns the check that needs the keys. */
 export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: number): PreparedCheck {
   if (scheme.signature) return prepareSignature(scheme.signature, request, nowMs);
+  if (scheme.jwt) return prepareJwt(scheme.jwt, request, nowMs);
   if (scheme.token) return prepareToken(scheme.token, request);
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
