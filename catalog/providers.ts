@@ -626,6 +626,20 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     // `createdAt`, in seconds (livekit protocol WebhookEvent).
     eventTime: { jsonPath: 'createdAt', unit: 's' },
   },
+  // A form post of bt_signature (`<public key>|<hex HMAC-SHA1>` pairs, keyed with SHA-1 of the private key) over
+  // bt_payload, the base64 of the XML notification (braintree_node `webhook_notification_gateway.js`). The secret is
+  // `<public key>:<private key>`. The GET bt_challenge handshake is answered as the SDK's `verify` does, only for
+  // the challenges it accepts. No delivery id: the body's hash keys it.
+  braintree: {
+    name: 'Braintree',
+    factory: 'braintree',
+    scheme: { braintree: true },
+    deliveryId: [],
+    contentTypes: [FORM_MEDIA_TYPE],
+    jsonBody: false,
+    handshake: 'braintree',
+    methods: ['GET', 'POST'],
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */

@@ -50,6 +50,7 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
   if (scheme.token?.jsonPath) return [`every body ${code(scheme.token.jsonPath)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
   if (scheme.twilio) return [code('x-twilio-signature'), 'URL + sorted form params; JSON: URL with `bodySHA256`', 'HMAC-SHA1 base64'];
   if (scheme.adyen) return ['each item\'s `additionalData.hmacSignature`', '8 fields of each item, `:`-joined (the rest is not signed)', 'HMAC-SHA256 base64, hex key'];
+  if (scheme.braintree) return ['form `bt_signature`: `<public key>|<hex>` pairs (secret `<public key>:<private key>`)', 'form `bt_payload` (base64 XML), or it + `\\n`', 'HMAC-SHA1 hex, key = SHA-1 of the private key'];
   if (scheme.mailgun) return ['body `signature.signature`', '`{timestamp}{token}` (the rest of the body is not signed)', 'HMAC-SHA256 hex'];
   if (scheme.basicAuth) return ['`Authorization: Basic`', '-', 'constant-time compare'];
   return ['?', '?', '?'];

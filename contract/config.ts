@@ -159,12 +159,17 @@ export interface SchemeConfig {
   readonly twilio?: boolean;
   /** Adyen: every notification item carries an HMAC-SHA256 (hex key, base64) over eight of its fields. */
   readonly adyen?: boolean;
+  /**
+   * Braintree: a form body whose `bt_signature` holds `<public key>|<hex HMAC-SHA1>` pairs (joined by `&`) over
+   * `bt_payload`, keyed with SHA-1 of the private key; the secret is `<public key>:<private key>`.
+   */
+  readonly braintree?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */
-export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph' | 'discord';
+export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph' | 'discord' | 'braintree';
 
 /**
  * One provider as the construct configures it. Catalog providers (`stripe`, `github`) carry only their

@@ -627,6 +627,17 @@ export class WebhookProvider {
     return WebhookProvider.catalog('livekit', options);
   }
 
+  /**
+   * Braintree: a form post of `bt_signature` (`<public key>|<hex HMAC-SHA1>` pairs keyed with the SHA-1 of the
+   * private key) over `bt_payload` (the base64 of the XML notification). The secret is
+   * `<public key>:<private key>`. Answers the GET `bt_challenge` handshake, only for challenges of 20 to 32
+   * lowercase hex characters (as Braintree's SDK), and takes only payloads that are XML. No delivery id: the
+   * body's hash keys it.
+   */
+  public static braintree(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('braintree', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

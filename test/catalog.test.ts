@@ -79,6 +79,7 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['pusher', WebhookProvider.pusher],
   ['vonage', WebhookProvider.vonage],
   ['livekit', WebhookProvider.livekit],
+  ['braintree', WebhookProvider.braintree],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -9,6 +9,7 @@ import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as ver
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
 import { prepareJwt } from './jwt';
+import { prepareBraintree } from './braintree';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
@@ -66,6 +67,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.twilio) return prepareTwilio(request);
   if (scheme.mailgun) return prepareMailgun(scheme.mailgun.toleranceSeconds, request, nowMs);
   if (scheme.adyen) return prepareAdyen(request);
+  if (scheme.braintree) return prepareBraintree(request);
   throw new Error('The provider has no authentication scheme.');
 }
 

@@ -203,5 +203,6 @@ export function authenticationOf(scheme: SchemeConfig): { method: Authentication
   if (scheme.basicAuth) return { method: 'basic-auth', bodySigned: false };
   // Twilio signs the form parameters (or the body's SHA-256 in the URL); Adyen signs eight fields of each item,
   // Mailgun a token and a timestamp: only Twilio's covers the body.
-  return { method: 'hmac', bodySigned: scheme.twilio === true };
+  // Braintree signs bt_payload, all of the notification (bt_signature is the signature itself).
+  return { method: 'hmac', bodySigned: scheme.twilio === true || scheme.braintree === true };
 }
