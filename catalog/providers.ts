@@ -678,6 +678,110 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     jsonBody: false,
     signsUrl: true,
   },
+  // `Webhook-Signature`, hex HMAC-SHA256 of the body with the endpoint secret (gocardless-nodejs `webhooks.ts`
+  // verifySignature). A body is a batch `{"events": [...]}`: each event is keyed by its own `id` (`EV...`).
+  gocardless: {
+    name: 'GoCardless',
+    factory: 'gocardless',
+    scheme: bodyHmac('webhook-signature'),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      deliveryId: { jsonPath: 'id' },
+      eventType: { jsonPaths: ['resource_type', 'action'] },
+    },
+  },
+  // `x-line-signature`, base64 HMAC-SHA256 of the body with the channel secret (@line/bot-sdk validateSignature).
+  // Each of `events` is keyed by its `webhookEventId`; the console's "Verify" posts `events: []`, answered 200.
+  line: {
+    name: 'LINE Messaging API',
+    factory: 'line',
+    scheme: bodyHmac('x-line-signature', { encoding: 'base64' }),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      deliveryId: { jsonPath: 'webhookEventId' },
+      eventType: { jsonPath: 'type' },
+      emptyIsHandshake: true,
+    },
+  },
+  // `X-Pusher-Signature`, hex HMAC-SHA256 of the body with the app secret; `X-Pusher-Key` names the app key, so the
+  // secret is `<app key>:<app secret>` (pusher-http-node `lib/webhook.js` isValid). Pusher's events carry no id:
+  // each is keyed by the hash of the body's `time_ms` and the event, so a retry of the batch is a duplicate and the
+  // same event in a later batch is not.
+  pusher: {
+    name: 'Pusher Channels',
+    factory: 'pusher',
+    scheme: bodyHmac('x-pusher-signature', { keyIdHeader: 'x-pusher-key' }),
+    deliveryId: [],
+    items: {
+      jsonPath: 'events',
+      hashWith: 'time_ms',
+      eventType: { jsonPath: 'name' },
+    },
+  },
+  // `Authorization: Bearer <JWT>`, HS256 with the account's signature secret, `iss` Vonage, and the claim
+  // `payload_hash`, the hex SHA-256 of the body (Vonage's signed webhooks; @vonage/jwt verifySignature checks only
+  // the token, so the hash and the iat window are checked here). Status updates repeat a message's uuid: a delivery
+  // is keyed by message_uuid and status, an inbound message by its message_uuid.
+  vonage: {
+    name: 'Vonage',
+    factory: 'vonage',
+    scheme: {
+      jwt: {
+        header: 'authorization',
+        requireBearer: true,
+        algorithm: 'HS256',
+        bodyHashClaim: 'payload_hash',
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: 'hex',
+        issuer: 'Vonage',
+        maxAgeSeconds: 300,
+        clockSkewSeconds: 10,
+      },
+    },
+    deliveryId: [{ jsonPaths: ['message_uuid', 'status'] }, body('message_uuid')],
+    eventType: [body('status'), body('message_type')],
+    // The message's or status's `timestamp` (https://developer.vonage.com/en/api/messages).
+    eventTime: { jsonPath: 'timestamp', unit: 'rfc3339' },
+  },
+  // `Authorization: <JWT>`, HS256 with the API secret, `iss` the API key, the claim `sha256` the base64 SHA-256 of
+  // the body, bounded by exp and nbf with 10 s of skew (livekit-server-sdk `WebhookReceiver.receive`). The secret is
+  // `<API key>:<API secret>`. Content-Type `application/webhook+json`.
+  livekit: {
+    name: 'LiveKit',
+    factory: 'livekit',
+    scheme: {
+      jwt: {
+        header: 'authorization',
+        requireBearer: false,
+        algorithm: 'HS256',
+        bodyHashClaim: 'sha256',
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: 'base64',
+        issuerIsKeyId: true,
+        clockSkewSeconds: 10,
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('event'),
+    // `createdAt`, in seconds (livekit protocol WebhookEvent).
+    eventTime: { jsonPath: 'createdAt', unit: 's' },
+  },
+  // A form post of bt_signature (`<public key>|<hex HMAC-SHA1>` pairs, keyed with SHA-1 of the private key) over
+  // bt_payload, the base64 of the XML notification (braintree_node `webhook_notification_gateway.js`). The secret is
+  // `<public key>:<private key>`. The GET bt_challenge handshake is answered as the SDK's `verify` does, only for
+  // the challenges it accepts. No delivery id: the body's hash keys it.
+  braintree: {
+    name: 'Braintree',
+    factory: 'braintree',
+    scheme: { braintree: true },
+    deliveryId: [],
+    contentTypes: [FORM_MEDIA_TYPE],
+    jsonBody: false,
+    handshake: 'braintree',
+    methods: ['GET', 'POST'],
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -695,7 +799,7 @@ export function definitionOf(kind: string): ProviderDefinition {
 
 /** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
 export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
-  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds;
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds ?? definition.scheme.jwt?.maxAgeSeconds;
 }
 
 /** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
@@ -703,6 +807,7 @@ function withTolerance(scheme: SchemeConfig, seconds: number | undefined): Schem
   if (seconds === undefined) return scheme;
   if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
   if (scheme.contentful) return { ...scheme, contentful: { toleranceSeconds: seconds } };
+  if (scheme.jwt) return scheme.jwt.maxAgeSeconds === undefined ? scheme : { ...scheme, jwt: { ...scheme.jwt, maxAgeSeconds: seconds } };
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };

@@ -36,7 +36,8 @@ function headerOf(signature: SignatureConfig): string {
   }
   if (format.kind === 'list') layout = `: ${format.prefix}.. (list)`;
   const aliases = signature.headerAliases?.length ? ` (or ${signature.headerAliases.map(code).join(', ')})` : '';
-  return `${code(`${signature.header}${layout}`)}${aliases}`;
+  const keyId = signature.keyIdHeader ? `; ${code(signature.keyIdHeader)} names the key (secret \`<key>:<secret>\`)` : '';
+  return `${code(`${signature.header}${layout}`)}${aliases}${keyId}`;
 }
 
 function authenticationOf(scheme: SchemeConfig): [string, string, string] {
@@ -44,10 +45,16 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
     const signed = scheme.signature.signedContent === '{body}' ? 'body' : code(scheme.signature.signedContent);
     return [headerOf(scheme.signature), signed, algorithmOf(scheme.signature)];
   }
+  if (scheme.jwt) {
+    const jwt = scheme.jwt;
+    const where = `${code(jwt.header)}: ${jwt.requireBearer ? 'Bearer ' : ''}<JWT ${jwt.algorithm}>${jwt.issuer ? `, iss ${code(jwt.issuer)}` : ''}${jwt.issuerIsKeyId ? ', iss names the key (secret `<key>:<secret>`)' : ''}`;
+    return [where, `body, as claim ${code(jwt.bodyHashClaim)} = ${jwt.bodyHashEncoding} SHA-256 of it`, `${jwt.algorithm} (alg fixed)`];
+  }
   if (scheme.token?.header) return [`${code(scheme.token.header)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
   if (scheme.token?.jsonPath) return [`every body ${code(scheme.token.jsonPath)} = the secret`, '- (the body is not signed)', 'constant-time compare'];
   if (scheme.twilio) return [code('x-twilio-signature'), 'URL + sorted form params; JSON: URL with `bodySHA256`', 'HMAC-SHA1 base64'];
   if (scheme.adyen) return ['each item\'s `additionalData.hmacSignature`', '8 fields of each item, `:`-joined (the rest is not signed)', 'HMAC-SHA256 base64, hex key'];
+  if (scheme.braintree) return ['form `bt_signature`: `<public key>|<hex>` pairs (secret `<public key>:<private key>`)', 'form `bt_payload` (base64 XML), or it + `\\n`', 'HMAC-SHA1 hex, key = SHA-1 of the private key'];
   if (scheme.mailgun) return ['body `signature.signature`', '`{timestamp}{token}` (the rest of the body is not signed)', 'HMAC-SHA256 hex'];
   if (scheme.contentful) return [code('x-contentful-signature'), 'method, public path and query, the headers named in `x-contentful-signed-headers`, body', 'HMAC-SHA256 hex'];
   if (scheme.plivo) return [code('x-plivo-signature-v3') + ' (list), ' + code('x-plivo-signature-v3-nonce'), 'URL + sorted query + sorted form params + nonce', 'HMAC-SHA256 base64'];
@@ -56,6 +63,10 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
 }
 
 function windowOf(scheme: SchemeConfig): string {
+  if (scheme.jwt) {
+    const skew = `${scheme.jwt.clockSkewSeconds} s skew`;
+    return scheme.jwt.maxAgeSeconds !== undefined ? `${scheme.jwt.maxAgeSeconds % 60 === 0 ? `${scheme.jwt.maxAgeSeconds / 60} min` : `${scheme.jwt.maxAgeSeconds} s`}; token \`iat\` (and \`exp\`, \`nbf\` with ${skew})` : `token \`exp\`, \`nbf\` (${skew})`;
+  }
   const timestamp: TimestampConfig | undefined = scheme.signature?.timestamp;
   if (scheme.contentful) return `${scheme.contentful.toleranceSeconds % 60 === 0 ? `${scheme.contentful.toleranceSeconds / 60} min` : `${scheme.contentful.toleranceSeconds} s`}; \`x-contentful-timestamp\` (ms)`;
   const seconds = timestamp?.toleranceSeconds ?? scheme.mailgun?.toleranceSeconds;
@@ -88,7 +99,11 @@ function mediaOf(types: readonly string[] | undefined): string {
 }
 
 function handshakeOf(definition: ProviderDefinition): string {
-  const parts = [...(definition.handshake ? [definition.handshake] : []), ...(definition.handshakeEventTypes ?? []).map((t) => `event ${code(t)}`)];
+  const parts = [
+    ...(definition.handshake ? [definition.handshake] : []),
+    ...(definition.handshakeEventTypes ?? []).map((t) => `event ${code(t)}`),
+    ...(definition.items?.emptyIsHandshake ? [`empty ${code(definition.items.jsonPath)}`] : []),
+  ];
   return parts.length ? parts.join(', ') : '-';
 }
 
@@ -102,7 +117,7 @@ export function renderCatalogTable(): string {
     const [signature, signed, algorithm] = authenticationOf(definition.scheme);
     const items = definition.items;
     const each = (source: ValueSourceConfig) => `each ${code(items!.jsonPath)} item's ${sourceOf(source).replace(/^body /, '')}`;
-    const ids = items ? each(items.deliveryId) : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
+    const ids = items ? (items.deliveryId ? each(items.deliveryId) : `each ${code(items.jsonPath)} item's hash with body ${code(items.hashWith ?? '')}`) : definition.deliveryId.length ? definition.deliveryId.map(sourceOf).join(', then ') : 'body hash';
     const eventTypes = [definition.eventType ?? []].flat();
     const types = items?.eventType ? each(items.eventType) : eventTypes.length ? eventTypes.map(sourceOf).join(', then ') : '-';
     rows.push(

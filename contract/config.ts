@@ -119,6 +119,11 @@ export interface SignatureConfig {
   readonly otherSignatureHeaders?: string[];
   /** `hubspot`: `{url}` is signed with some percent-encodings decoded, as HubSpot's v3 signature defines. */
   readonly urlDecoding?: 'hubspot';
+  /**
+   * A header naming the key that signed (Pusher's `X-Pusher-Key`). Each secret is then `<key id>:<secret>`, and
+   * only the secrets whose key id equals the header's value are tried. Absent: every secret is tried.
+   */
+  readonly keyIdHeader?: string;
 }
 
 /** A shared token the provider sends as is (GitLab), compared with the secret in constant time. */
@@ -129,9 +134,41 @@ export interface TokenConfig {
   readonly jsonPath?: string;
 }
 
+/**
+ * A JWT in a header whose claims carry a hash of the body (Vonage `payload_hash`, LiveKit `sha256`, QStash
+ * `body`, Netlify `sha256`): the token's HMAC proves who sent it, the claim ties it to these bytes.
+ */
+export interface JwtConfig {
+  /** The header carrying the token (`authorization`). */
+  readonly header: string;
+  /** Whether the token must follow `Bearer `; when false, a `Bearer ` prefix is accepted and stripped. */
+  readonly requireBearer: boolean;
+  /** The only `alg` accepted; any other (`none`, `RS256`, another HMAC) is refused before any key is tried. */
+  readonly algorithm: 'HS256' | 'HS384' | 'HS512';
+  /** The claim holding the hash of the body. */
+  readonly bodyHashClaim: string;
+  /** The body hash's algorithm. */
+  readonly bodyHashAlgorithm: 'sha256';
+  /** How the claim writes the hash. */
+  readonly bodyHashEncoding: 'hex' | 'base64' | 'base64url';
+  /** An `iss` the token must carry exactly (Vonage: `Vonage`). Absent: any. */
+  readonly issuer?: string;
+  /**
+   * The token's `iss` names the key (LiveKit: the API key): each secret is `<key id>:<secret>`, and only those of
+   * the token's issuer are tried.
+   */
+  readonly issuerIsKeyId?: boolean;
+  /** Most seconds `iat` may be from now, either way; the token must then carry `iat`. Absent: `iat` is not required. */
+  readonly maxAgeSeconds?: number;
+  /** Seconds of clock skew allowed on `exp` and `nbf`. */
+  readonly clockSkewSeconds: number;
+}
+
 /** How requests of a provider are authenticated. Exactly one member is set. */
 export interface SchemeConfig {
   readonly signature?: SignatureConfig;
+  /** A JWT whose claim carries the body's hash. */
+  readonly jwt?: JwtConfig;
   readonly token?: TokenConfig;
   /** HTTP Basic authentication; the secret is `user:password`. */
   readonly basicAuth?: boolean;
@@ -139,6 +176,11 @@ export interface SchemeConfig {
   readonly twilio?: boolean;
   /** Adyen: every notification item carries an HMAC-SHA256 (hex key, base64) over eight of its fields. */
   readonly adyen?: boolean;
+  /**
+   * Braintree: a form body whose `bt_signature` holds `<public key>|<hex HMAC-SHA1>` pairs (joined by `&`) over
+   * `bt_payload`, keyed with SHA-1 of the private key; the secret is `<public key>:<private key>`.
+   */
+  readonly braintree?: boolean;
   /** Mailgun: HMAC-SHA256 over the body's `signature.timestamp` + `signature.token`. */
   readonly mailgun?: { readonly toleranceSeconds: number };
   /**
@@ -151,7 +193,7 @@ export interface SchemeConfig {
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */
-export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph' | 'discord';
+export type HandshakeKind = 'slack' | 'zoom' | 'meta' | 'twitch' | 'x' | 'graph' | 'discord' | 'braintree';
 
 /**
  * One provider as the construct configures it. Catalog providers (`stripe`, `github`) carry only their
@@ -232,10 +274,24 @@ export interface ResolvedProvider {
 export interface ItemsConfig {
   /** Dot path to the JSON array of events (`notificationItems`); the empty string for a body that is the array. */
   readonly jsonPath: string;
-  /** Where each item's id is, relative to the item. An item without one is refused (400 `delivery_id_missing`). */
-  readonly deliveryId: ValueSourceConfig;
-  /** Where each item's event type is, relative to the item. */
+  /**
+   * Where each item's id is, relative to the item. An item without one is refused (400 `delivery_id_missing`).
+   * Absent: the items carry no id, and `hashWith` keys them.
+   */
+  readonly deliveryId?: ValueSourceConfig;
+  /**
+   * For items without an id (Pusher): each is keyed by `sha256:<hex>` of the JSON array of the value at this path
+   * of the body (Pusher's batch time `time_ms`) and the item, so a retry of the body is a duplicate, and the same
+   * event in a later batch is not.
+   */
+  readonly hashWith?: string;
+  /** Where each item's event type is, relative to the item (`jsonPaths` are joined with `:`). */
   readonly eventType?: ValueSourceConfig;
+  /**
+   * A body whose list is empty is the provider's check that the endpoint answers (LINE's "Verify"): once
+   * authenticated it is answered 200 `handshake` and nothing is enqueued. Absent: such a body is refused (400).
+   */
+  readonly emptyIsHandshake?: boolean;
 }
 
 export interface VerifierConfig {

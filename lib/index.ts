@@ -7,3 +7,4 @@ export * from './api';
 export * from './processor';
 export * from './ordering';
 export * from './archive';
+export * from './jwt';

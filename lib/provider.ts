@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { reconcileSettings, type ReconcileSettings } from './private/reconcile';
+import { BodyHashEncoding, JwtAlgorithm, type JwtProviderOptions } from './jwt';
 import { providerSecurity } from './private/security';
 import type { GitHubReconciliationOptions, ReconciliationOptions } from './reconcile';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
@@ -731,6 +732,63 @@ export class WebhookProvider {
     return WebhookProvider.catalog('plivo', options);
   }
 
+  /**
+   * GoCardless: `Webhook-Signature`, hex HMAC-SHA256 of the body keyed with the webhook endpoint secret. A body
+   * carries several events (`events`): each is keyed by its own `id`, enqueued on its own, with the event type
+   * `<resource_type>:<action>`. GoCardless signs no timestamp.
+   */
+  public static gocardless(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('gocardless', options);
+  }
+
+  /**
+   * LINE Messaging API: `x-line-signature`, base64 HMAC-SHA256 of the body keyed with the channel secret. Each of
+   * the body's `events` is keyed by its `webhookEventId` and enqueued on its own; the console's "Verify" request
+   * (`events: []`) is answered 200 with nothing enqueued. LINE signs no timestamp.
+   */
+  public static line(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('line', options);
+  }
+
+  /**
+   * Pusher Channels: `X-Pusher-Signature`, hex HMAC-SHA256 of the body keyed with the app secret, and
+   * `X-Pusher-Key`, the app key. The secret is `<app key>:<app secret>` (a JSON array of several for several apps
+   * or keys); only those of the request's key are tried. Each of the body's `events` is enqueued on its own, keyed
+   * by the hash of the body's `time_ms` and the event (Pusher's events carry no id); the event type is its `name`.
+   */
+  public static pusher(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('pusher', options);
+  }
+
+  /**
+   * Vonage signed webhooks (Messages, Voice, Dispatch): `Authorization: Bearer <JWT>`, HS256 with the account's
+   * signature secret, `iss` `Vonage`, and the claim `payload_hash`, the hex SHA-256 of the body; the token's `iat`
+   * within 5 minutes. Keyed by `message_uuid` and `status` (a status update), else `message_uuid`.
+   */
+  public static vonage(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('vonage', options);
+  }
+
+  /**
+   * LiveKit: `Authorization: <JWT>`, HS256 with the API secret, `iss` the API key, and the claim `sha256`, the
+   * base64 SHA-256 of the body; the token's `exp` and `nbf` with 10 s of skew. The secret is
+   * `<API key>:<API secret>`. Body `id`, `event`.
+   */
+  public static livekit(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('livekit', options);
+  }
+
+  /**
+   * Braintree: a form post of `bt_signature` (`<public key>|<hex HMAC-SHA1>` pairs keyed with the SHA-1 of the
+   * private key) over `bt_payload` (the base64 of the XML notification). The secret is
+   * `<public key>:<private key>`. Answers the GET `bt_challenge` handshake, only for challenges of 20 to 32
+   * lowercase hex characters (as Braintree's SDK), and takes only payloads that are XML. No delivery id: the
+   * body's hash keys it.
+   */
+  public static braintree(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('braintree', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);
@@ -815,6 +873,52 @@ export class WebhookProvider {
     }, { signsUrl: signedContent.includes('{url}') });
   }
 
+  /**
+   * Any provider that sends a JWT signed with an HMAC under the secret whose claim carries the SHA-256 of the body
+   * (as Vonage, LiveKit, QStash and Netlify do). The `alg` is fixed by `algorithm`, never read from the token.
+   */
+  public static jwt(options: JwtProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.jwt()', options, OPTIONS_EXAMPLE);
+    checkProviderOptions('custom', options);
+    checkHeaderName(options.header ?? 'Authorization');
+    if (typeof options.bodyHashClaim !== 'string' || !/^[A-Za-z0-9_$-]{1,64}$/.test(options.bodyHashClaim)) {
+      throw new Error(`bodyHashClaim must be a claim name of 1-64 letters, digits, _, $ or -, got ${describeValue(options.bodyHashClaim)}.`);
+    }
+    const algorithm = options.algorithm ?? JwtAlgorithm.HS256;
+    if (!Object.values(JwtAlgorithm).includes(algorithm)) {
+      throw new Error(`algorithm must be one of ${Object.values(JwtAlgorithm).join(', ')}, got ${JSON.stringify(String(algorithm))}.`);
+    }
+    const encoding = options.bodyHashEncoding ?? BodyHashEncoding.HEX;
+    if (!Object.values(BodyHashEncoding).includes(encoding)) {
+      throw new Error(`bodyHashEncoding must be one of ${Object.values(BodyHashEncoding).join(', ')}, got ${JSON.stringify(String(encoding))}.`);
+    }
+    checkString('issuer', options.issuer);
+    if (options.issuer !== undefined && options.issuerIsKeyId) {
+      throw new Error('Set either issuer (a fixed iss) or issuerIsKeyId (the iss names the key), not both.');
+    }
+    checkDuration('maxAge', options.maxAge);
+    checkDuration('clockSkew', options.clockSkew);
+    const maxAgeSeconds = options.maxAge === undefined ? undefined : seconds(options.maxAge, 'maxAge');
+    const clockSkewSeconds = seconds(options.clockSkew ?? Duration.seconds(10), 'clockSkew');
+    if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
+      throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
+    }
+    return WebhookProvider.generic(options, {
+      jwt: {
+        header: (options.header ?? 'Authorization').toLowerCase(),
+        requireBearer: options.requireBearer ?? false,
+        algorithm,
+        bodyHashClaim: options.bodyHashClaim,
+        bodyHashAlgorithm: 'sha256',
+        bodyHashEncoding: encoding,
+        issuer: options.issuer,
+        issuerIsKeyId: options.issuerIsKeyId || undefined,
+        maxAgeSeconds,
+        clockSkewSeconds,
+      },
+    });
+  }
+
   /** A provider that sends a shared token in a header (as GitLab does), compared in constant time. */
   public static sharedToken(options: SharedTokenProviderOptions): WebhookProvider {
     checkPropsObject('WebhookProvider.sharedToken()', options, OPTIONS_EXAMPLE);
@@ -848,7 +952,7 @@ export class WebhookProvider {
       publicUrl,
       deliveryId: (options.deliveryId ?? []).map((v) => v._toConfig()),
       eventType: options.eventType?._toConfig(),
-      toleranceSeconds: scheme.signature?.timestamp?.toleranceSeconds,
+      toleranceSeconds: scheme.signature?.timestamp?.toleranceSeconds ?? scheme.jwt?.maxAgeSeconds,
     }, traits);
   }
 

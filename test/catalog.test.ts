@@ -83,6 +83,12 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['telnyx', WebhookProvider.telnyx],
   ['contentful', WebhookProvider.contentful],
   ['plivo', WebhookProvider.plivo],
+  ['gocardless', WebhookProvider.gocardless],
+  ['line', WebhookProvider.line],
+  ['pusher', WebhookProvider.pusher],
+  ['vonage', WebhookProvider.vonage],
+  ['livekit', WebhookProvider.livekit],
+  ['braintree', WebhookProvider.braintree],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

@@ -132,6 +132,8 @@ describe('for every handshake kind, the answer to attacker-chosen input is not a
   const twitchTs = (ts: number) => new Date(ts * 1000).toISOString();
 
   const event = (fields: Record<string, unknown>) => JSON.stringify({ ...fields, forged: randomUUID() });
+  const BRAINTREE = `pk${randomBytes(4).toString('hex')}:${randomBytes(16).toString('hex')}`;
+  const braintreeForm = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
   const cases: Case[] = [
     {
@@ -251,6 +253,24 @@ describe('for every handshake kind, the answer to attacker-chosen input is not a
       target: () => ({ body: '', signedContent: 'clientState' }),
       handshakes: (content) => [{ body: '', headers: { 'Content-Type': 'text/plain' }, query: { validationToken: content } }],
       forge: (_body, _ts, candidate) => ({ body: JSON.stringify({ value: [{ changeType: 'created', clientState: candidate, forged: randomUUID() }] }) }),
+    },
+    {
+      // Braintree's bt_challenge answer is `<public key>|` + hex HMAC-SHA1 of the challenge under the payload-signing
+      // key: fed a payload, it would be that payload's bt_signature. Also fed a challenge of the SDK's own shape.
+      kind: 'braintree',
+      secret: BRAINTREE,
+      target: () => {
+        const payload = `${Buffer.from(`<notification><kind>check</kind><forged>${randomUUID()}</forged></notification>`).toString('base64')}\n`;
+        return { body: braintreeForm({ bt_payload: payload }), signedContent: payload };
+      },
+      handshakes: (content) => [
+        { method: 'GET', body: '', query: { bt_challenge: content } },
+        { method: 'GET', body: '', query: { bt_challenge: randomBytes(12).toString('hex') } },
+      ],
+      forge: (body, _ts, candidate) => ({
+        body: braintreeForm({ bt_signature: candidate, bt_payload: new URLSearchParams(body).get('bt_payload')! }),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
     },
   ];
 

@@ -9,6 +9,8 @@ import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as ver
 import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
+import { prepareJwt } from './jwt';
+import { prepareBraintree } from './braintree';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
@@ -64,6 +66,7 @@ export function constantTimeTokenEqual(presented: string, secret: string): boole
 /** Runs every secret-free check of a scheme and returns the check that needs the keys. */
 export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: number): PreparedCheck {
   if (scheme.signature) return prepareSignature(scheme.signature, request, nowMs);
+  if (scheme.jwt) return prepareJwt(scheme.jwt, request, nowMs);
   if (scheme.token) return prepareToken(scheme.token, request);
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
@@ -71,6 +74,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.adyen) return prepareAdyen(request);
   if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
   if (scheme.plivo) return preparePlivo(request);
+  if (scheme.braintree) return prepareBraintree(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -104,6 +108,10 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
     };
   }
   const algorithm = config.algorithm;
+  const keyId = config.keyIdHeader !== undefined ? request.headers.get(config.keyIdHeader) : undefined;
+  if (config.keyIdHeader !== undefined && !keyId) {
+    throw new AuthenticationError('signature_missing', `Missing ${config.keyIdHeader} header.`);
+  }
   if (config.alternateKeys) {
     return {
       timestamp,
@@ -119,13 +127,26 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   }
   return {
     timestamp,
-    match: (keys) => keys.findIndex((key) => {
+    match: (keys) => keys.findIndex((entry) => {
+      // With a key id header, a secret is `<key id>:<secret>` and only those of the named key are tried.
+      const key = keyId === undefined ? entry : secretOfKeyId(entry, keyId);
+      if (key === undefined) return false;
       const expected = createHmac(algorithm, hmacKey(config, key)).update(content).digest();
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
     }),
   };
+}
+
+/**
+ * The secret part of a `<key id>:<secret>` entry whose key id is `keyId`; undefined for another key's entry or one
+ * without a key id. Key ids name keys (Pusher app keys, LiveKit API keys): they are not secret, and compared as is.
+ */
+export function secretOfKeyId(entry: string, keyId: string): string | undefined {
+  const at = entry.indexOf(':');
+  if (at <= 0 || at === entry.length - 1) return undefined;
+  return entry.slice(0, at) === keyId ? entry.slice(at + 1) : undefined;
 }
 
 /** The value of the first of these headers that is present and not blank. */

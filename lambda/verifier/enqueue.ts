@@ -248,9 +248,12 @@ export function authenticationOf(scheme: SchemeConfig): { method: Authentication
     const publicKey = scheme.signature.algorithm === 'ed25519' || scheme.signature.algorithm === 'ecdsa-p256-sha256';
     return { method: publicKey ? 'public-key' : 'hmac', bodySigned: scheme.signature.signedContent.includes('{body}') };
   }
+  // A JWT whose claim carries the body's hash: its HMAC covers the body through the hash.
+  if (scheme.jwt) return { method: 'hmac', bodySigned: true };
   if (scheme.token) return { method: 'shared-token', bodySigned: false };
   if (scheme.basicAuth) return { method: 'basic-auth', bodySigned: false };
   // Twilio signs the form parameters (or the body's SHA-256 in the URL); Adyen signs eight fields of each item,
   // Mailgun a token and a timestamp: only Twilio's covers the body.
-  return { method: 'hmac', bodySigned: scheme.twilio === true || scheme.plivo === true || scheme.contentful !== undefined };
+  // Braintree signs bt_payload, all of the notification (bt_signature is the signature itself).
+  return { method: 'hmac', bodySigned: scheme.twilio === true || scheme.plivo === true || scheme.contentful !== undefined || scheme.braintree === true };
 }

@@ -258,6 +258,11 @@ async function verifyAndEnqueue(
     return { code: 'ignored', ...base };
   }
 
+  // An empty list is the provider's check that the endpoint answers (LINE's "Verify"): nothing to enqueue.
+  if (provider.items?.emptyIsHandshake && isEmptyItems(provider, parseJson())) {
+    return { code: 'handshake', ...base, events: 0, enqueued: 0 };
+  }
+
   // No secret travels in the queue: a token carried in the body (Graph's clientState) is replaced here.
   const { body: queued, redactions } = redactSecrets(provider, body);
   const all: VerifiedEvent[] = provider.items
@@ -318,20 +323,36 @@ function itemEvents(provider: ResolvedProvider, json: unknown): VerifiedEvent[] 
   if (!Array.isArray(list) || list.length === 0) {
     throw new MalformedRequestError('body_malformed', `The body has no events at ${items.jsonPath || 'its top level'}.`);
   }
+  // Items without an id of their own are keyed by their JSON together with the body's batch value (Pusher's
+  // `time_ms`): a retry of the body repeats both; the same event in a later batch does not.
+  const batch = items.hashWith !== undefined ? valueAt(json, items.hashWith) : undefined;
+  if (items.hashWith !== undefined && batch === undefined) {
+    throw new MalformedRequestError('delivery_id_missing', `The body has no ${items.hashWith}, which keys its events.`);
+  }
   return list.map((item: unknown, index) => {
-    const id = valueAt(item, items.deliveryId.jsonPath ?? '') ?? joined(item, items.deliveryId.jsonPaths);
+    const itemJson = JSON.stringify(item);
+    const id = items.deliveryId
+      ? (items.deliveryId.jsonPath !== undefined ? valueAt(item, items.deliveryId.jsonPath) : joined(item, items.deliveryId.jsonPaths))
+      : `sha256:${createHash('sha256').update(JSON.stringify([batch, item])).digest('hex')}`;
     if (id === undefined) {
       throw new MalformedRequestError('delivery_id_missing', `Event ${index} of the body has no id.`);
     }
     checkDeliveryId(id);
-    const eventType = items.eventType?.jsonPath !== undefined ? valueAt(item, items.eventType.jsonPath)?.slice(0, 256) : undefined;
+    const type = items.eventType && (items.eventType.jsonPath !== undefined ? valueAt(item, items.eventType.jsonPath) : joined(item, items.eventType.jsonPaths));
     return {
       deliveryId: id,
-      eventType,
-      payloadSha256: createHash('sha256').update(JSON.stringify(item)).digest('hex'),
+      eventType: type?.slice(0, 256),
+      payloadSha256: createHash('sha256').update(itemJson).digest('hex'),
       item: { index, count: list.length },
     };
   });
+}
+
+/** Whether the body's list of events is there and empty. */
+function isEmptyItems(provider: ResolvedProvider, json: unknown): boolean {
+  const path = provider.items!.jsonPath;
+  const list = path === '' ? json : nodeAt(json, path);
+  return Array.isArray(list) && list.length === 0;
 }
 
 function joined(item: unknown, paths: readonly string[] | undefined): string | undefined {

@@ -18,6 +18,9 @@
  *   hex HMAC-SHA256(secret token, `v0:{timestamp}:{body}`). The request is signed, so only Zoom (or a replay of a
  *   request Zoom signed, which repeats Zoom's own plainToken) gets an answer; still, plainToken is held to
  *   `PLAIN_TOKEN` (base64url-like, no `:`), so that no answer can equal the signature of any `v0:...` content.
+ * - Braintree's `bt_challenge` answer is `<public key>|` + hex HMAC-SHA1 under the payload-signing key, unsigned
+ *   like X's CRC: the challenge is held to Braintree's own `^[a-f0-9]{20,32}$`, and a `bt_payload` must decode to
+ *   XML, which no such challenge does (`braintree.ts`).
  * - Slack, Twitch and Meta echo a challenge (after a signature or verify-token check); Graph echoes its
  *   validationToken; Discord answers a constant. None is computed with a key, so none is a signature.
  */
@@ -25,6 +28,7 @@ import { createHmac } from 'node:crypto';
 import type { HandshakeKind } from '../../contract/config';
 import { constantTimeTokenEqual, valueAt } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
+import { answerBraintreeChallenge } from './braintree';
 
 export interface HandshakeResponse {
   readonly statusCode: number;
@@ -49,7 +53,7 @@ const json = (body: unknown): HandshakeResponse => ({ statusCode: 200, contentTy
 
 /** Whether the request is an unsigned handshake of this provider (decided without secrets). */
 export function isUnsignedHandshake(kind: HandshakeKind | undefined, request: HandshakeRequest): boolean {
-  if (kind === 'meta' || kind === 'x') return request.method === 'GET';
+  if (kind === 'meta' || kind === 'x' || kind === 'braintree') return request.method === 'GET';
   return kind === 'graph' && request.query('validationToken') !== undefined;
 }
 
@@ -65,6 +69,10 @@ export function answerUnsigned(
 ): HandshakeResponse {
   if (kind === 'graph') {
     return text(request.query('validationToken') ?? '');
+  }
+  if (kind === 'braintree') {
+    // An HMAC under the key that signs payloads: see braintree.ts for why it signs no payload we accept.
+    return text(answerBraintreeChallenge(request.query('bt_challenge'), keys[0]));
   }
   if (kind === 'meta') {
     const challenge = request.query('hub.challenge');

@@ -57,6 +57,10 @@ export interface ProviderDescription {
   expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
   /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
   readonly tamper: readonly [from: string, to: string];
+  /** Fields the genuine delivery's answer carries besides `ok`, `code` and `deliveryId` (a batch's `events`, `enqueued`). */
+  readonly answer?: Record<string, unknown>;
+  /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
+  invalidUtf8Body?(): Buffer;
 }
 
 export interface Matrix {
@@ -107,7 +111,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
 
       // THEN it is accepted, and exactly one envelope carries it
       const { deliveryId, eventType } = description.expected(request);
-      expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId }]);
+      expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId, ...description.answer }]);
       const messages = await harness.messages();
       expect(messages).toHaveLength(1);
       expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
@@ -170,7 +174,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       const utf8Body = description.event({ memo: 'café ☕' });
       const bySignBytes = description.signBytes(Buffer.from(utf8Body), { id, at });
       expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(description.sign(utf8Body, { id, at }), description.signatureHeader));
-      const body = invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
+      const body = description.invalidUtf8Body?.() ?? invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
 
       // WHEN a body with bytes that are not UTF-8 is delivered with that signature
       const answer = await harness.send({ body, headers: description.signBytes(body, { id, at }) });
