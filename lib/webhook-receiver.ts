@@ -693,6 +693,10 @@ export class WebhookReceiver extends WebhookReceiverBase {
     // Only the two versions the verifier reads, and only this secret.
     provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
     const reconciliation = provider._reconciliation();
+    if (reconciliation && this.ordering) {
+      // The reconciler sends without a message group, which a FIFO queue refuses.
+      throw new Error(`Provider ${provider.id}: reconcile cannot be combined with the receiver's ordering (FIFO queue) yet; use one or the other.`);
+    }
     if (reconciliation) {
       this.reconcilerConstruct ??= new Reconciler(this, 'Reconciler', { ...this.reconcilerProps, code: handlerAsset('reconciler') });
       this.reconcilerConstruct.addProvider(provider.id, pascal(provider.id), reconciliation, provider.dedupWindow.toSeconds(), provider.eventTypes);

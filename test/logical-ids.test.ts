@@ -26,6 +26,8 @@ const PINNED: Record<string, string> = {
   PaymentsBodyBucket4165F46E: 'AWS::S3::Bucket',
   PaymentsVerifierLogs34E625CB: 'AWS::Logs::LogGroup',
   PaymentsAccessLogs264031DF: 'AWS::Logs::LogGroup',
+  // WebhookProcessorFunction's own log group (`<id>Logs`, beside the function).
+  ProcessorLogs811939FE: 'AWS::Logs::LogGroup',
   // The app's own key (the receiver creates none; it would show up here as a new KMS key if it did).
   WebhooksKeyAFA0995D: 'AWS::KMS::Key',
 };

@@ -575,5 +575,14 @@ describe('the construct', () => {
       const given = givenStack();
       expect(() => WebhookProvider.stripe({ secret: given.stripeSecret, dedupKey: [RequestValue.jsonPath('data.object.id')], reconcile: { credential: secret(given) } })).toThrow(/has a dedupKey, so its inbox keys are not the provider's event ids/);
     });
+
+    test('fails if the receiver orders its events on a FIFO queue (the reconciler sends no message group)', () => {
+      const given = givenStack();
+      expect(() => new WebhookReceiver(given.stack, 'Receiver', {
+        provider: WebhookProvider.stripe({ secret: given.stripeSecret, reconcile: { credential: secret(given) } }),
+        processor: given.processor,
+        ordering: { entityKey: RequestValue.jsonPath('data.object.id') },
+      })).toThrow(/Provider stripe: reconcile cannot be combined with the receiver's ordering \(FIFO queue\) yet/);
+    });
   });
 });

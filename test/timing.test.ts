@@ -149,6 +149,9 @@ const REVIEWED: Record<string, string> = {
   'auth.ts: key === format.signatureKey': 'the key names of a key-value signature header (`v1`, `t`) against the configured ones: public',
   'auth.ts: key === format.timestampKey': 'the same, for the timestamp entry',
   "enqueue.ts: scheme.signature.signedContent.includes('{body}')": 'whether the configured signed-content template names the body: configuration, not a secret',
+  'auth.ts: k.equals(key)': "two readings of the same secret (its text, its base64 decoding: Polar), deduplicated before any request is compared; no request byte is involved",
+  "braintree.ts: key.indexOf(':')": 'splits the configured secret `<public key>:<private key>` at its separator; compares nothing with the request',
+  "request.ts: key.indexOf(' ')": "the HTTP API's route key (`POST /stripe`), public routing data",
 };
 
 interface Finding {

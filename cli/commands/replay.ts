@@ -15,6 +15,7 @@ import { ARCHIVE_RECORD_VERSION, archiveDayPrefix, type ArchiveRecord } from '..
 import type { BodyRef, Envelope } from '../../contract/config';
 import { MAX_MESSAGE_BYTES } from '../../contract/limits';
 import { bodyObjectKey } from '../../lambda/verifier/body-store';
+import { messageDeduplicationId, messageGroupId } from '../../lambda/verifier/ordering';
 import { encodeBody, serializeEnvelope } from '../../lambda/shared/envelope';
 import { intFlag, listFlag, parse, parseTime } from '../shared/args';
 import { awsClients, call, type Clients } from '../shared/aws';
@@ -350,7 +351,13 @@ async function replayEvent(clients: Clients, target: Target, input: ReplayInput)
       await release(clients, table, pk, token);
       return 'tooLarge';
     }
-    await call('sqs:SendMessage', target.queueUrl, GRANT, () => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body })));
+    // A FIFO queue (the receiver's `ordering`) takes a message group and a deduplication id: the provider's own
+    // group (the replay reads no entity key), and the run record's key, so SQS's 5-minute deduplication cannot
+    // mistake a replay for the delivery it repeats.
+    const fifo = target.queueUrl.endsWith('.fifo')
+      ? { MessageGroupId: messageGroupId(input.event.provider, undefined), MessageDeduplicationId: messageDeduplicationId(pk) }
+      : {};
+    await call('sqs:SendMessage', target.queueUrl, GRANT, () => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body, ...fifo })));
   } catch (error) {
     await release(clients, table, pk, token).catch(() => undefined);
     if (error instanceof CommandError && error.message.startsWith('Permission denied')) throw error;
