@@ -261,6 +261,58 @@ describe('newer wins', () => {
     expect(metrics[METRIC.skippedAsOlder]).toBe(0);
   });
 
+  test('eventTime orders by a time of your choosing instead of the provider\'s', async () => {
+    // GIVEN newer wins ordered by the customer's own `updated` field, not the event's `created`
+    const entity = `cus_${randomUUID()}`;
+    const ran: string[] = [];
+    const handler = runtime.webhookProcessor((event) => void ran.push(event.deliveryId), {
+      tableName,
+      logger: quiet,
+      newerWins: {
+        entityId: (event) => event.json<{ data: { object: { id: string } } }>().data.object.id,
+        eventTime: (event) => new Date(Number(event.json<{ data: { object: { updated: number } } }>().data.object.updated) * 1000),
+      },
+    });
+    const send = async (created: number, updated: number) => {
+      const payload = JSON.stringify({ id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'customer.updated', created, data: { object: { id: entity, updated } } });
+      const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+      expect((await verifyStandard(apiEvent({ resource: '/stripe', body: payload, headers: { 'Stripe-Signature': signature } }))).statusCode).toBe(200);
+      const batch = await receive(standard);
+      const result = await run(handler, standard, batch);
+      await settle(standard, batch, result.response);
+      return result.metrics;
+    };
+
+    // WHEN an event created later carries an older state of the customer
+    await send(T, T + 50);
+    const metrics = await send(T + 100, T + 10);
+
+    // THEN it is skipped: its `updated` is older
+    expect(metrics[METRIC.skippedAsOlder]).toBe(1);
+    expect(ran).toHaveLength(1);
+  });
+
+  test('an entityId that is not a non-empty string fails the event with InvalidEntityIdError, and its claim is given back', async () => {
+    // GIVEN an entityId returning an empty string
+    const errors: string[] = [];
+    const handler = runtime.webhookProcessor(() => {}, {
+      tableName,
+      logger: { ...quiet, error: (_message: string, fields?: Record<string, unknown>) => void errors.push(JSON.stringify(fields)) },
+      newerWins: { entityId: () => '' },
+    });
+    const id = await deliver(`cus_${randomUUID()}`, T);
+    const batch = await receive(standard);
+
+    // WHEN
+    const { response } = await run(handler, standard, batch);
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch[0].MessageId }]);
+    // (the log names the error, never its message, which could echo request data)
+    expect(errors.join('\n')).toMatch(/"error":"InvalidEntityIdError"/);
+    expect((await getRecord(aws.dynamodb, tableName, `stripe#${id}`))?.status.S).toBe('ENQUEUED');
+  });
+
   test('the check comes before your function: a newer event that failed keeps its entity, an older one in between is skipped, the retry runs', async () => {
     // GIVEN the newer event of A failing once, its message waiting out its visibility timeout
     const entity = `cus_${randomUUID()}`;

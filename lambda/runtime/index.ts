@@ -31,6 +31,7 @@ import { emfMetrics, type Metrics } from '../shared/metrics';
 import { admitNewer, type NewerWinsOptions } from './newer-wins';
 
 export type { NewerWinsOptions } from './newer-wins';
+export { InvalidEntityIdError, InvalidEventTimeError } from './newer-wins';
 
 /** One verified delivery, as your function receives it. */
 export interface WebhookEvent {
@@ -407,7 +408,7 @@ class ProcessingInbox {
     const time = options.eventTime ? options.eventTime(event) : event.eventTime;
     if (time === undefined) return true;
     const retentionSeconds = options.retentionSeconds ?? 30 * 24 * 3600;
-    return admitNewer(this.client, this.tableName, { provider: event.provider, id }, { key, timeMs: time.getTime() }, nowMs, retentionSeconds);
+    return admitNewer(this.client, this.tableName, { provider: event.provider, id }, { key, timeMs: time instanceof Date ? time.getTime() : NaN }, nowMs, retentionSeconds);
   }
 
   /** Returns a claim whose processing failed to ENQUEUED, so the message's next receive may claim it at once. */

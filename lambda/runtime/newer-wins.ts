@@ -45,6 +45,22 @@ export interface NewerWinsOptions {
   readonly retentionSeconds?: number;
 }
 
+/** `newerWins.entityId` returned something other than a non-empty string of at most 1024 bytes, or undefined. */
+export class InvalidEntityIdError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEntityIdError';
+  }
+}
+
+/** `newerWins.eventTime` returned something other than a valid Date, or undefined. */
+export class InvalidEventTimeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventTimeError';
+  }
+}
+
 /** The key of an entity's record. */
 export function entityKey(provider: string, entityId: string): string {
   return `entity#${provider}#${entityId}`;
@@ -69,9 +85,9 @@ export async function admitNewer(
   retentionSeconds: number,
 ): Promise<boolean> {
   if (typeof entity.id !== 'string' || entity.id === '' || Buffer.byteLength(entity.id, 'utf8') > MAX_ENTITY_ID_BYTES) {
-    throw new TypeError(`newerWins.entityId must return a non-empty string of at most ${MAX_ENTITY_ID_BYTES} bytes, or undefined.`);
+    throw new InvalidEntityIdError(`newerWins.entityId must return a non-empty string of at most ${MAX_ENTITY_ID_BYTES} bytes, or undefined.`);
   }
-  if (!Number.isFinite(event.timeMs)) throw new TypeError('newerWins.eventTime must return a valid Date, or undefined.');
+  if (!Number.isFinite(event.timeMs)) throw new InvalidEventTimeError('newerWins.eventTime must return a valid Date, or undefined.');
   try {
     await client.send(
       new UpdateItemCommand({
