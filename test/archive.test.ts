@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { hmacValidator } from '@adyen/api-library';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, SQSRecord } from 'aws-lambda';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -551,7 +551,7 @@ describe('the construct', () => {
     });
 
     test('grantReplay with a customer managed key and the claim check: the key through S3, DynamoDB and SQS only, and PutObject for stored bodies', () => {
-      const { given, key, r, operator } = build(true, { archive: {}, maxBodySize: require('aws-cdk-lib').Size.mebibytes(4) });
+      const { given, key, r, operator } = build(true, { archive: {}, maxBodySize: Size.mebibytes(4) });
       r.grantReplay(operator);
       const statements = statementsOf(given.stack, operator);
       const keyArn = arnOf(given.stack, key!);
@@ -599,11 +599,11 @@ describe('the construct', () => {
     });
 
     test.each([
-      ['S3-managed keys', false],
-      ['a customer managed key', true],
-    ])('a receiver with the archive and %s synthesizes with both packs and no finding; the bucket acknowledges only S1', (_name, withKey) => {
+      ['S3-managed keys', false, undefined],
+      ['a customer managed key and the claim check', true, Size.mebibytes(4)],
+    ])('a receiver with the archive and %s synthesizes with both packs and no finding; the bucket acknowledges only S1', (_name, withKey, maxBodySize) => {
       const given = givenStack({ nag: true, outdir });
-      const r = receiver(given, { archive: {}, encryptionKey: withKey ? new kms.Key(given.stack, 'Key', { enableKeyRotation: true }) : undefined });
+      const r = receiver(given, { archive: {}, maxBodySize, encryptionKey: withKey ? new kms.Key(given.stack, 'Key', { enableKeyRotation: true }) : undefined });
       r.grantReplay(new iam.Role(given.stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
       expect(() => given.app.synth()).not.toThrow();
       const metadata = (r.archiveBucket as s3.Bucket).node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => Object.keys(m.data as object));
