@@ -8,7 +8,14 @@
  */
 
 /** What an operator output holds. */
-export type ReceiverOutputKind = 'queueUrl' | 'deadLetterQueueUrl' | 'inboxTableName' | 'archiveBucketName' | 'bodyBucketName' | 'bodyKeyPrefix';
+export type ReceiverOutputKind =
+  | 'queueUrl'
+  | 'deadLetterQueueUrl'
+  | 'inboxTableName'
+  | 'archiveBucketName'
+  | 'archiveKeyPrefix'
+  | 'bodyBucketName'
+  | 'bodyKeyPrefix';
 
 /** Every kind, in the order the receiver declares them. */
 export const RECEIVER_OUTPUT_KINDS: readonly ReceiverOutputKind[] = [
@@ -16,6 +23,7 @@ export const RECEIVER_OUTPUT_KINDS: readonly ReceiverOutputKind[] = [
   'deadLetterQueueUrl',
   'inboxTableName',
   'archiveBucketName',
+  'archiveKeyPrefix',
   'bodyBucketName',
   'bodyKeyPrefix',
 ];
@@ -28,6 +36,7 @@ const WHAT: Record<ReceiverOutputKind, string> = {
   deadLetterQueueUrl: 'URL of the dead-letter queue (npx cdk-webhook-receiver redrive)',
   inboxTableName: 'name of the inbox table',
   archiveBucketName: 'name of the raw archive bucket (npx cdk-webhook-receiver replay)',
+  archiveKeyPrefix: "first segment of this receiver's keys in the archive (ArchiveRecord.receiver)",
   bodyBucketName: 'name of the bucket of bodies too large for one queue message',
   bodyKeyPrefix: 'key prefix of the stored bodies in the body bucket',
 };

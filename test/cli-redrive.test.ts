@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { CfnElement } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { WebhookProvider, WebhookReceiver } from '../lib';
@@ -48,20 +48,27 @@ describe('redrive with the message-move task (stand-in), queues found in the sta
   let standIn: SqsStandIn;
   afterEach(async () => standIn?.close());
 
-  test('moves every message of the chosen receiver at --max-per-second, with progress lines (not a terminal) and a summary', async () => {
-    // GIVEN a stack with two receivers of the same id under different scopes, and one more, deployed on fauxqs
+  // One synthesized stack for these tests (synthesis is the slow part): two receivers, one nested.
+  let shop: { payments: WebhookReceiver; orders: WebhookReceiver; stack: Stack; outputs: Record<string, { Value: unknown; Description?: string }> };
+  beforeAll(() => {
     const given = givenStack();
     const payments = new WebhookReceiver(new Construct(given.stack, 'Billing'), 'Payments', { provider: WebhookProvider.stripe({ secret: given.stripeSecret }), processor: given.processor });
     const orders = new WebhookReceiver(given.stack, 'Orders', { provider: WebhookProvider.github({ secret: given.githubSecret }), processor: given.processor });
+    shop = { payments, orders, stack: given.stack, outputs: Template.fromStack(given.stack).toJSON().Outputs };
+  }, 240_000);
+
+  test('moves every message of the chosen receiver at --max-per-second, with progress lines (not a terminal) and a summary', async () => {
+    // GIVEN a stack with two receivers (one nested under Billing), deployed on fauxqs
+    const { payments, orders } = shop;
     const deployed = { payments: await givenQueues(), orders: await givenQueues() };
-    const ref = (_: WebhookReceiver, c: Construct) => given.stack.getLogicalId(c.node.defaultChild as CfnElement);
-    const outputs = deployedOutputs(Template.fromStack(given.stack).toJSON().Outputs, {
-      [ref(payments, payments.queue)]: deployed.payments.queue.url,
-      [ref(payments, payments.deadLetterQueue)]: deployed.payments.dlq.url,
-      [ref(payments, payments.table)]: 'payments-inbox',
-      [ref(orders, orders.queue)]: deployed.orders.queue.url,
-      [ref(orders, orders.deadLetterQueue)]: deployed.orders.dlq.url,
-      [ref(orders, orders.table)]: 'orders-inbox',
+    const ref = (c: Construct) => shop.stack.getLogicalId(c.node.defaultChild as CfnElement);
+    const outputs = deployedOutputs(shop.outputs, {
+      [ref(payments.queue)]: deployed.payments.queue.url,
+      [ref(payments.deadLetterQueue)]: deployed.payments.dlq.url,
+      [ref(payments.table)]: 'payments-inbox',
+      [ref(orders.queue)]: deployed.orders.queue.url,
+      [ref(orders.deadLetterQueue)]: deployed.orders.dlq.url,
+      [ref(orders.table)]: 'orders-inbox',
     });
     const cloudformation = await startDescribeStacksStandIn({ Shop: outputs });
     standIn = await startSqsStandIn(aws.sqs, { messagesPerTick: 2 });
@@ -96,11 +103,7 @@ describe('redrive with the message-move task (stand-in), queues found in the sta
   });
 
   test('fails if the stack holds several receivers and --receiver is not given: names them; no queue is touched', async () => {
-    const given = givenStack();
-    new WebhookReceiver(given.stack, 'Payments', { provider: WebhookProvider.stripe({ secret: given.stripeSecret }), processor: given.processor });
-    new WebhookReceiver(given.stack, 'Orders', { provider: WebhookProvider.github({ secret: given.githubSecret }), processor: given.processor });
-    const outputs = Object.entries(Template.fromStack(given.stack).toJSON().Outputs as Record<string, { Description?: string }>)
-      .map(([key, o]) => ({ OutputKey: key, OutputValue: 'x', Description: o.Description }));
+    const outputs = Object.entries(shop.outputs).map(([key, o]) => ({ OutputKey: key, OutputValue: 'x', Description: o.Description }));
     const cloudformation = await startDescribeStacksStandIn({ Shop: outputs });
     standIn = await startSqsStandIn(aws.sqs);
 
@@ -108,7 +111,7 @@ describe('redrive with the message-move task (stand-in), queues found in the sta
     await cloudformation.close();
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Stack Shop holds several receivers; choose one with --receiver: Payments, Orders.');
+    expect(result.stderr).toContain('Stack Shop holds several receivers; choose one with --receiver: Billing/Payments, Orders.');
     expect(standIn.actions).toEqual([]);
   });
 

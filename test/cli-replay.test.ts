@@ -125,6 +125,30 @@ describe('replay', () => {
     expect((await envelopes(queue.url)).map((e) => e.replay?.runId)).toEqual(['again-1', 'again-1', 'again-1', 'again-1']);
   });
 
+  test('an event whose send failed is given back: the same command again sends it, once', async () => {
+    // GIVEN two archived requests, and a queue URL that names no queue
+    const { bucket, queue, table } = await given();
+    await archive(bucket, 'stripe', 'invoice.paid', 10);
+    await archive(bucket, 'stripe', 'invoice.paid', 5);
+    const missing = new URL(`/000000000000/no-such-queue-${randomUUID().slice(0, 8)}`, queue.url).toString();
+
+    // WHEN the sends fail
+    const failed = await runCli(['replay', '--archive-bucket', bucket, '--queue-url', missing, '--table-name', table, '--since', '1h']);
+
+    // THEN nothing is recorded as sent, and the summary says how to retry
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/enqueued: +0\n[^]*failed: +2 \(run the same command again to retry them\)/);
+    expect((await scanTable(aws.dynamodb, table)).map((r) => r.status.S)).toEqual(['SENDING', 'SENDING']);
+
+    // WHEN the same selection runs again with the queue
+    const retried = await runCli(['replay', '--archive-bucket', bucket, '--queue-url', queue.url, '--table-name', table, '--since', '1h']);
+
+    // THEN both events are sent, once
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toMatch(/enqueued: +2\n {2}already replayed in this run: 0\n/);
+    expect(await drain(aws.sqs, queue.url)).toHaveLength(2);
+  });
+
   test('--provider and --event-type choose the events; --dry-run sends and writes nothing', async () => {
     const { bucket, queue, table, args } = await given();
     await archive(bucket, 'stripe', 'invoice.paid', 10);

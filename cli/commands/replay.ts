@@ -8,7 +8,7 @@
  * again enqueues nothing new. The run id is derived from the command's arguments, or given with `--run-id`.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ARCHIVE_RECORD_VERSION, archiveDayPrefix, type ArchiveRecord } from '../../contract/archive';
@@ -40,7 +40,8 @@ ${RECEIVER_HELP}
   --table-name <name>      the inbox table, which holds the run records (default: the stack's inboxTableName output)
   --body-bucket <name>     where a body too large for one message goes (default: the stack's bodyBucketName output)
   --body-key-prefix <p>    the key prefix of stored bodies (default: the stack's bodyKeyPrefix output)
-  --archive-prefix <name>  the receiver's first key segment in the archive (default: the only one in the bucket)
+  --archive-prefix <name>  the receiver's first key segment in the archive (default: the stack's archiveKeyPrefix
+                           output, else the only one in the bucket)
 
 Choosing events:
   --since <time>           required: ISO-8601 with a zone (2026-12-01T14:00:00Z), a date (2026-12-01, UTC),
@@ -149,7 +150,7 @@ export const replay: Command = {
     const bucket = found.archiveBucketName;
     const target: Target = {
       bucket,
-      prefix: flags['archive-prefix'] ?? (await archivePrefix(clients, bucket, found.receiverPath)),
+      prefix: flags['archive-prefix'] ?? found.archiveKeyPrefix ?? (await archivePrefix(clients, bucket, found.receiverPath)),
       queueUrl: found.queueUrl,
       tableName: found.inboxTableName,
       bodyBucket: found.bodyBucketName,
@@ -427,9 +428,21 @@ async function claimRunRecord(clients: Clients, table: string, pk: string, token
   }
 }
 
+/**
+ * Gives an event's run record back (its lease ends now), so running the command again takes it over and retries
+ * the event. An UpdateItem, not a DeleteItem: the run needs no delete permission on the inbox.
+ */
 async function release(clients: Clients, table: string, pk: string, token: string): Promise<void> {
-  await clients.dynamodb.send(
-    new DeleteItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConditionExpression: 'leaseToken = :token', ExpressionAttributeValues: { ':token': { S: token } } }),
+  await call('dynamodb:UpdateItem', `table ${table}`, GRANT, () =>
+    clients.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: pk } },
+        UpdateExpression: 'SET leaseUntil = :zero',
+        ConditionExpression: 'leaseToken = :token',
+        ExpressionAttributeValues: { ':token': { S: token }, ':zero': { N: '0' } },
+      }),
+    ),
   );
 }
 

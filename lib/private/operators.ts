@@ -23,6 +23,8 @@ export interface OperatorOutputs {
   readonly deadLetterQueue: sqs.IQueue;
   readonly tableName: string;
   readonly archiveBucket?: s3.IBucket;
+  /** The receiver's first key segment in the archive (`ArchiveRecord.receiver`), when the archive knows it. */
+  readonly archiveKeyPrefix?: string;
   readonly bodyBucket?: s3.IBucket;
   readonly bodyKeyPrefix?: string;
 }
@@ -33,6 +35,7 @@ const OUTPUT_IDS: Record<ReceiverOutputKind, string> = {
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   inboxTableName: 'InboxTableName',
   archiveBucketName: 'ArchiveBucketName',
+  archiveKeyPrefix: 'ArchiveKeyPrefix',
   bodyBucketName: 'BodyBucketName',
   bodyKeyPrefix: 'BodyKeyPrefix',
 };
@@ -45,6 +48,7 @@ export function addOperatorOutputs(receiver: Construct, outputs: OperatorOutputs
     deadLetterQueueUrl: outputs.deadLetterQueue.queueUrl,
     inboxTableName: outputs.tableName,
     archiveBucketName: outputs.archiveBucket?.bucketName,
+    archiveKeyPrefix: outputs.archiveBucket ? outputs.archiveKeyPrefix : undefined,
     bodyBucketName: outputs.bodyBucket?.bucketName,
     bodyKeyPrefix: outputs.bodyBucket ? outputs.bodyKeyPrefix : undefined,
   };
