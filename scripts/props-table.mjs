@@ -8,6 +8,7 @@ const TYPES = [
   'WebhookReceiverProps',
   'WebhookProcessorFunctionProps',
   'WafOptions',
+  'CustomDomainOptions',
   'WebhookReceiverMonitoringProps',
   'ReceiverAlarmOptions',
   'AlarmOptions',
