@@ -18,7 +18,7 @@ export enum ApiType {
 
 /** A custom domain name for the receiver's API. */
 export interface CustomDomainOptions {
-  /** The domain name, e.g. `hooks.example.com`. Point a DNS record (an alias) at the receiver's `domainTarget`. */
+  /** The domain name, e.g. `hooks.example.com`. Point a DNS alias record at the receiver's `domainName` (REST) or `httpDomainName` (HTTP). */
   readonly domainName: string;
 
   /** An ACM certificate for the domain name, in the stack's region (a regional endpoint). */

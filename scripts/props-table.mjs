@@ -9,6 +9,7 @@ const TYPES = [
   'WebhookProcessorFunctionProps',
   'WafOptions',
   'ArchiveOptions',
+  'CustomDomainOptions',
   'WebhookReceiverMonitoringProps',
   'ReceiverAlarmOptions',
   'AlarmOptions',
