@@ -3,8 +3,11 @@ import type { GenericProviderOptions } from './provider';
 
 /** The HMAC algorithm of a JWT, the only `alg` its tokens may name. */
 export enum JwtAlgorithm {
+  /** HMAC with SHA-256 (Vonage, LiveKit, QStash, Netlify). */
   HS256 = 'HS256',
+  /** HMAC with SHA-384. */
   HS384 = 'HS384',
+  /** HMAC with SHA-512. */
   HS512 = 'HS512',
 }
 
@@ -26,7 +29,11 @@ export interface JwtProviderOptions extends GenericProviderOptions {
   /** The claim holding the SHA-256 of the body, e.g. `payload_hash`. */
   readonly bodyHashClaim: string;
 
-  /** @default BodyHashEncoding.HEX */
+  /**
+   * How the claim writes the body's SHA-256.
+   *
+   * @default BodyHashEncoding.HEX
+   */
   readonly bodyHashEncoding?: BodyHashEncoding;
 
   /**

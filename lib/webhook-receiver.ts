@@ -651,6 +651,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
       deadLetterQueue: this.deadLetterQueue,
       tableName: this.table.tableName,
       archiveBucket: this.archiveBucket,
+      archiveKeyPrefix: this.archivePrefix,
       bodyBucket: this.bodyBucket,
       bodyKeyPrefix: bodyPrefix,
     });

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { WebhookProvider, WebhookReceiver } from '../lib';
 import { parseReceiverOutputDescription } from '../contract/outputs';
 import { givenStack } from './support/stacks';
+import { verifierConfigOf } from './support/verifier-config';
 
 function ref(stack: Stack, construct: Construct) {
   return { Ref: stack.getLogicalId(construct.node.defaultChild as never) };
@@ -58,6 +59,21 @@ describe('operator outputs', () => {
     // the prefix the verifier writes under and the processor may read (the receiver's unique name)
     expect(byKind.bodyKeyPrefix).toMatch(/^Test-Receiver-[0-9A-F]{8}$/);
     expect(byKind.archiveBucketName).toBeUndefined();
+    expect(byKind.archiveKeyPrefix).toBeUndefined();
+  });
+
+  test('the archive bucket and the first key segment the verifier archives under, which replay lists', () => {
+    const given = givenStack();
+    const receiver = new WebhookReceiver(given.stack, 'Receiver', {
+      provider: WebhookProvider.stripe({ secret: given.stripeSecret }),
+      processor: given.processor,
+      archive: {},
+    });
+    const outputs = Template.fromStack(given.stack).toJSON().Outputs as Record<string, { Value: unknown; Description: string }>;
+    const byKind = Object.fromEntries(Object.values(outputs).map((o) => [parseReceiverOutputDescription(o.Description)?.kind, o.Value]));
+    expect(byKind.archiveBucketName).toEqual(ref(given.stack, receiver.archiveBucket as never));
+    expect(byKind.archiveKeyPrefix).toEqual(verifierConfigOf(receiver).archive.receiver);
+    expect(byKind.archiveKeyPrefix).toMatch(/^Test-Receiver-[0-9A-F]{8}$/);
   });
 });
 
