@@ -1,8 +1,8 @@
 /**
  * Request authentication as pure functions of (raw body bytes, headers, query, URL, secrets, now). No AWS call
- * and no clock; the one module-level state is `publicKeys`, a cache of parsed public keys (a pure function of
- * the key text, so it changes no result). `prepare` does every check that needs no secret (syntax, timestamp window) and
- * builds the signed content; the returned check then tries each candidate key. The handler only adapts the
+ * and no clock; the module-level state is two caches, of parsed public keys (`publicKeys`) and of signed-content
+ * templates cut at their placeholders (`TEMPLATE_PIECES`), each a pure function of its key, so they change no
+ * result. `prepare` does every check that needs no secret (syntax, timestamp window) and builds the signed content; the returned check then tries each candidate key. The handler only adapts the
  * API Gateway event to these and their result to a response.
  */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
@@ -218,9 +218,21 @@ function checkTimestamp(config: TimestampConfig, request: RequestView, fromSigna
 // HubSpot signs the URI with these percent-encodings decoded (its v3 signature documentation).
 const HUBSPOT_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
 
+const TEMPLATE_PIECES = new Map<string, readonly string[]>();
+
+/** A template cut at its placeholders, once per template (there are as many templates as configured providers). */
+function templatePieces(template: string): readonly string[] {
+  let pieces = TEMPLATE_PIECES.get(template);
+  if (!pieces) {
+    pieces = template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/);
+    TEMPLATE_PIECES.set(template, pieces);
+  }
+  return pieces;
+}
+
 export function signedContent(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): Buffer {
   const parts: Buffer[] = [];
-  for (const piece of template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/)) {
+  for (const piece of templatePieces(template)) {
     if (piece === '{body}') parts.push(request.body);
     else if (piece === '{timestamp}') parts.push(Buffer.from(timestamp ?? '', 'utf8'));
     else if (piece === '{id}') parts.push(Buffer.from(request.id ?? '', 'utf8'));
@@ -231,7 +243,8 @@ export function signedContent(template: string, request: RequestView, timestamp:
     else if (piece === '{method}') parts.push(Buffer.from(request.method, 'utf8'));
     else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
   }
-  return Buffer.concat(parts);
+  // The body alone (GitHub, Shopify, most providers): no copy of it.
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 function fullUrl(request: RequestView): string {

@@ -56,14 +56,25 @@ export function headerEntries(event: APIGatewayProxyEvent): Array<[string, strin
  * each value.
  */
 export function headerLookup(event: APIGatewayProxyEvent): Headers {
-  const values = new Map<string, string[]>();
+  // Built once per request in one pass: a name seen once maps to its value, a name seen again to a list.
+  const values = new Map<string, string | string[]>();
   for (const [name, value] of headerEntries(event)) {
     const key = name.toLowerCase();
-    values.set(key, [...(values.get(key) ?? []), value]);
+    const seen = values.get(key);
+    if (seen === undefined) values.set(key, value);
+    else if (typeof seen === 'string') values.set(key, [seen, value]);
+    else seen.push(value);
   }
-  const map = new Map<string, string>();
-  for (const [name, list] of values) map.set(name, list.length === 1 ? list[0] : '');
-  return { get: (name) => map.get(name.toLowerCase()), getAll: (name) => [...(values.get(name.toLowerCase()) ?? [])] };
+  return {
+    get: (name) => {
+      const found = values.get(name.toLowerCase());
+      return typeof found === 'string' ? found : found === undefined ? undefined : '';
+    },
+    getAll: (name) => {
+      const found = values.get(name.toLowerCase());
+      return typeof found === 'string' ? [found] : [...(found ?? [])];
+    },
+  };
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
