@@ -2,8 +2,9 @@
  * Request authentication as pure functions of (raw body bytes, headers, query, URL, secrets, now). No AWS call
  * and no clock; the module-level state is two caches, of parsed public keys (`publicKeys`) and of signed-content
  * templates cut at their placeholders (`TEMPLATE_PIECES`), each a pure function of its key, so they change no
- * result. `prepare` does every check that needs no secret (syntax, timestamp window) and builds the signed content; the returned check then tries each candidate key. The handler only adapts the
- * API Gateway event to these and their result to a response.
+ * result. `prepare` does every check that needs no secret (syntax, timestamp window) and builds the signed
+ * content; the returned check then tries each candidate key. The handler only adapts the API Gateway event to
+ * these and their result to a response.
  */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { escape as escapeQuery } from 'node:querystring';
