@@ -10,7 +10,8 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { archiveObjectKey, type ArchiveRecord } from '../contract/archive';
 import type { Envelope } from '../contract/config';
 import { WebhookProvider, WebhookReceiver } from '../lib';
-import { clients, createBucket, createInboxTable, createQueue, drain, s3Client, scanTable } from './support/aws';
+import { CreateQueueCommand, DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { clients, createBucket, createInboxTable, createQueue, drain, endpoints, s3Client, scanTable, uniqueName } from './support/aws';
 import { deployedOutputs, runCli, startDescribeStacksStandIn } from './support/operator-stand-ins';
 import { givenStack } from './support/stacks';
 
@@ -212,6 +213,41 @@ describe('replay', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('The receiver (stack Shop, receiver Payments) has no archive, so there is nothing to replay from.');
     expect(await drain(aws.sqs, queue.url)).toEqual([]);
+  });
+
+  test('onto a FIFO queue (ordering): each event in its provider\'s group, not mistaken by SQS for the delivery it repeats', async () => {
+    // GIVEN a FIFO queue that already holds the original deliveries, sent as the verifier sends them (the inbox key as
+    // deduplication id, within SQS's 5-minute window), and their archived requests
+    const { bucket, table } = await given();
+    const name = `${uniqueName('queue')}.fifo`;
+    const created = await aws.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' } }));
+    const fifoUrl = new URL(new URL(created.QueueUrl!).pathname, endpoints().sqs).toString();
+    const archived = [await archive(bucket, 'stripe', 'invoice.paid', 3), await archive(bucket, 'stripe', 'charge.failed', 2)];
+    for (const { record } of archived) {
+      const event = record.events[0];
+      await aws.sqs.send(new SendMessageCommand({ QueueUrl: fifoUrl, MessageBody: JSON.stringify(event), MessageGroupId: `stripe#${event.deliveryId}`, MessageDeduplicationId: event.key }));
+    }
+    for (let batch = await drain(aws.sqs, fifoUrl); batch.length > 0; batch = await drain(aws.sqs, fifoUrl)) {
+      for (const m of batch) await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: fifoUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+
+    // WHEN
+    const run = await runCli(['replay', '--archive-bucket', bucket, '--queue-url', fifoUrl, '--table-name', table, '--since', '10m']);
+
+    // THEN both replays are on the queue, in the provider's group, with the run record's key as deduplication id
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // A FIFO queue hands out a group's next message only once the one before is deleted.
+    const messages = [];
+    for (let batch = await drain(aws.sqs, fifoUrl); batch.length > 0; batch = await drain(aws.sqs, fifoUrl)) {
+      messages.push(...batch);
+      for (const m of batch) await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: fifoUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+    expect(messages).toHaveLength(2);
+    expect(messages.map((m) => m.Attributes?.MessageGroupId)).toEqual(['stripe', 'stripe']);
+    const runId = /Replay run (r-[0-9a-f]{16}):/.exec(run.stdout)![1];
+    expect(messages.map((m) => m.Attributes?.MessageDeduplicationId).sort()).toEqual(archived.map(({ record }) => `replay#${runId}#${record.events[0].key}`).sort());
+    expect(messages.map((m) => (JSON.parse(m.Body!) as Envelope).origin)).toEqual(['replay', 'replay']);
   });
 
   test('fails with exit code 2 on a bad time, and without --since', async () => {
