@@ -14,7 +14,8 @@ import { Construct, type IConstruct } from 'constructs';
  */
 const CAN_ACKNOWLEDGE = typeof Validations === 'function' && typeof Validations.prototype.acknowledge === 'function';
 
-function acknowledge(resource: IConstruct, id: string, reason: string): void {
+/** Acknowledges one rule on one resource, where aws-cdk-lib can record it (every acknowledgement goes through here). */
+export function acknowledge(resource: IConstruct, id: string, reason: string): void {
   if (!CAN_ACKNOWLEDGE) return;
   Validations.of(resource).acknowledge({ id, reason });
 }

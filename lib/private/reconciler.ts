@@ -5,7 +5,7 @@
  * cursor records there), send to the queue, and read the reconciled providers' credential secrets (AWSCURRENT):
  * nothing else, and never a signing secret.
  */
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -17,6 +17,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MetricsConfig } from '../../contract/config';
 import { RECONCILER_CONFIG_ENV, type ReconcileProviderConfig, type ReconcilerConfig } from '../../contract/reconcile';
+import { acknowledge } from './nag';
 import type { ReconcileSettings } from './reconcile';
 import { DATA_KEY_GRANTS } from './security';
 
@@ -90,15 +91,12 @@ export class Reconciler extends Construct {
       'A failed reconciliation run needs no dead-letter queue or failure destination: the schedule\'s event carries ' +
       'nothing but the provider id, the failure is counted (ReconcileRunFailed, and Lambda\'s Errors), and the next ' +
       'scheduled run resumes from the cursor saved after the last page handled.';
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: noDeadLetter });
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetter });
+    acknowledge(this.function, 'Serverless-LambdaDLQ', noDeadLetter);
+    acknowledge(this.function, 'Serverless-LambdaAsyncFailureDestination', noDeadLetter);
     if (!props.tracing) {
-      Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaTracing', reason: 'X-Ray tracing is opt-in (tracing: true), as it is billed per trace recorded.' });
+      acknowledge(this.function, 'Serverless-LambdaTracing', 'X-Ray tracing is opt-in (tracing: true), as it is billed per trace recorded.');
     } else {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions: X-Ray requires "*".',
-      });
+      acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions: X-Ray requires "*".');
     }
   }
 
@@ -121,12 +119,12 @@ export class Reconciler extends Construct {
       schedule: events.Schedule.rate(settings.every),
       targets: [new targets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ provider: providerId }), retryAttempts: 0 })],
     });
-    Validations.of(rule).acknowledge({
-      id: 'Serverless-EventBusDLQ',
-      reason:
-        'A scheduled run that EventBridge could not deliver needs no dead-letter queue: its event is only the provider ' +
+    acknowledge(
+      rule,
+      'Serverless-EventBusDLQ',
+      'A scheduled run that EventBridge could not deliver needs no dead-letter queue: its event is only the provider ' +
         'id, and the next scheduled run covers the same time from the cursor.',
-    });
+    );
     return rule;
   }
 }
