@@ -366,6 +366,16 @@ export interface MetricsConfig {
 }
 
 /** How long a delivery id is remembered unless a provider says otherwise: 7 days. */
+/**
+ * The key prefix of the ordering feature's entity records in the inbox table (`entity#<provider id>#<entity id>`,
+ * `newerWins`). Delivery keys are `<provider id>#<delivery id>`, so a provider may not take the id `entity`, nor
+ * `reconcile-cursor` (the reconciler's cursors, `CURSOR_KEY_PREFIX`): its deliveries would share those keys.
+ */
+export const ENTITY_KEY_PREFIX = 'entity#';
+
+/** Provider ids that the inbox table's own records use as key prefixes (see `ENTITY_KEY_PREFIX`). */
+export const RESERVED_PROVIDER_IDS: readonly string[] = ['entity', 'reconcile-cursor'];
+
 export const DEFAULT_DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
 
 /**

@@ -57,7 +57,8 @@ export interface ReconcilerConfig {
 
 /**
  * The cursor record of a provider in the inbox table, keyed `CURSOR_KEY_PREFIX<provider id>` (no delivery key has
- * that form: delivery keys are `<provider id>#<delivery id>`). A run handles the window [`since`, `until`) page by
+ * that form: delivery keys are `<provider id>#<delivery id>`, and the id `reconcile-cursor` is reserved:
+ * `RESERVED_PROVIDER_IDS`). A run handles the window [`since`, `until`) page by
  * page; after each page it records the page's position (`page`), so a run that fails resumes after the last page
  * it handled; when the window is done, `since` moves to `until` and the next window starts.
  */

@@ -6,7 +6,7 @@ import { providerSecurity } from './private/security';
 import type { GitHubReconciliationOptions, ReconciliationOptions } from './reconcile';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
 import { defaultToleranceOf, definitionOf } from '../catalog/providers';
-import { DEFAULT_DEDUP_WINDOW_SECONDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
+import { DEFAULT_DEDUP_WINDOW_SECONDS, RESERVED_PROVIDER_IDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
 
 /** Hash function of an HMAC signature. */
 export enum HmacAlgorithm {
@@ -1002,6 +1002,11 @@ export class WebhookProvider {
     if (!ID_PATTERN.test(this.id) || this.id.includes('--')) {
       // No double dash: ids become construct ids in PascalCase, where `a-b` and `a--b` would collide.
       throw new Error(`Provider id "${this.id}" must be 1-32 lowercase letters, digits or single dashes, not starting or ending with a dash.`);
+    }
+    if (RESERVED_PROVIDER_IDS.includes(this.id)) {
+      throw new Error(
+        `Provider id "${this.id}" is reserved: the inbox table keys its own records with it (reserved ids: ${RESERVED_PROVIDER_IDS.join(', ')}). Choose another id.`,
+      );
     }
     this.secret = options.secret;
     this.methods = [...(traits.methods ?? ['POST'])];

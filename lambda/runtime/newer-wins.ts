@@ -17,6 +17,7 @@
  * (`ordering`) runs a group's events one at a time.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ENTITY_KEY_PREFIX } from '../../contract/config';
 import { INBOX } from '../shared/inbox-schema';
 import type { WebhookEvent } from './index';
 
@@ -63,7 +64,7 @@ export class InvalidEventTimeError extends Error {
 
 /** The key of an entity's record. */
 export function entityKey(provider: string, entityId: string): string {
-  return `entity#${provider}#${entityId}`;
+  return `${ENTITY_KEY_PREFIX}${provider}#${entityId}`;
 }
 
 /** The longest entity id taken (DynamoDB keys are at most 2048 bytes). */
