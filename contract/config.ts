@@ -369,12 +369,16 @@ export interface MetricsConfig {
 /**
  * The key prefix of the ordering feature's entity records in the inbox table (`entity#<provider id>#<entity id>`,
  * `newerWins`). Delivery keys are `<provider id>#<delivery id>`, so a provider may not take the id `entity`, nor
- * `reconcile-cursor` (the reconciler's cursors, `CURSOR_KEY_PREFIX`): its deliveries would share those keys.
+ * `replay` (`REPLAY_RUN_KEY_PREFIX`) or `reconcile-cursor` (the reconciler's cursors, `CURSOR_KEY_PREFIX`): its
+ * deliveries would share those keys.
  */
 export const ENTITY_KEY_PREFIX = 'entity#';
 
+/** The key prefix of a replay run's record of an event (`replay#<run id>#<event key>`, the `replay` command). */
+export const REPLAY_RUN_KEY_PREFIX = 'replay#';
+
 /** Provider ids that the inbox table's own records use as key prefixes (see `ENTITY_KEY_PREFIX`). */
-export const RESERVED_PROVIDER_IDS: readonly string[] = ['entity', 'reconcile-cursor'];
+export const RESERVED_PROVIDER_IDS: readonly string[] = ['entity', 'replay', 'reconcile-cursor'];
 
 export const DEFAULT_DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
 

@@ -19,7 +19,7 @@ import {
   WebhookReceiver,
   type WebhookReceiverProps,
 } from '../lib';
-import { ENTITY_KEY_PREFIX, RESERVED_PROVIDER_IDS } from '../contract/config';
+import { ENTITY_KEY_PREFIX, REPLAY_RUN_KEY_PREFIX, RESERVED_PROVIDER_IDS } from '../contract/config';
 import { CURSOR_KEY_PREFIX } from '../contract/reconcile';
 import { inStackSecretId, synthesizedVerifier, verifierConfigOf as configOf } from './support/verifier-config';
 
@@ -797,7 +797,7 @@ describe('several providers', () => {
     expect(() => WebhookProvider.github({ id: 'a--b', secret: given.githubSecret })).toThrow(/Provider id "a--b" must be 1-32 lowercase letters, digits or single dashes/);
   });
 
-  test.each(['entity', 'reconcile-cursor'])('fails if a provider takes the reserved id %s (the inbox keys its own records with it)', (id) => {
+  test.each(['entity', 'replay', 'reconcile-cursor'])('fails if a provider takes the reserved id %s (the inbox keys its own records with it)', (id) => {
     const given = givenStack();
     expect(() => WebhookProvider.github({ id, secret: given.githubSecret })).toThrow(
       new RegExp(`Provider id "${id}" is reserved: the inbox table keys its own records with it`),
@@ -806,7 +806,7 @@ describe('several providers', () => {
 
   test('every inbox record prefix of its own is a reserved provider id, so no delivery key can take its form', () => {
     // Delivery keys are `<provider id>#<delivery id>`; the table's own records start `<prefix>#`.
-    const prefixes = [ENTITY_KEY_PREFIX, CURSOR_KEY_PREFIX].map((prefix) => prefix.replace(/#$/, ''));
+    const prefixes = [ENTITY_KEY_PREFIX, REPLAY_RUN_KEY_PREFIX, CURSOR_KEY_PREFIX].map((prefix) => prefix.replace(/#$/, ''));
     expect([...RESERVED_PROVIDER_IDS].sort()).toEqual(prefixes.sort());
   });
 

@@ -12,7 +12,7 @@ import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, Update
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ARCHIVE_RECORD_VERSION, archiveDayPrefix, type ArchiveRecord } from '../../contract/archive';
-import type { BodyRef, Envelope } from '../../contract/config';
+import { REPLAY_RUN_KEY_PREFIX, type BodyRef, type Envelope } from '../../contract/config';
 import { MAX_MESSAGE_BYTES } from '../../contract/limits';
 import { bodyObjectKey } from '../../lambda/verifier/body-store';
 import { messageDeduplicationId, messageGroupId } from '../../lambda/verifier/ordering';
@@ -320,7 +320,7 @@ interface ReplayInput {
 
 /** The run record of one event: `replay#<runId>#<event key>` in the inbox table. */
 export function runRecordKey(runId: string, eventKey: string): string {
-  return `replay#${runId}#${eventKey}`;
+  return `${REPLAY_RUN_KEY_PREFIX}${runId}#${eventKey}`;
 }
 
 const SENDING = 'SENDING';
