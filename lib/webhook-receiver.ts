@@ -211,10 +211,11 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
   readonly stageName?: string;
 
   /**
-   * Create the account-wide IAM role API Gateway needs to write logs. Set false when the account already has
-   * one (only one is in force per account and region).
+   * Create the account-wide IAM role a REST API needs to write logs. Set false when the account already has
+   * one (only one is in force per account and region). An HTTP API writes its access logs without that role:
+   * with `apiType: ApiType.HTTP` no role is created, and setting this to true is an error.
    *
-   * @default true
+   * @default true for a REST API; no role for an HTTP API
    */
   readonly apiGatewayCloudWatchRole?: boolean;
 
@@ -911,6 +912,9 @@ function validateProps(props: WebhookReceiverProps): void {
   }
   if (props.apiType === ApiType.HTTP && props.waf !== undefined) {
     throw new Error('apiType: ApiType.HTTP cannot be combined with waf: AWS WAF protects REST APIs only, not HTTP APIs. Use apiType: ApiType.REST to keep the web ACL, or remove waf (the stage\'s throttling still bounds the request rate).');
+  }
+  if (props.apiType === ApiType.HTTP && props.apiGatewayCloudWatchRole === true) {
+    throw new Error('apiType: ApiType.HTTP cannot be combined with apiGatewayCloudWatchRole: true: the account role is for REST APIs\' logs, and an HTTP API writes its access logs without it. Remove apiGatewayCloudWatchRole.');
   }
   checkCustomDomain(props.customDomain);
   checkRange('batchSize', props.batchSize, 1, 10000);

@@ -149,6 +149,18 @@ describe('the HTTP API variant', () => {
     expect(() => httpReceiver(given, { waf: { rateLimit: 1000 } })).toThrow(/apiType: ApiType\.HTTP cannot be combined with waf/);
   });
 
+  test('fails if combined with apiGatewayCloudWatchRole: true (an HTTP API needs no account role), and creates none', () => {
+    const given = givenStack();
+    expect(() => httpReceiver(given, { apiGatewayCloudWatchRole: true })).toThrow(
+      /apiType: ApiType\.HTTP cannot be combined with apiGatewayCloudWatchRole: true/,
+    );
+    for (const props of [{}, { apiGatewayCloudWatchRole: false }]) {
+      const other = givenStack();
+      httpReceiver(other, props);
+      Template.fromStack(other.stack).resourceCountIs('AWS::ApiGateway::Account', 0);
+    }
+  });
+
   test('fails if a provider sets allowedIpRanges, naming both props', () => {
     const given = givenStack();
     expect(() => httpReceiver(given, { providers: [WebhookProvider.stripe({ secret: given.stripeSecret, allowedIpRanges: ['192.0.2.0/24'] })] })).toThrow(
