@@ -117,6 +117,51 @@ describe('Stripe and GitHub through an HTTP API', () => {
   });
 });
 
+describe('a header sent twice, which an HTTP API hands over joined with a comma', () => {
+  test('two GitHub signature headers (a bogus one and the genuine one) joined: refused 401, nothing enqueued', async () => {
+    // GIVEN a genuine GitHub signature and a bogus one, as payload 2.0 joins them: `a,b`
+    const body = JSON.stringify({ action: 'opened', issue: { number: 7 } });
+    const genuine = await octokit.sign(GITHUB_SECRET, body);
+    const bogus = `sha256=${'0'.repeat(64)}`;
+    const headers = (value: string) => ({ 'Content-Type': 'application/json', 'X-Hub-Signature-256': value, 'X-GitHub-Event': 'issues', 'X-GitHub-Delivery': randomUUID() });
+    expect(await octokit.verify(GITHUB_SECRET, body, `${bogus},${genuine}`).catch(() => false)).toBe(false);
+
+    // WHEN the joined value arrives, in either order
+    const answers = [await send({ route: '/github', headers: headers(`${bogus},${genuine}`), body, encoding: 'text' }),
+      await send({ route: '/github', headers: headers(`${genuine},${bogus}`), body, encoding: 'text' })];
+
+    // THEN neither is accepted (no value is picked out of the joined one), as Octokit's verify refuses it too
+    expect(answers.map((answer) => answer.status)).toEqual([401, 401]);
+    expect(await verifier.messages()).toEqual([]);
+  });
+
+  test('two Stripe-Signature headers with different timestamps joined: refused in either order, where Stripe\'s SDK accepts one order', async () => {
+    const verdicts: Array<{ genuineFirst: boolean; stripeAccepts: boolean; status: number; error: unknown }> = [];
+    for (const genuineFirst of [false, true]) {
+      // GIVEN a Stripe event signed by Stripe's helper, its header joined with one carrying another timestamp and a
+      // bogus v1, in either order
+      const { body } = stripeEvent('twice');
+      const genuine = stripeSigned(body)['Stripe-Signature'];
+      const bogus = `t=${nowSeconds() - 10},v1=${'0'.repeat(64)}`;
+      const joined = genuineFirst ? `${genuine},${bogus}` : `${bogus},${genuine}`;
+      let stripeAccepts = true;
+      try { stripe.webhooks.constructEvent(body, joined, STRIPE_SECRET); } catch { stripeAccepts = false; }
+
+      // WHEN it arrives through an HTTP API
+      const answer = await send({ route: '/stripe', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': joined }, body, encoding: 'text' });
+      verdicts.push({ genuineFirst, stripeAccepts, status: answer.status, error: answer.body.error });
+    }
+
+    // THEN both are refused as malformed (two timestamps are ambiguous), and nothing is enqueued. The disagreement
+    // pinned: Stripe's SDK reads the last `t` and accepts the order whose last timestamp is the genuine one.
+    expect(verdicts).toEqual([
+      { genuineFirst: false, stripeAccepts: true, status: 401, error: 'signature_malformed' },
+      { genuineFirst: true, stripeAccepts: false, status: 401, error: 'signature_malformed' },
+    ]);
+    expect(await verifier.messages()).toEqual([]);
+  });
+});
+
 describe('bytes that are not UTF-8', () => {
   test('a non-ASCII body and an invalid-UTF-8 body sent base64 (a non-text media type) are enqueued byte-exact', async () => {
     // GIVEN the documented scheme over raw bytes, which gives Stripe's own header on a UTF-8 body

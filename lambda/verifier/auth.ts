@@ -180,7 +180,14 @@ function splitSignatureHeader(config: SignatureConfig, header: string): { values
     const key = entry.slice(0, at).trim();
     const value = entry.slice(at + 1).trim();
     if (key === format.signatureKey) values.push(value);
-    else if (key === format.timestampKey && timestamp === undefined) timestamp = value;
+    else if (key === format.timestampKey) {
+      // Two different timestamps (a header sent twice, which an HTTP API joins with a comma) are ambiguous: no
+      // provider sends them, and picking one (Stripe's SDK takes the last) would be a guess.
+      if (timestamp !== undefined && timestamp !== value) {
+        throw new AuthenticationError('signature_malformed', `The ${config.header} header carries two different timestamps.`);
+      }
+      timestamp = value;
+    }
   }
   return { values, timestamp };
 }
