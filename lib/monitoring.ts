@@ -177,8 +177,27 @@ export interface ReceiverAlarmOptions {
   readonly previousSecretInUse?: CountAlarmOptions;
 
   /**
+   * One alarm per reconciled provider (its `reconcile` option): reconciliation found events in the provider's API
+   * that no webhook delivered (ReconcileMissed). The events themselves were recovered (Stripe: enqueued; GitHub:
+   * redelivery requested), but a webhook was lost: any one is worth a look.
+   *
+   * @default - at least 1 event, 5-minute periods, 1 of 1 breaching, missing data not breaching
+   */
+  readonly reconcileMissed?: CountAlarmOptions;
+
+  /**
+   * One alarm per reconciled provider: reconciliation runs failed (ReconcileRunFailed). A failed run loses
+   * nothing (the next one resumes from the cursor), so a single failure does not page; failures for two hours in
+   * a row mean the cursor is stuck (an expired or revoked credential, the provider's API changed or down) and
+   * lost webhooks are no longer found.
+   *
+   * @default - at least 1 failed run, 1-hour periods, 2 of 2 breaching, missing data not breaching
+   */
+  readonly reconcileRunFailed?: CountAlarmOptions;
+
+  /**
    * "Receiver unhealthy": in alarm when any alarm above is, except `previousSecretInUse` (a chore, not an
-   * outage). It carries `alarmActions`, so one incident pages once.
+   * outage) and the reconciliation alarms. It carries `alarmActions`, so one incident pages once.
    *
    * @default - enabled
    */
@@ -237,7 +256,7 @@ export interface WebhookReceiverAlarms {
   readonly queueAge?: cloudwatch.Alarm;
   /** A previous secret version still in use days after a rotation. */
   readonly previousSecretInUse?: cloudwatch.Alarm;
-  /** "Receiver unhealthy", over all the others but `previousSecretInUse` and `missedEvents`. */
+  /** "Receiver unhealthy", over all the others but `previousSecretInUse`, `missedEvents` and `reconcileRunFailures`. */
   readonly unhealthy?: cloudwatch.CompositeAlarm;
   /**
    * Reconciliation found an event no webhook delivered (`ReconcileMissed` >= 1), one alarm per reconciled provider
@@ -245,6 +264,11 @@ export interface WebhookReceiverAlarms {
    * `alarmActions` itself.
    */
   readonly missedEvents?: { [providerId: string]: cloudwatch.Alarm };
+  /**
+   * Reconciliation runs failing (`ReconcileRunFailed`), one alarm per reconciled provider id. Not covered by
+   * `unhealthy`; it carries the `alarmActions` itself.
+   */
+  readonly reconcileRunFailures?: { [providerId: string]: cloudwatch.Alarm };
 }
 
 /**

@@ -565,7 +565,8 @@ describe('documented defaults', () => {
   const assembly = JSON.parse(readFileSync(path.join(__dirname, '..', '.jsii'), 'utf8'));
   const docs = (type: string, prop: string): string =>
     assembly.types[`cdk-webhook-receiver.${type}`].properties.find((p: { name: string }) => p.name === prop).docs.default.replace(/\s+/g, ' ');
-  const period = (d: Duration) => (d.toMinutes() % 1440 === 0 ? `${d.toMinutes() / 1440}-day` : `${d.toMinutes()}-minute`);
+  const period = (d: Duration) =>
+    d.toMinutes() % 1440 === 0 ? `${d.toMinutes() / 1440}-day` : d.toMinutes() % 60 === 0 ? `${d.toMinutes() / 60}-hour` : `${d.toMinutes()}-minute`;
   const evaluation = (d: { period: Duration; evaluationPeriods: number; datapointsToAlarm: number }) =>
     `${period(d.period)} periods, ${d.datapointsToAlarm} of ${d.evaluationPeriods} breaching, missing data not breaching`;
 
@@ -588,6 +589,13 @@ describe('documented defaults', () => {
     expect(docs('ReceiverAlarmOptions', 'deadLetterQueue')).toBe(`- at least ${dlq.threshold} message, ${evaluation(dlq)}`);
     const previous = ALARM_DEFAULTS.previousSecretInUse;
     expect(docs('ReceiverAlarmOptions', 'previousSecretInUse')).toBe(`- at least ${previous.threshold} delivery a day, ${evaluation(previous)}`);
+  });
+
+  test('reconcileMissed and reconcileRunFailed say what ALARM_DEFAULTS does', () => {
+    const missed = ALARM_DEFAULTS.reconcileMissed;
+    expect(docs('ReceiverAlarmOptions', 'reconcileMissed')).toBe(`- at least ${missed.threshold} event, ${evaluation(missed)}`);
+    const failed = ALARM_DEFAULTS.reconcileRunFailed;
+    expect(docs('ReceiverAlarmOptions', 'reconcileRunFailed')).toBe(`- at least ${failed.threshold} failed run, ${evaluation(failed)}`);
   });
 
   test('queueAge says what ALARM_DEFAULTS does', () => {

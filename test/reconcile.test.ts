@@ -491,6 +491,39 @@ describe('the construct', () => {
     });
   });
 
+  test('an alarm per reconciled provider fires when runs fail two hours in a row; not covered by the composite', () => {
+    const given = givenStack();
+    const { receiver: r } = receiver(given);
+    expect(Object.keys(r.alarms.reconcileRunFailures ?? {}).sort()).toEqual(['github', 'stripe']);
+    const template = Template.fromStack(given.stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReconcileRunFailed',
+      Dimensions: Match.arrayWith([{ Name: 'Provider', Value: 'github' }]),
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('runbook.md#reconciliation-runs-failing'),
+    });
+    const composite = JSON.stringify(template.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composite).not.toContain('ReconcileRunFailed');
+    expect(composite).not.toContain('ReconcileMissed');
+  });
+
+  test('the reconciliation alarms are tunable and can be turned off', () => {
+    const given = givenStack();
+    const { receiver: r } = receiver(given, {
+      alarms: { reconcileMissed: { threshold: 5, period: Duration.hours(1) }, reconcileRunFailed: { enabled: false } },
+    });
+    expect(r.alarms.reconcileRunFailures).toEqual({});
+    const template = Template.fromStack(given.stack);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ReconcileRunFailed' }, 0);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ReconcileMissed', Threshold: 5, Period: 3600 });
+    expect(() => receiver(givenStack(), { alarms: { reconcileRunFailed: { threshold: 0 } } })).toThrow(/alarms\.reconcileRunFailed\.threshold/);
+  });
+
   test('without reconcile there is no reconciler, schedule or alarm', () => {
     const given = givenStack();
     const r = new WebhookReceiver(given.stack, 'Receiver', { provider: WebhookProvider.stripe({ secret: given.stripeSecret }), processor: given.processor });

@@ -50,6 +50,8 @@ export const ALARM_DEFAULTS = {
   deadLetterQueue: { threshold: 1, period: Duration.minutes(1), evaluationPeriods: 1, datapointsToAlarm: 1 } as CountDefaults,
   queueAge: { maxAge: Duration.minutes(15), retryAllowance: Duration.minutes(5), period: FIVE_MINUTES, evaluationPeriods: 1, datapointsToAlarm: 1 } as AgeDefaults,
   previousSecretInUse: { threshold: 1, period: Duration.days(1), evaluationPeriods: 3, datapointsToAlarm: 3 } as CountDefaults,
+  reconcileMissed: { threshold: 1, period: FIVE_MINUTES, evaluationPeriods: 1, datapointsToAlarm: 1 } as CountDefaults,
+  reconcileRunFailed: { threshold: 1, period: Duration.hours(1), evaluationPeriods: 2, datapointsToAlarm: 2 } as CountDefaults,
 };
 
 /** Where each alarm is explained in docs/runbook.md. */
@@ -88,6 +90,9 @@ export class ReceiverMonitoring extends Construct {
   private readonly signatureOptions?: ResolvedRate;
   private readonly signatureFailures: { [providerId: string]: cloudwatch.Alarm } = {};
   private readonly missedEvents: { [providerId: string]: cloudwatch.Alarm } = {};
+  private readonly reconcileRunFailures: { [providerId: string]: cloudwatch.Alarm } = {};
+  private readonly reconcileMissedOptions?: ResolvedCount;
+  private readonly reconcileRunFailedOptions?: ResolvedCount;
   /** The alarms the composite covers; it renders them when the template is synthesized. */
   private readonly covered: cloudwatch.Alarm[] = [];
   /** Every alarm, for the dashboard's alarm widget (read when the template is synthesized). */
@@ -111,6 +116,8 @@ export class ReceiverMonitoring extends Construct {
     const deadLetter = resolveCount('deadLetterQueue', options.deadLetterQueue, d.deadLetterQueue);
     const queueAge = resolveAge('queueAge', options.queueAge, d.queueAge, props.retryHorizon);
     const previousSecret = resolveCount('previousSecretInUse', options.previousSecretInUse, d.previousSecretInUse);
+    this.reconcileMissedOptions = resolveCount('reconcileMissed', options.reconcileMissed, d.reconcileMissed);
+    this.reconcileRunFailedOptions = resolveCount('reconcileRunFailed', options.reconcileRunFailed, d.reconcileRunFailed);
     this.signatureOptions = signature;
 
     const coverable = [signature, serverErrors, verifierErrors, processorErrors, processorFailures, deadLetter, queueAge].some((o) => o !== undefined);
@@ -178,6 +185,7 @@ export class ReceiverMonitoring extends Construct {
         }),
       unhealthy: this.hasComposite ? this.composite() : undefined,
       missedEvents: this.missedEvents,
+      reconcileRunFailures: this.reconcileRunFailures,
     };
     this.alarms = alarms;
 
@@ -205,19 +213,33 @@ export class ReceiverMonitoring extends Construct {
     });
   }
 
-  /** The "missed > 0" alarm of a reconciled provider: any event found missing in a 5-minute period. */
+  /**
+   * The two alarms of a reconciled provider: events found missing (a webhook was lost), and runs failing (the
+   * cursor is stuck: an expired credential, a revoked token, the provider's API down). Neither is covered by the
+   * composite: both carry the actions themselves.
+   */
   public addReconciliation(providerId: string): void {
-    this.missedEvents[providerId] = this.alarm(
-      `ReconcileMissed${pascal(providerId)}`,
-      { period: FIVE_MINUTES, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING },
-      {
-        metric: this.receiver.metricReconcileMissed({ dimensionsMap: { [PROVIDER_DIMENSION]: providerId } }),
-        threshold: 1,
-        description: `Reconciliation found at least 1 ${providerId} event that no webhook delivered: a webhook was lost`,
+    const dimensionsMap = { [PROVIDER_DIMENSION]: providerId };
+    const missed = this.reconcileMissedOptions;
+    if (missed) {
+      this.missedEvents[providerId] = this.alarm(`ReconcileMissed${pascal(providerId)}`, missed, {
+        metric: this.receiver.metricReconcileMissed({ dimensionsMap }),
+        threshold: missed.threshold,
+        description: `Reconciliation found at least ${missed.threshold} ${providerId} event(s) that no webhook delivered: a webhook was lost`,
         runbook: 'reconciliation-missed-events',
         covered: false,
-      },
-    );
+      });
+    }
+    const failed = this.reconcileRunFailedOptions;
+    if (failed) {
+      this.reconcileRunFailures[providerId] = this.alarm(`ReconcileRunFailed${pascal(providerId)}`, failed, {
+        metric: this.receiver.metricReconcileRunFailed({ dimensionsMap }),
+        threshold: failed.threshold,
+        description: `At least ${failed.threshold} ${providerId} reconciliation run(s) failed: the cursor does not move, and events no webhook delivered are not found`,
+        runbook: 'reconciliation-runs-failing',
+        covered: false,
+      });
+    }
   }
 
   /**
