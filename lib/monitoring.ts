@@ -222,7 +222,7 @@ export interface WebhookReceiverMonitoringProps {
 
   /**
    * What an alarm does, e.g. `new cloudwatch_actions.SnsAction(onCallTopic)`. Set on the "receiver unhealthy"
-   * composite alarm and on the alarms it does not cover (`previousSecretInUse`); on every alarm when the
+   * composite alarm and on the alarms it does not cover (`previousSecretInUse` and the reconciliation alarms); on every alarm when the
    * composite is disabled.
    *
    * @default - no actions
