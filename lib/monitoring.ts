@@ -222,8 +222,8 @@ export interface WebhookReceiverMonitoringProps {
 
   /**
    * What an alarm does, e.g. `new cloudwatch_actions.SnsAction(onCallTopic)`. Set on the "receiver unhealthy"
-   * composite alarm and on the alarms it does not cover (`previousSecretInUse` and the reconciliation alarms); on every alarm when the
-   * composite is disabled.
+   * composite alarm and on the alarms it does not cover (`previousSecretInUse` and the reconciliation alarms); on
+   * every alarm when the composite is disabled.
    *
    * @default - no actions
    */
