@@ -416,6 +416,16 @@ export abstract class WebhookReceiverBase extends Construct {
     return this.metric(METRIC.reconcileRunFailed, props);
   }
 
+  /** Events (deliveries) the reconciler looked at in the provider's API. */
+  public metricReconcileChecked(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.reconcileChecked, props);
+  }
+
+  /** Reconciliation runs that stopped early on the provider's rate limit (the next run resumes). */
+  public metricReconcileRateLimited(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.reconcileRateLimited, props);
+  }
+
   /** Deliveries verified with a key of the secret's previous version. */
   public metricPreviousSecretMatches(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.matchedPreviousSecret, props);

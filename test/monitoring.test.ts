@@ -421,9 +421,11 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
-    for (const metric of ['RejectedSignatureMismatch', 'RejectedSignatureMissing', 'RejectedExpiredPreviousSecret', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge', 'ProcessingFailed', 'EventAge', 'ApproximateAgeOfOldestMessage']) {
+    for (const metric of ['RejectedSignatureMismatch', 'RejectedSignatureMissing', 'RejectedExpiredPreviousSecret', 'RejectedStale', 'RejectedMalformed', 'RejectedTooLarge', 'ProcessingFailed', 'EventAge', 'ApproximateAgeOfOldestMessage', 'SkippedAsOlder', 'GroupStopped']) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
+    // Reconciliation has its row only where a provider is reconciled (test/reconcile.test.ts)
+    expect(body).not.toContain('Reconciliation');
     expect(f.receiver.dashboard).toBeInstanceOf(cloudwatch.Dashboard);
     f.template.hasOutput('*', { Value: { Ref: ref(f.stack, f.receiver.dashboard) }, Description: 'CloudWatch dashboard of the webhook receiver Test/Receiver' });
     expect(Annotations.fromStack(f.stack).findWarning('*', Match.anyValue())).toEqual([]);

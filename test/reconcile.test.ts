@@ -512,6 +512,17 @@ describe('the construct', () => {
     expect(composite).not.toContain('ReconcileMissed');
   });
 
+  test('the dashboard gets one reconciliation row for both reconciled providers', () => {
+    const given = givenStack();
+    receiver(given);
+    const [dashboard] = Object.values(Template.fromStack(given.stack).findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body.split('\\"title\\":\\"Reconciliation\\"').length - 1).toBe(1);
+    for (const metric of ['ReconcileMissed', 'ReconcileRedeliveryRequested', 'ReconcileRunFailed', 'ReconcileRateLimited', 'ReconcileChecked']) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+  });
+
   test('the reconciliation alarms are tunable and can be turned off', () => {
     const given = givenStack();
     const { receiver: r } = receiver(given, {

@@ -91,6 +91,7 @@ export class ReceiverMonitoring extends Construct {
   private readonly signatureFailures: { [providerId: string]: cloudwatch.Alarm } = {};
   private readonly missedEvents: { [providerId: string]: cloudwatch.Alarm } = {};
   private readonly reconcileRunFailures: { [providerId: string]: cloudwatch.Alarm } = {};
+  private reconciliationWidget?: cloudwatch.GraphWidget;
   private readonly reconcileMissedOptions?: ResolvedCount;
   private readonly reconcileRunFailedOptions?: ResolvedCount;
   /** The alarms the composite covers; it renders them when the template is synthesized. */
@@ -220,6 +221,23 @@ export class ReceiverMonitoring extends Construct {
    */
   public addReconciliation(providerId: string): void {
     const dimensionsMap = { [PROVIDER_DIMENSION]: providerId };
+    if (this.dashboard && !this.reconciliationWidget) {
+      // One row for every reconciled provider, added with the first.
+      const r = this.receiver;
+      this.reconciliationWidget = new cloudwatch.GraphWidget({
+        title: 'Reconciliation',
+        left: [
+          r.metricReconcileMissed({ label: 'Missed (a webhook was lost)' }),
+          r.metricReconcileRedeliveryRequested({ label: 'Redelivery requested (GitHub)' }),
+          r.metricReconcileRunFailed({ label: 'Runs failed' }),
+          r.metricReconcileRateLimited({ label: 'Runs stopped on a rate limit' }),
+        ],
+        right: [r.metricReconcileChecked({ label: 'Events checked' })],
+        width: 24,
+        height: 6,
+      });
+      this.dashboard.addWidgets(this.reconciliationWidget);
+    }
     const missed = this.reconcileMissedOptions;
     if (missed) {
       this.missedEvents[providerId] = this.alarm(`ReconcileMissed${pascal(providerId)}`, missed, {
@@ -400,6 +418,8 @@ export class ReceiverMonitoring extends Construct {
         r.metricInProgressElsewhere({ label: 'Returned (same message in progress)' }),
         r.metricNotStartedBeforeTimeout({ label: 'Not started (invocation about to time out)' }),
         r.metricPayloadMismatches({ label: 'Payload mismatches (same id, other bytes)' }),
+        r.metricSkippedAsOlder({ label: 'Skipped (older than its entity\'s last, newerWins)' }),
+        r.metricGroupStopped({ label: 'Returned (FIFO group stopped at a failure)' }),
         props.processor.metricErrors({ label: 'Processor Lambda errors' }),
         props.processor.metricThrottles({ label: 'Processor throttles' }),
       ]),
