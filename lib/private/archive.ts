@@ -10,43 +10,18 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import * as nag from './nag';
+import { createPrivateBucket, grantKeyVia } from './security';
 
 /** How long archived requests are kept unless `archive.retention` says otherwise. */
 export const DEFAULT_ARCHIVE_RETENTION_DAYS = 365;
 
-/**
- * The archive's bucket: encrypted with the receiver's key when one is given (with an S3 Bucket Key, so an archived
- * request costs one KMS call at most), else with S3-managed keys; TLS only; every public access blocked; ACLs
- * disabled; not versioned (each object is written once per request and only the lifecycle rule deletes it: versions
- * would only keep what the retention means to delete); objects expire after `retention`.
- */
+/** The archive's bucket (`createPrivateBucket`): objects expire after `retention`. */
 export function createArchiveBucket(scope: Construct, id: string, key: kms.IKey | undefined, retention: Duration): s3.Bucket {
-  const bucket = new s3.Bucket(scope, id, {
-    encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-    encryptionKey: key,
-    bucketKeyEnabled: key ? true : undefined,
-    enforceSSL: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules: [{ id: 'ExpireArchivedRequests', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-    // Retained with the stack deleted (CloudFormation cannot delete a bucket with objects); the lifecycle rule
-    // still empties it.
-  });
+  const bucket = createPrivateBucket(scope, id, key, [
+    { id: 'ExpireArchivedRequests', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) },
+  ]);
   nag.acknowledgeArchiveBucket(bucket);
   return bucket;
-}
-
-/** Lets a grantee use a key through one service only. */
-function grantKeyVia(grantee: iam.IGrantable, key: kms.IKey | undefined, service: string, actions: string[]): iam.Grant | undefined {
-  if (!key) return undefined;
-  return iam.Grant.addToPrincipalOrResource({
-    grantee,
-    actions,
-    resourceArns: [key.keyArn],
-    resource: key,
-    resourceSelfArns: ['*'],
-    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(key).region}.amazonaws.com` } },
-  });
 }
 
 function combine(grants: Array<iam.Grant | undefined>): iam.Grant {

@@ -279,38 +279,48 @@ export const DATA_KEY_GRANTS = {
 
 /** Lets the verifier and the processor use the key for the receiver's data (table and queues), via those services only. */
 export function grantDataKeyUse(key: kms.IKey | undefined, verifier: iam.IGrantable, processor: iam.IGrantable): void {
-  if (!key) return;
-  const region = Stack.of(key).region;
   for (const [grantee, services] of [[verifier, DATA_KEY_GRANTS.verifier], [processor, DATA_KEY_GRANTS.processor]] as const) {
-    for (const [service, actions] of Object.entries(services)) {
-      iam.Grant.addToPrincipalOrResource({
-        grantee,
-        actions: [...actions],
-        resourceArns: [key.keyArn],
-        resource: key,
-        resourceSelfArns: ['*'],
-        conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
-      });
-    }
+    for (const [service, actions] of Object.entries(services)) grantKeyVia(grantee, key, service, [...actions]);
   }
 }
 
+/** Lets a grantee use a customer managed key through one service only (`kms:ViaService`); nothing without a key. */
+export function grantKeyVia(grantee: iam.IGrantable, key: kms.IKey | undefined, service: string, actions: string[]): iam.Grant | undefined {
+  if (!key) return undefined;
+  return iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions,
+    resourceArns: [key.keyArn],
+    resource: key,
+    resourceSelfArns: ['*'],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(key).region}.amazonaws.com` } },
+  });
+}
+
 /**
- * The claim check's bucket: encrypted with the receiver's key when one is given (with an S3 Bucket Key, so a
- * stored body costs one KMS call at most), else with S3-managed keys; TLS only; every public access blocked;
- * ACLs disabled. Its lifecycle rule is added when the providers are known (`WebhookReceiver.stageVerifierCode`).
+ * A bucket of the receiver's own (the claim check's, the archive's): encrypted with the receiver's key when one is
+ * given (with an S3 Bucket Key, so an object costs one KMS call at most), else with S3-managed keys; TLS only;
+ * every public access blocked; ACLs disabled; not versioned. Retained with the stack deleted (CloudFormation cannot
+ * delete a bucket with objects); its lifecycle rule still empties it.
  */
-export function createBodyBucket(scope: Construct, id: string, key: kms.IKey | undefined): s3.Bucket {
-  const bucket = new s3.Bucket(scope, id, {
+export function createPrivateBucket(scope: Construct, id: string, key: kms.IKey | undefined, lifecycleRules?: s3.LifecycleRule[]): s3.Bucket {
+  return new s3.Bucket(scope, id, {
     encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
     encryptionKey: key,
     bucketKeyEnabled: key ? true : undefined,
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    // Retained with the stack deleted (CloudFormation cannot delete a bucket with objects); the lifecycle rule
-    // still empties it.
+    lifecycleRules,
   });
+}
+
+/**
+ * The claim check's bucket (`createPrivateBucket`). Its lifecycle rule is added when the providers are known
+ * (`WebhookReceiver.stageVerifierCode`).
+ */
+export function createBodyBucket(scope: Construct, id: string, key: kms.IKey | undefined): s3.Bucket {
+  const bucket = createPrivateBucket(scope, id, key);
   nag.acknowledgeBodyBucket(bucket);
   return bucket;
 }
@@ -326,16 +336,6 @@ export function grantBodyBucket(bucket: s3.IBucket, prefix: string, key: kms.IKe
   const reason = "Stored bodies are keyed per event under the receiver's own prefix of the body bucket, with one action.";
   nag.acknowledgeGrantWildcards(verifier.grantPrincipal, [{ arn: objects, reason }]);
   nag.acknowledgeGrantWildcards(processor.grantPrincipal, [{ arn: objects, reason }]);
-  if (!key) return;
-  const region = Stack.of(key).region;
-  for (const [grantee, actions] of [[verifier, ['kms:GenerateDataKey']], [processor, ['kms:Decrypt']]] as const) {
-    iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: [...actions],
-      resourceArns: [key.keyArn],
-      resource: key,
-      resourceSelfArns: ['*'],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-    });
-  }
+  grantKeyVia(verifier, key, 's3', ['kms:GenerateDataKey']);
+  grantKeyVia(processor, key, 's3', ['kms:Decrypt']);
 }
