@@ -129,7 +129,7 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
   const eventType = options.eventType ?? sample.eventTypes[0];
   const url = parseUrl(options.url ?? resolved.publicUrl ?? `https://hooks.example.com/webhooks/${id}`);
   const isPublicKey = scheme.signature?.algorithm === 'ed25519' || scheme.signature?.algorithm === 'ecdsa-p256-sha256';
-  const secret = options.secret;
+  const secret = options.secret === undefined ? undefined : signingKeyOf(options.secret);
   if (!isPublicKey && (secret === undefined || secret === '')) {
     throw new Error(`Signing a ${definition?.name ?? id} request needs the receiver's secret for it (the secret option).`);
   }
@@ -212,9 +212,12 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
     body = bodyBytes(bodyValue);
     const timestamp = String(nowMs);
     headers['x-contentful-timestamp'] = timestamp;
-    const signed = ['x-contentful-signed-headers', 'x-contentful-timestamp'];
+    // Contentful signs its own headers (topic, webhook name), the timestamp, and the list of what it signed.
+    const own = Object.keys(headers).filter((name) => name.toLowerCase().startsWith('x-contentful-'));
+    const signed = [...new Set([...own.map((name) => name.toLowerCase()), 'x-contentful-signed-headers', 'x-contentful-timestamp'])].sort();
     headers['x-contentful-signed-headers'] = signed.join(',');
-    const headerText = signed.map((name) => `${name}:${headers[name]}`).join(';');
+    const valueOf = (name: string) => headers[Object.keys(headers).find((key) => key.toLowerCase() === name)!].trim();
+    const headerText = signed.map((name) => `${name}:${valueOf(name)}`).join(';');
     const content = Buffer.concat([Buffer.from(`POST\n${contentfulPath(withQuery(url.base, query))}\n${headerText}\n`, 'utf8'), body]);
     headers['x-contentful-signature'] = createHmac('sha256', Buffer.from(secret!, 'utf8')).update(content).digest('hex');
   } else if (scheme.braintree) {
@@ -372,6 +375,26 @@ function contentfulPath(url: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const escaped = search ? (require('node:querystring') as typeof import('node:querystring')).escape(search) : '';
   return encodeURI(escaped ? `${pathname}?${escaped}` : pathname);
+}
+
+/**
+ * The key that signs, from the secret's value as the receiver's secret holds it: the value itself, or the first of a
+ * JSON list (`["new", "old"]`), or `signingSecret` / the first of `signingSecrets` of a JSON object (Meta's
+ * `{"signingSecret": ..., "verifyToken": ...}`), as the verifier reads it.
+ */
+function signingKeyOf(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      const first = (list: unknown) => (Array.isArray(list) ? list.find((item): item is string => typeof item === 'string' && item.trim() !== '') : undefined);
+      const key = Array.isArray(parsed) ? first(parsed) : parsed && typeof parsed === 'object' ? ((parsed as Record<string, unknown>).signingSecret as string | undefined) ?? first((parsed as Record<string, unknown>).signingSecrets) : undefined;
+      if (typeof key === 'string' && key.trim() !== '') return key.trim();
+    } catch {
+      // Not JSON after all: the value is the secret.
+    }
+  }
+  return trimmed;
 }
 
 function splitKeyPair(secret: string, provider: string, shape: string): [string, string] {
