@@ -5,10 +5,11 @@
  */
 import { redrive } from './commands/redrive';
 import { replay } from './commands/replay';
+import { send } from './commands/send';
 import type { Command } from './shared/command';
 import { CommandError, processIo, UsageError, type Io } from './shared/io';
 
-export const COMMANDS: readonly Command[] = [redrive, replay];
+export const COMMANDS: readonly Command[] = [redrive, replay, send];
 
 const usage = () => `Usage: npx cdk-webhook-receiver <command> [options]
 
