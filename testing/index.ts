@@ -5,6 +5,6 @@
  * subpath exports.
  */
 export { signRequest, signableProviders, sampleEventTypes, signsWithPrivateKey, localTestSecret } from './sign';
-export type { SignRequestOptions, SignedWebhookRequest, SignTarget, ProviderLike } from './sign';
+export type { SignRequestOptions, SignedWebhookRequest, SignTarget, ProviderLike, WebhookProviderLike } from './sign';
 export { generateTestKeyPair, localTestKeyPair } from './keys';
 export type { TestKeyAlgorithm, TestKeyPair } from './keys';

@@ -13,10 +13,17 @@ import type { JwtConfig, ProviderConfig, SchemeConfig, SignatureConfig, ValueSou
 import { localTestKeyPair, type TestKeyAlgorithm } from './keys';
 import { SAMPLES, type Sample, type SampleDefinition } from './samples';
 
-/** A provider to sign for: a catalog id (`stripe`), or a provider's configuration (a `WebhookProvider`, or its config). */
-export type SignTarget = string | ProviderLike;
+/** A provider to sign for: a catalog id (`stripe`), a `WebhookProvider`, or a provider's configuration. */
+export type SignTarget = string | WebhookProviderLike | ProviderLike;
 
-/** What `signRequest` reads of a provider object: a `WebhookProvider`, or the configuration the construct writes. */
+/** What `signRequest` reads of a `WebhookProvider` (also a generic one: `WebhookProvider.hmac()`, ...). */
+export interface WebhookProviderLike {
+  readonly id: string;
+  readonly kind: string;
+  _toConfig(defaultUrl: string): ProviderConfig;
+}
+
+/** A provider's configuration, as the construct writes it for the verifier. */
 export interface ProviderLike {
   readonly id?: string;
   readonly kind?: string;
@@ -25,8 +32,6 @@ export interface ProviderLike {
   readonly deliveryId?: ValueSourceConfig[];
   readonly eventType?: ValueSourceConfig;
   readonly publicUrl?: string;
-  /** A `WebhookProvider`: its configuration is read from here. */
-  _toConfig?(defaultUrl: string): ProviderConfig;
 }
 
 export interface SignRequestOptions {
@@ -271,7 +276,7 @@ function resolveTarget(target: SignTarget): Resolved {
     return { id: target, kind: target, scheme: definition.scheme, definition };
   }
   if (target === null || typeof target !== 'object') throw new Error('The provider must be a catalog id (e.g. "stripe") or a WebhookProvider.');
-  const config: ProviderLike = typeof target._toConfig === 'function' ? { ...target._toConfig(NO_URL), id: target.id, kind: target.kind } : target;
+  const config: ProviderLike = '_toConfig' in target && typeof target._toConfig === 'function' ? { ...target._toConfig(NO_URL), id: target.id, kind: target.kind } : target;
   const id = config.id ?? config.kind;
   if (!id) throw new Error('The provider object has neither an id nor a kind.');
   const kind = config.kind ?? id;
