@@ -429,6 +429,12 @@ describe('options and errors', () => {
     expect(own.body.toString()).toBe('{"id":"evt_mine","type":"x.y"}');
   });
 
+  test('a Twilio JSON body: the URL carries bodySHA256 and the signature covers it, as Twilio\'s validateRequestWithBody checks', () => {
+    const request = signRequest('twilio', { secret: 'tok', body: { MessageSid: 'SM1', status: 'delivered' } });
+    expect(request.query).toBe(`bodySHA256=${createHash('sha256').update(request.body).digest('hex')}`);
+    expect(twilioValidateWithBody('tok', request.headers['X-Twilio-Signature'], request.url, text(request))).toBe(true);
+  });
+
   test("a JSON secret value (Meta's {signingSecret, verifyToken}, or a list) signs with the signing secret, as the verifier reads it", () => {
     const one = signRequest('meta', { secret: '{"signingSecret":"app-secret","verifyToken":"tok"}', body: 'x' });
     const two = signRequest('meta', { secret: '["app-secret","old"]', body: 'x' });
