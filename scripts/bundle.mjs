@@ -81,7 +81,6 @@ function publishDeclarations(entry, outRoot, { allowNode = false } = {}) {
   const isComment = (line) => /^\s*(\/\/|\/\*|\*)/.test(line);
   const seen = new Set();
   mkdirSync(outRoot, { recursive: true });
-  copyFileSync('scripts/runtime-types/aws.d.ts', join(outRoot, 'aws.d.ts'));
   while (pending.length > 0) {
     const file = pending.pop();
     if (seen.has(file)) continue;
@@ -96,6 +95,7 @@ function publishDeclarations(entry, outRoot, { allowNode = false } = {}) {
         return whole;
       }
       if (shimmed[spec]) {
+        copyFileSync('scripts/runtime-types/aws.d.ts', join(outRoot, 'aws.d.ts'));
         let local = relative(dirname(outFile), join(outRoot, shimmed[spec])).split('\\').join('/');
         if (!local.startsWith('.')) local = `./${local}`;
         return `${head}${quote}${local}${quote}`;

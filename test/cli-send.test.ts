@@ -143,6 +143,16 @@ describe('against a loopback HTTP server', () => {
   });
 });
 
+test('--help explains the command and lists the catalog; --list-events prints the sample\'s event types', async () => {
+  const help = await runSend(['--help']);
+  expect(help.code).toBe(0);
+  expect(help.out).toMatch(/^Usage: npx cdk-webhook-receiver send <provider>/);
+  expect(help.out).toContain('braintree');
+  const events = await runSend(['github', '--list-events']);
+  expect(events).toMatchObject({ code: 0, out: 'push\npull_request\nissues\nrelease\nworkflow_run\n' });
+  expect((await runSend(['x', '--list-events'])).out).toBe('X (Twitter) sends no event type.\n');
+});
+
 describe('fails with a clear message', () => {
   test('fails if the provider is unknown, listing the catalog (exit 2)', async () => {
     const result = await runSend(['stripey', '--secret', 'x']);

@@ -20,12 +20,27 @@ export const DEV_SERVER_PORT = 8790;
 const SECRETS_FILE = '.webhook-secrets.json';
 const TIMEOUT_MS = 30_000;
 
+/** `text` cut at spaces into lines of at most `width` characters, each after `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+}
+
 const HELP = `Usage: npx cdk-webhook-receiver send <provider> [--event <type>] [--url <url>] [--secret <value> | --secrets-file <file>]
 
 Signs a realistic sample event of a catalog provider, as the provider signs it, and sends it: by default to the local
 dev server (npx cdk-webhook-receiver dev), also to a deployed receiver. Prints the HTTP status and the answer.
 
-  <provider>               a catalog provider: ${Object.keys(CATALOG).join(', ')}
+  <provider>               a catalog provider:
+${wrap(Object.keys(CATALOG).join(', '), 90, '                           ')}
   --event <type>           the event type (default: the sample's first; --list-events shows the known ones)
   --url <url>              where to send it (default: http://127.0.0.1:${DEV_SERVER_PORT}/<id>, the dev server's URL).
                            Providers that sign their URL (Twilio, Square, HubSpot, Plivo, Contentful) sign this
