@@ -8,6 +8,7 @@
  * by a receiver told to trust that key (the local dev server and the test receiver), never by a deployed one.
  */
 import { createHash, createHmac, createPrivateKey, randomBytes, sign as signBytes, type KeyObject } from 'node:crypto';
+import { escape as escapeQuery } from 'node:querystring';
 import { CATALOG, CUSTOM_KIND, type ProviderDefinition } from '../catalog/providers';
 import type { JwtConfig, ProviderConfig, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../contract/config';
 import { localTestKeyPair, type TestKeyAlgorithm } from './keys';
@@ -377,8 +378,7 @@ const appendQuery = (query: string, pair: string) => (query ? `${query}&${pair}`
 function contentfulPath(url: string): string {
   const afterHost = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
   const [pathname, search] = afterHost.split('?');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const escaped = search ? (require('node:querystring') as typeof import('node:querystring')).escape(search) : '';
+  const escaped = search ? escapeQuery(search) : '';
   return encodeURI(escaped ? `${pathname}?${escaped}` : pathname);
 }
 
