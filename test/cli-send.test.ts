@@ -13,9 +13,9 @@ import { PassThrough } from 'node:stream';
 import Stripe from 'stripe';
 import { verifyKey as discordVerify } from 'discord-interactions';
 import { validateRequest as twilioValidate } from 'twilio/lib/webhooks/webhooks';
-import { send } from '../cli/commands/send';
+import { curlCommand, send } from '../cli/commands/send';
 import type { Io } from '../cli/shared/io';
-import { localTestSecret } from '../testing';
+import { localTestSecret, signRequest } from '../testing';
 import { providerHarness, type Harness } from './support/provider-harness';
 
 const CLI = path.join(__dirname, '..', 'assets', 'cli', 'index.js');
@@ -54,6 +54,11 @@ function verifierFront(harness: () => Harness) {
     const answer = await harness().send({ body: request.body, headers, ...(query.size > 0 ? { query: Object.fromEntries(query) } : {}) });
     return { status: answer.status, body: answer.text };
   };
+}
+
+/** Runs a shell command line; resolves to its exit code. */
+function shell(command: string): Promise<number | null> {
+  return new Promise((resolve) => spawn('sh', ['-c', command], { stdio: 'ignore' }).on('close', resolve));
 }
 
 /** Runs the command in-process; resolves to its exit code and output. */
@@ -129,6 +134,27 @@ describe('against a loopback HTTP server', () => {
     expect(result.code).toBe(0);
     const request = server.received.at(-1)!;
     expect(await discordVerify(request.body, String(request.headers['x-signature-ed25519']), String(request.headers['x-signature-timestamp']), localTestSecret('discord')!)).toBe(true);
+  });
+
+  test('--print writes a curl command that, run by a shell, delivers bytes Stripe\'s verifier accepts; quotes in a body survive the shell', async () => {
+    // GIVEN a curl command printed for a Stripe sample
+    const result = await runSend(['stripe', '--url', `${server.url}/stripe`, '--secret', 'whsec_print', '--print']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^curl -sS -X POST '/);
+    const before = server.received.length;
+
+    // WHEN a shell runs it (asynchronously: the server answers from this process)
+    expect(await shell(result.out)).toBe(0);
+
+    // THEN exactly one request arrived, and Stripe's verifier accepts its bytes
+    expect(server.received.length).toBe(before + 1);
+    const request = server.received.at(-1)!;
+    expect(new Stripe('sk_test_unused').webhooks.constructEvent(request.body, String(request.headers['stripe-signature']), 'whsec_print').type).toBe('payment_intent.succeeded');
+
+    // AND a body with quotes and a newline arrives byte for byte
+    const quoted = signRequest('github', { secret: 'x', body: 'it\'s "quoted"\n$HOME `x`', url: `${server.url}/github` });
+    expect(await shell(curlCommand(quoted))).toBe(0);
+    expect(server.received.at(-1)!.body.equals(quoted.body)).toBe(true);
   });
 
   test('a non-2xx answer exits 1 and prints the answer', async () => {

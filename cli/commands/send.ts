@@ -51,6 +51,7 @@ ${wrap(Object.keys(CATALOG).join(', '), 90, '                           ')}
   --secrets-file <file>    read it from this file (default: ${SECRETS_FILE} in the current folder, the dev server's);
                            environment variable WEBHOOK_SECRET_<ID> wins over the file
   --delivery-id <id>       the delivery id (default: a fresh one; repeat one to see a duplicate answered as such)
+  --print                  print the signed request as a curl command instead of sending it
   --list-events            print the sample's known event types and exit
   -h, --help               this help
 
@@ -68,6 +69,7 @@ const FLAGS = {
   secrets: { type: 'string' },
   'delivery-id': { type: 'string' },
   'list-events': { type: 'boolean' },
+  print: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -201,6 +203,10 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env,
     throw new CommandError(`Cannot sign the ${name} sample: ${(error as Error).message}`);
   }
 
+  if (flags.print) {
+    io.out.write(`${curlCommand(request)}\n`);
+    return 0;
+  }
   io.out.write(`${request.method} ${request.url}\n${name} ${request.eventType ?? '(no event type)'} ${request.deliveryId}\n`);
   let response: Response;
   try {
@@ -214,6 +220,15 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env,
   const answer = await response.text();
   io.out.write(`${response.status} ${response.statusText}\n${answer}${answer.endsWith('\n') || answer === '' ? '' : '\n'}`);
   return response.ok ? 0 : 1;
+}
+
+/** A word for a POSIX shell: single-quoted, each `'` written as `'\''`. */
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The request as a curl command that sends the same bytes (the body on one --data-binary argument). */
+export function curlCommand(request: { method: string; url: string; headers: Record<string, string>; body: Buffer }): string {
+  const headers = Object.entries(request.headers).map(([name, value]) => ` \\\n  -H ${shellQuote(`${name}: ${value}`)}`).join('');
+  return `curl -sS -X ${request.method} ${shellQuote(request.url)}${headers} \\\n  --data-binary ${shellQuote(request.body.toString('utf8'))}`;
 }
 
 export const send: Command & { runWith: typeof run } = {
