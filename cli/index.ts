@@ -1,14 +1,15 @@
 /**
- * `npx cdk-webhook-receiver <command>`: the operator's tool for a deployed receiver. Each command is a module of its
- * own under cli/commands/ (redrive, replay; dev and send come later), listed here. Bundled with its AWS SDK clients
- * into assets/cli/index.js (scripts/bundle.mjs): users install nothing more.
+ * `npx cdk-webhook-receiver <command>`: the operator's tool for a deployed receiver, and `send` for a signed sample
+ * (local or deployed). Each command is a module of its own under cli/commands/ (redrive, replay, send), listed here.
+ * Bundled with its AWS SDK clients into assets/cli/index.js (scripts/bundle.mjs): users install nothing more.
  */
 import { redrive } from './commands/redrive';
 import { replay } from './commands/replay';
+import { send } from './commands/send';
 import type { Command } from './shared/command';
 import { CommandError, processIo, UsageError, type Io } from './shared/io';
 
-export const COMMANDS: readonly Command[] = [redrive, replay];
+export const COMMANDS: readonly Command[] = [redrive, replay, send];
 
 const usage = () => `Usage: npx cdk-webhook-receiver <command> [options]
 

@@ -19,6 +19,7 @@ const common = {
 
 rmSync('assets', { recursive: true, force: true });
 rmSync('dist/runtime', { recursive: true, force: true });
+rmSync('dist/testing', { recursive: true, force: true });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lambda.json'], { stdio: 'inherit' });
 
@@ -68,42 +69,63 @@ await build({
 // @types/aws-lambda nor the AWS SDK. Any other package import fails the build here rather than in users' builds.
 const shimmed = { 'aws-lambda': 'aws', '@aws-sdk/client-dynamodb': 'aws', '@aws-sdk/client-s3': 'aws' };
 const typesRoot = 'dist/types';
-const outRoot = 'dist/runtime/types';
-// Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).
-const specifiers = /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\2/g;
-const isComment = (line) => /^\s*(\/\/|\/\*|\*)/.test(line);
-const pending = [join(typesRoot, 'lambda/runtime/index.d.ts')];
-const seen = new Set();
-mkdirSync(outRoot, { recursive: true });
-copyFileSync('scripts/runtime-types/aws.d.ts', join(outRoot, 'aws.d.ts'));
-while (pending.length > 0) {
-  const file = pending.pop();
-  if (seen.has(file)) continue;
-  seen.add(file);
-  const outFile = join(outRoot, relative(typesRoot, file));
-  const rewrite = (line) => isComment(line) ? line : line.replace(specifiers, (whole, head, quote, spec) => {
-    if (spec.startsWith('.')) {
-      const target = resolve(dirname(file), spec);
-      const dts = [`${target}.d.ts`, join(target, 'index.d.ts')].find(existsSync);
-      if (!dts) throw new Error(`${file}: cannot find the declarations of ${spec}`);
-      pending.push(relative('.', dts));
-      return whole;
-    }
-    if (shimmed[spec]) {
-      let local = relative(dirname(outFile), join(outRoot, shimmed[spec])).split('\\').join('/');
-      if (!local.startsWith('.')) local = `./${local}`;
-      return `${head}${quote}${local}${quote}`;
-    }
-    throw new Error(
-      `${file} imports '${spec}': the runtime's published types must be self-contained. Add the types it needs to ` +
-        `scripts/runtime-types/aws.d.ts and map '${spec}' there in scripts/bundle.mjs, or keep it out of the public API.`,
-    );
-  });
-  const text = readFileSync(file, 'utf8').split('\n').map(rewrite).join('\n');
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, text);
+/**
+ * Copies `entry`'s declarations and the local ones they import under `outRoot`, shimmed AWS names pointed at
+ * aws.d.ts; `allowNode` lets Node.js's own modules through (`node:crypto`: the test kit runs on Node.js, whose users
+ * have @types/node). Returns how many files it wrote.
+ */
+function publishDeclarations(entry, outRoot, { allowNode = false } = {}) {
+  const pending = [join(typesRoot, entry)];
+  // Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).
+  const specifiers = /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\2/g;
+  const isComment = (line) => /^\s*(\/\/|\/\*|\*)/.test(line);
+  const seen = new Set();
+  mkdirSync(outRoot, { recursive: true });
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const outFile = join(outRoot, relative(typesRoot, file));
+    const rewrite = (line) => isComment(line) ? line : line.replace(specifiers, (whole, head, quote, spec) => {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec);
+        const dts = [`${target}.d.ts`, join(target, 'index.d.ts')].find(existsSync);
+        if (!dts) throw new Error(`${file}: cannot find the declarations of ${spec}`);
+        pending.push(relative('.', dts));
+        return whole;
+      }
+      if (shimmed[spec]) {
+        copyFileSync('scripts/runtime-types/aws.d.ts', join(outRoot, 'aws.d.ts'));
+        let local = relative(dirname(outFile), join(outRoot, shimmed[spec])).split('\\').join('/');
+        if (!local.startsWith('.')) local = `./${local}`;
+        return `${head}${quote}${local}${quote}`;
+      }
+      if (allowNode && spec.startsWith('node:')) return whole;
+      throw new Error(
+        `${file} imports '${spec}': the runtime's published types must be self-contained. Add the types it needs to ` +
+          `scripts/runtime-types/aws.d.ts and map '${spec}' there in scripts/bundle.mjs, or keep it out of the public API.`,
+      );
+    });
+    const text = readFileSync(file, 'utf8').split('\n').map(rewrite).join('\n');
+    mkdirSync(dirname(outFile), { recursive: true });
+    writeFileSync(outFile, text);
+  }
+  return seen.size;
 }
-console.log(`${outRoot}: ${seen.size} declaration files for cdk-webhook-receiver/runtime`);
+const runtimeTypes = publishDeclarations('lambda/runtime/index.d.ts', 'dist/runtime/types');
+console.log(`dist/runtime/types: ${runtimeTypes} declaration files for cdk-webhook-receiver/runtime`);
+
+// The test kit (`cdk-webhook-receiver/testing`): signed requests for every provider, for users' tests on Node.js.
+// Not part of the jsii assembly (jsii carries no subpath exports); its types are published like the runtime's.
+await build({
+  ...common,
+  minify: false,
+  entryPoints: ['testing/index.ts'],
+  outfile: 'dist/testing/index.js',
+  external: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+});
+const testingTypes = publishDeclarations('testing/index.d.ts', 'dist/testing/types', { allowNode: true });
+console.log(`dist/testing/index.js: ${statSync('dist/testing/index.js').size} bytes; dist/testing/types: ${testingTypes} declaration files`);
 
 // The processor runtime as a Lambda layer (WebhookRuntimeLayer): Lambda mounts a layer's `nodejs/node_modules` on
 // NODE_PATH (/opt/nodejs/node_modules), so a processor compiled with plain `tsc` that calls

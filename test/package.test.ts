@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import Stripe from 'stripe';
 import * as ts from 'typescript';
 
 type NodeRuntime = typeof import('../scripts/node-runtime.mjs', { with: { 'resolution-mode': 'import' } });
@@ -189,6 +190,8 @@ describe('what the package ships', () => {
         'dist/runtime/index.js',
         'dist/runtime/types/lambda/runtime/index.d.ts',
         'dist/runtime/types/aws.d.ts',
+        'dist/testing/index.js',
+        'dist/testing/types/testing/index.d.ts',
         'docs/runbook.md',
       ]),
     );
@@ -257,6 +260,18 @@ describe('the runtime types in a strict TypeScript project', () => {
         '',
       ].join('\n'),
     );
+    writeFileSync(
+      path.join(app, 'kit.ts'),
+      [
+        "import { localTestKeyPair, sampleEventTypes, signRequest, type SignedWebhookRequest } from 'cdk-webhook-receiver/testing';",
+        '',
+        "const request: SignedWebhookRequest = signRequest('stripe', { secret: 'whsec_test', eventType: sampleEventTypes('stripe')[1] });",
+        "const discord = signRequest('discord', { privateKey: localTestKeyPair('ed25519').privateKey, timestamp: new Date() });",
+        'const body: Buffer = request.body;',
+        'export const sent = [request.headers, request.path, body.length, discord.deliveryId];',
+        '',
+      ].join('\n'),
+    );
   }, 120_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -285,6 +300,34 @@ describe('the runtime types in a strict TypeScript project', () => {
     expect(result.status).toBe(0);
   });
 
+  test.each([
+    ['node', { module: 'commonjs', moduleResolution: 'node' }],
+    ['node16', { module: 'node16', moduleResolution: 'node16' }],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
+  ])('a test using cdk-webhook-receiver/testing type-checks with skipLibCheck: false under moduleResolution %s', (name, options) => {
+    // WHEN
+    const result = tsc(`kit-${name}`, { ...options, skipLibCheck: false, types: ['node'] }, ['kit.ts']);
+
+    // THEN
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  test("require('cdk-webhook-receiver/testing') from the installed package signs a request its provider's package accepts", () => {
+    // GIVEN the installed package / WHEN a user's script signs a Stripe event with it
+    const script = [
+      "const { signRequest } = require('cdk-webhook-receiver/testing');",
+      "const request = signRequest('stripe', { secret: 'whsec_test' });",
+      "process.stdout.write(JSON.stringify({ body: request.body.toString('utf8'), signature: request.headers['Stripe-Signature'] }));",
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const { body, signature } = JSON.parse(result.stdout);
+
+    // THEN Stripe's own verifier accepts it
+    expect(new Stripe('sk_test_unused').webhooks.constructEvent(body, signature, 'whsec_test').type).toBe('payment_intent.succeeded');
+  });
+
   test.each(['node', 'node16', 'bundler'])('under moduleResolution %s the package root still resolves to the construct library', (mode) => {
     // GIVEN
     const options: ts.CompilerOptions = {
@@ -301,6 +344,9 @@ describe('the runtime types in a strict TypeScript project', () => {
     expect(path.relative(app, resolve('cdk-webhook-receiver') ?? '')).toBe(path.join('node_modules', 'cdk-webhook-receiver', 'lib', 'index.d.ts'));
     expect(path.relative(app, resolve('cdk-webhook-receiver/runtime') ?? '')).toBe(
       path.join('node_modules', 'cdk-webhook-receiver', 'dist', 'runtime', 'types', 'lambda', 'runtime', 'index.d.ts'),
+    );
+    expect(path.relative(app, resolve('cdk-webhook-receiver/testing') ?? '')).toBe(
+      path.join('node_modules', 'cdk-webhook-receiver', 'dist', 'testing', 'types', 'testing', 'index.d.ts'),
     );
   });
 
