@@ -3,12 +3,13 @@
  * own under cli/commands/ (redrive, replay; dev and send come later), listed here. Bundled with its AWS SDK clients
  * into assets/cli/index.js (scripts/bundle.mjs): users install nothing more.
  */
+import { dev } from './commands/dev';
 import { redrive } from './commands/redrive';
 import { replay } from './commands/replay';
 import type { Command } from './shared/command';
 import { CommandError, processIo, UsageError, type Io } from './shared/io';
 
-export const COMMANDS: readonly Command[] = [redrive, replay];
+export const COMMANDS: readonly Command[] = [dev, redrive, replay];
 
 const usage = () => `Usage: npx cdk-webhook-receiver <command> [options]
 

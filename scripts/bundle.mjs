@@ -48,6 +48,8 @@ console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} by
     outfile,
     banner: { js: '#!/usr/bin/env node' },
     define: { __CLI_VERSION__: JSON.stringify(version) },
+    // The dev server's local stand-ins: optional peer dependencies, loaded from the user's project (cli/dev/emulators.ts).
+    external: ['dynalite', 'fauxqs'],
   });
   chmodSync(outfile, 0o755);
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
