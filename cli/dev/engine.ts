@@ -42,7 +42,7 @@ export type Verdict = 'accepted' | 'duplicate' | 'handshake' | 'ignored' | 'reje
 export type DevEvent =
   | { type: 'secret'; receiver: string; provider: string; source: SecretSource }
   | { type: 'route'; receiver: string; provider: string; method: string[]; url: string }
-  | { type: 'listening'; url: string; visibilityTimeoutSeconds: number }
+  | { type: 'listening'; url: string; visibilityTimeoutSeconds: number; standInsPid: number }
   | { type: 'delivery'; receiver: string; provider: string; deliveryId?: string; eventType?: string; verdict: Verdict; status: number; code: string }
   | { type: 'processed' | 'skipped'; receiver: string; provider?: string; deliveryId?: string; eventType?: string; messageId: string; receiveCount: number; detail?: string }
   | { type: 'failed'; receiver: string; provider?: string; deliveryId?: string; eventType?: string; messageId: string; receiveCount: number; maxReceiveCount: number; error: string }
@@ -353,7 +353,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       const methods: string[] = ['POST'];
       options.onEvent({ type: 'route', receiver: route.receiver, provider: route.provider, method: methods, url: route.url });
     }
-    options.onEvent({ type: 'listening', url: base, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+    options.onEvent({ type: 'listening', url: base, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, standInsPid: emulators.pid });
 
     function watchProcessor(r: Running) {
       r.watcher?.close();
