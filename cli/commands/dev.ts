@@ -19,9 +19,9 @@ const HELP = `Usage: npx cdk-webhook-receiver dev [options]
 
 Runs every WebhookReceiver of the CDK app in this folder on this machine: the verifier the app synthesized,
 your processor's code, and local stand-ins for DynamoDB (dynalite), SQS with the dead-letter queue (fauxqs)
-and Secrets Manager, all on 127.0.0.1. Each delivery shows a line as it moves (accepted, duplicate, rejected
-with its code; then processed, failed with your processor's error, moved to the dead-letter queue).
-Needs Node.js >= 22.5 and the stand-ins in your app: npm install -D dynalite@4 fauxqs@2
+and Secrets Manager, all on 127.0.0.1 (shipped in this package). Each delivery shows a line as it moves
+(accepted, duplicate, rejected with its code; then processed, failed with your processor's error, moved to the
+dead-letter queue). Needs Node.js >= 22.5.
 
 Options:
   --app <dir>                the CDK app's folder, with its cdk.json (default: this folder)
@@ -91,7 +91,6 @@ export const dev: Command = {
       secrets: secretLookup({ file: secretsFile, generate: true }),
       visibilityTimeoutSeconds: visibility,
       onEvent: emit,
-      standInsFrom: [appDir],
     });
     say(`secrets file: ${secretsFile}`);
     for (const route of engine.routes) {

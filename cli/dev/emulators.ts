@@ -4,9 +4,9 @@
  * same endpoint, path-style), and a small Secrets Manager stand-in speaking its JSON 1.1 protocol
  * (GetSecretValue by stage, CreateSecret, PutSecretValue) that holds the secrets in memory only.
  *
- * dynalite and fauxqs are optional peer dependencies of the package (README "Run it locally"): they are loaded
- * from the user's project; a missing one is named with the command that installs it. fauxqs 2.x needs
- * Node.js >= 22.5. The child ends when this process closes its stdin, exits or is killed.
+ * The child runs stand-ins.mjs as bundled with dynalite and fauxqs by scripts/bundle.mjs (assets/cli/stand-ins.mjs,
+ * shipped in the package: README "Run it locally" says why). fauxqs 2.x needs Node.js >= 22.5 (node:sqlite).
+ * The child ends when this process closes its stdin, exits or is killed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,28 +52,23 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-/** The folder whose node_modules holds both stand-ins, looked for from each of `from` upwards. */
-export function findStandIns(from: string[]): string {
-  const missing = new Set(['dynalite', 'fauxqs']);
-  for (const start of from) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      const here = ['dynalite', 'fauxqs'].filter((name) => existsSync(path.join(dir, 'node_modules', name, 'package.json')));
-      for (const name of here) missing.delete(name);
-      if (here.length === 2) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
+/**
+ * The stand-ins' script: the bundle shipped beside the CLI (assets/cli/stand-ins.mjs, dynalite and fauxqs inside),
+ * found from this file's folder (the CLI bundle, or these sources in the repository).
+ */
+export function standInsScript(): string {
+  const candidates = [path.join(__dirname, 'stand-ins.mjs'), path.join(__dirname, '..', '..', 'assets', 'cli', 'stand-ins.mjs'), path.join(__dirname, '..', 'assets', 'cli', 'stand-ins.mjs')];
+  const found = candidates.find((file) => existsSync(file) && !file.includes(`${path.sep}cli${path.sep}dev${path.sep}`));
+  if (!found) {
+    throw new CommandError(`The local stand-ins (assets/cli/stand-ins.mjs) are missing from this installation of cdk-webhook-receiver; looked in ${candidates.join(', ')}. Reinstall the package (or run npm run bundle in its repository).`);
   }
-  throw new CommandError(
-    `The local receiver runs on dynalite and fauxqs; ${[...missing].join(' and ')} ${missing.size === 1 ? 'is' : 'are'} not installed. ` +
-      'Install the local stand-ins once in your CDK app: npm install -D dynalite@4 fauxqs@2',
-  );
+  return found;
 }
 
 /** Starts the three stand-ins in a child process. Checks the Node.js version first. */
-export async function startEmulators(options: { from?: string[] } = {}): Promise<Emulators> {
+export async function startEmulators(): Promise<Emulators> {
   checkNodeVersion();
-  const cwd = findStandIns([...(options.from ?? []), process.cwd(), __dirname]);
-  const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', STAND_INS], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-warnings', standInsScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk) => (errors += chunk));
   const endpoints = await new Promise<Endpoints>((resolve, reject) => {
@@ -107,85 +102,3 @@ export async function startEmulators(options: { from?: string[] } = {}): Promise
     },
   };
 }
-
-/**
- * The child: dynalite (in memory), fauxqs (buildApp: loopback only) and a Secrets Manager stand-in (GetSecretValue
- * by stage or version id, CreateSecret, PutSecretValue: the new version becomes AWSCURRENT, the old AWSPREVIOUS).
- * Prints one JSON line with the endpoints; ends when its stdin closes, or on SIGINT / SIGTERM.
- */
-const STAND_INS = String.raw`
-import { createServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-const require = createRequire(process.cwd() + '/');
-const dynalite = require('dynalite');
-const { buildApp } = await import('fauxqs');
-const HOST = '127.0.0.1';
-const listen = (server) => new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, HOST, () => resolve(server.address().port)); });
-const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-const dynamoPort = await listen(dynamo);
-const sqsApp = buildApp({ logger: false, host: 'localhost' });
-await sqsApp.listen({ host: HOST, port: 0 });
-const sqsPort = sqsApp.server.address().port;
-const secrets = new Map();
-const put = (name, value) => {
-  let secret = secrets.get(name);
-  if (!secret) {
-    const arn = name.startsWith('arn:') ? name : 'arn:aws:secretsmanager:us-east-1:000000000000:secret:' + name + '-local';
-    secret = { arn, versions: new Map(), stages: new Map() };
-    secrets.set(name, secret);
-  }
-  const id = randomUUID();
-  secret.versions.set(id, { value, createdAt: Date.now() });
-  const current = secret.stages.get('AWSCURRENT');
-  if (current) secret.stages.set('AWSPREVIOUS', current);
-  secret.stages.set('AWSCURRENT', id);
-  return { secret, id };
-};
-const secretsServer = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (chunk) => (raw += chunk));
-  req.on('end', () => {
-    const reply = (status, body) => { res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }); res.end(JSON.stringify(body)); };
-    const action = String(req.headers['x-amz-target'] ?? '').replace('secretsmanager.', '');
-    let input;
-    try { input = raw ? JSON.parse(raw) : {}; } catch { return reply(400, { __type: 'InvalidRequestException', message: 'The request body is not JSON.' }); }
-    if (action === 'CreateSecret' || action === 'PutSecretValue') {
-      const name = input.Name ?? input.SecretId;
-      if (!name || typeof input.SecretString !== 'string') return reply(400, { __type: 'InvalidParameterException', message: 'Name and SecretString are required.' });
-      const { secret, id } = put(name, input.SecretString);
-      return reply(200, { ARN: secret.arn, Name: name, VersionId: id });
-    }
-    if (action !== 'GetSecretValue') return reply(400, { __type: 'InvalidRequestException', message: 'The local Secrets Manager stand-in does not support ' + action + '.' });
-    const secret = [...secrets.entries()].find(([name, s]) => name === input.SecretId || s.arn === input.SecretId)?.[1];
-    const notFound = () => reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-    if (!secret) return notFound();
-    const id = input.VersionId ?? secret.stages.get(input.VersionStage ?? 'AWSCURRENT');
-    const version = id === undefined ? undefined : secret.versions.get(id);
-    if (!version) return notFound();
-    const stages = [...secret.stages].filter(([, v]) => v === id).map(([k]) => k);
-    return reply(200, { ARN: secret.arn, VersionId: id, SecretString: version.value, VersionStages: stages, CreatedDate: version.createdAt / 1000 });
-  });
-});
-const secretsPort = await listen(secretsServer);
-process.stdout.write(JSON.stringify({
-  dynamodb: 'http://' + HOST + ':' + dynamoPort,
-  sqs: 'http://' + HOST + ':' + sqsPort,
-  s3: 'http://' + HOST + ':' + sqsPort,
-  secretsManager: 'http://' + HOST + ':' + secretsPort,
-}) + '\n');
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  secretsServer.closeAllConnections?.();
-  dynamo.closeAllConnections?.();
-  await Promise.allSettled([new Promise((r) => dynamo.close(r)), sqsApp.close(), new Promise((r) => secretsServer.close(r))]);
-  process.exit(0);
-};
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-`;

@@ -61,8 +61,6 @@ export interface EngineOptions {
   readonly onEvent: (event: DevEvent) => void;
   /** The processor of a receiver when it is not the one in the assembly (the test kit's function). */
   readonly processorFor?: (receiver: ReceiverSpec) => ProcessorFunction | undefined;
-  /** Folders to look for dynalite and fauxqs from (upwards), before this process's folder. */
-  readonly standInsFrom?: string[];
   /** Watch each processor's code directory and load it again when it changes. @default false */
   readonly watchProcessors?: boolean;
 }
@@ -181,7 +179,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   if (options.receivers.length === 0) {
     throw new CommandError('No WebhookReceiver in this app: the dev server runs the receivers of a CDK app that uses cdk-webhook-receiver 0.2 or later.');
   }
-  const emulators = await startEmulators({ from: options.standInsFrom });
+  const emulators = await startEmulators();
   const stopping = new AbortController();
   let server: Server | undefined;
   const removers: Array<() => void> = [];
