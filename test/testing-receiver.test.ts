@@ -4,6 +4,8 @@
  * repository's relative paths (`cdk-webhook-receiver/runtime` is lambda/runtime, `cdk-webhook-receiver/testing`
  * is testing/). Signatures come from the `stripe` package.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import Stripe from 'stripe';
 import { webhookProcessor } from '../lambda/runtime';
 import { startTestReceiver, type TestReceiver } from '../testing';
@@ -69,4 +71,21 @@ test('an event the processor throws on is retried, then rests in the dead-letter
   );
   expect(about.filter((e) => e.type === 'dead-lettered')).toHaveLength(1);
   expect(handled.some((h) => h.includes('evt_kit_3'))).toBe(false);
+});
+
+test("the README's example is this file's code (its lines, with the package's import paths)", () => {
+  // GIVEN the README's example block and this file
+  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const block = /<!-- example: test\/testing-receiver\.test\.ts -->\n```ts\n([\s\S]*?)\n```/.exec(readme)?.[1];
+  expect(block).toBeDefined();
+  const here = readFileSync(__filename, 'utf8').split('\n').map((l) => l.trim());
+  // WHEN its imports are written as this repository's paths
+  const lines = block!
+    .replace("'cdk-webhook-receiver/runtime'", "'../lambda/runtime'")
+    .replace("'cdk-webhook-receiver/testing'", "'../testing'")
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  // THEN every line of it is a line of this test file
+  expect(lines.filter((l) => !here.includes(l))).toEqual([]);
 });

@@ -93,10 +93,12 @@ export const dev: Command = {
       onEvent: emit,
     });
     say(`secrets file: ${secretsFile}`);
+    const cli = cliInvocation();
+    const secretsFlag = flags.secrets === undefined ? '' : ` --secrets ${secretsFile}`;
     for (const route of engine.routes) {
-      say(`send a signed test event: npx cdk-webhook-receiver send ${route.provider} --url ${route.url} --secrets ${secretsFile}`);
+      say(`send a signed test event: ${cli} send ${route.provider} --url ${route.url}${secretsFlag}`);
     }
-    if (flags['print-forwarding']) printForwarding(receivers, engine, say);
+    if (flags['print-forwarding']) printForwarding(receivers, engine, say, `${cli} send`, secretsFlag);
     say('Ctrl-C stops the server and the stand-ins.');
 
     const watchers = flags['no-watch'] ? [] : watchApp(appDir, outDir, secretsFile, !flags['no-synth'], async () => {
@@ -126,12 +128,23 @@ export const dev: Command = {
   },
 };
 
+/**
+ * How the user ran this tool, for the lines it prints: `npx cdk-webhook-receiver` when installed in a project, else
+ * `node <path of the CLI bundle>` (a clone of this repository: `npm run dev`).
+ */
+function cliInvocation(): string {
+  const script = process.argv[1];
+  if (!script || script.split(path.sep).includes('node_modules') || !/index\.js$/.test(script)) return 'npx cdk-webhook-receiver';
+  const relative = path.relative(process.cwd(), script);
+  return `node ${relative.startsWith('..') ? script : relative}`;
+}
+
 /** Test seams: the Node.js version to check (a fake one in tests), and a hook when the server runs. */
 export const devHooks: { nodeVersion: () => string; started?: (engine: Engine, stop: () => void) => void } = {
   nodeVersion: () => process.version,
 };
 
-function printForwarding(receivers: ReceiverSpec[], engine: Engine, say: (m: string) => void): void {
+function printForwarding(receivers: ReceiverSpec[], engine: Engine, say: (m: string) => void, send: string, secretsFlag: string): void {
   for (const route of engine.routes) {
     const spec = receivers.find((r) => r.path === route.receiver);
     const kind = Object.values<{ id?: string; kind?: string }>(spec?.verifier.config.providers ?? {}).find((p) => (p.id ?? '') === route.provider)?.kind ?? route.provider;
@@ -140,7 +153,7 @@ function printForwarding(receivers: ReceiverSpec[], engine: Engine, say: (m: str
     } else {
       say(`${route.provider}: ${route.url}   (a provider on the internet reaches it through a tunnel, e.g. cloudflared tunnel --url ${new URL(route.url).origin})`);
     }
-    say(`${route.provider}: npx cdk-webhook-receiver send ${route.provider} --url ${route.url}`);
+    say(`${route.provider}: ${send} ${route.provider} --url ${route.url}${secretsFlag}`);
   }
 }
 
