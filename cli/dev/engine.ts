@@ -41,7 +41,7 @@ export type Verdict = 'accepted' | 'duplicate' | 'handshake' | 'ignored' | 'reje
 
 export type DevEvent =
   | { type: 'secret'; receiver: string; provider: string; source: SecretSource }
-  | { type: 'route'; receiver: string; provider: string; method: string[]; url: string }
+  | { type: 'route'; receiver: string; provider: string; url: string }
   | { type: 'listening'; url: string; visibilityTimeoutSeconds: number; standInsPid: number }
   | { type: 'delivery'; receiver: string; provider: string; deliveryId?: string; eventType?: string; verdict: Verdict; status: number; code: string }
   | { type: 'processed' | 'skipped'; receiver: string; provider?: string; deliveryId?: string; eventType?: string; messageId: string; receiveCount: number; detail?: string }
@@ -347,10 +347,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         if (options.watchProcessors && !given) watchProcessor(r);
       }
     }
-    for (const route of routeList) {
-      const methods: string[] = ['POST'];
-      options.onEvent({ type: 'route', receiver: route.receiver, provider: route.provider, method: methods, url: route.url });
-    }
+    for (const route of routeList) options.onEvent({ type: 'route', receiver: route.receiver, provider: route.provider, url: route.url });
     options.onEvent({ type: 'listening', url: base, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, standInsPid: emulators.pid });
 
     function watchProcessor(r: Running) {
