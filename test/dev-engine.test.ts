@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -66,6 +67,49 @@ describe('URL-signing providers', () => {
       expect(local.status).toBe(200);
       expect(deployed.status).toBe(401);
       expect(seen).toEqual(['twilio']);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('S3', () => {
+  test('a receiver with a raw archive gets its bucket in the local S3: the request is archived there, the event processed', async () => {
+    // GIVEN a receiver built with an archive (your construct code, through `build`)
+    const secret = 'whsec_archive_test_only';
+    const seen: string[] = [];
+    const receiver = await startTestReceiver({
+      build: (stack, processor) => {
+        new WebhookReceiver(stack, 'Payments', {
+          providers: [WebhookProvider.stripe({ secret: secretsmanager.Secret.fromSecretNameV2(stack, 'S', 'webhooks/stripe') })],
+          processor,
+          archive: {},
+        });
+      },
+      processor: webhookProcessor(async (event) => {
+        seen.push(event.deliveryId);
+      }),
+      secrets: { stripe: secret },
+    });
+    try {
+      // WHEN a signed event is delivered
+      const body = JSON.stringify({ id: 'evt_archived', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
+      const answer = await receiver.deliver({
+        provider: 'stripe',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': new Stripe('sk_test_archive').webhooks.generateTestHeaderString({ payload: body, secret }) },
+        body,
+      });
+      await receiver.idle();
+      // THEN it is accepted and processed, and the archive holds one object in the local S3
+      expect(answer.status).toBe(200);
+      expect(seen).toEqual(['evt_archived']);
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
+      const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+      expect(buckets).toHaveLength(1);
+      const objects = await s3.send(new ListObjectsV2Command({ Bucket: buckets[0].Name! }));
+      expect(objects.KeyCount).toBe(1);
+      s3.destroy();
     } finally {
       await receiver.stop();
     }
