@@ -5,8 +5,8 @@
  * the queue (with the dead-letter queue and maxReceiveCount), and the processor FUNCTION the test passes in, called
  * as the SQS event source mapping calls it (batches, partial batch failures). The same engine as
  * `npx cdk-webhook-receiver dev` (cli/dev/engine.ts), with local stand-ins for DynamoDB, SQS and Secrets Manager
- * started in a child process on 127.0.0.1 (they need `dynalite` and `fauxqs` installed as dev dependencies, and
- * Node.js >= 22.5).
+ * started once per process in a child process on 127.0.0.1 and shared by the receivers of the process, each with
+ * tables and queues of its own (Node.js >= 22.5).
  *
  * The receiver is the one `WebhookReceiver` builds: from catalog provider ids (`providers: ['stripe']`), from your
  * own construct code (`build`), or from an app you synthesized (`assembly`). While it runs, it points the AWS SDK's
@@ -109,6 +109,7 @@ export async function startTestReceiver(options: TestReceiverOptions): Promise<T
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
       onEvent: (event) => events.push(event),
       processorFor: () => options.processor,
+      sharedStandIns: true,
     });
   } catch (error) {
     restoreEnv(savedEnv);

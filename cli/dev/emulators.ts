@@ -65,8 +65,27 @@ export function standInsScript(): string {
   return found;
 }
 
-/** Starts the three stand-ins in a child process. Checks the Node.js version first. */
-export async function startEmulators(): Promise<Emulators> {
+let shared: Promise<Emulators> | undefined;
+
+/**
+ * One set of stand-ins for the whole process, started on first use and never closed (its `close` does nothing): it
+ * ends with this process, which does not wait for it. For the test kit: a processor's AWS SDK clients are built once
+ * per process (the runtime keeps its DynamoDB client), so the endpoints they were built with must stay valid
+ * for the next test receiver of the same test file.
+ */
+export function sharedEmulators(): Promise<Emulators> {
+  if (!shared) {
+    shared = startEmulators({ detached: true }).then((emulators) => ({ ...emulators, close: async () => undefined }));
+    shared.catch(() => (shared = undefined));
+  }
+  return shared;
+}
+
+/**
+ * Starts the three stand-ins in a child process. Checks the Node.js version first. `detached`: the child does not
+ * keep this process alive (it ends when this process's end closes its stdin).
+ */
+export async function startEmulators(options: { detached?: boolean } = {}): Promise<Emulators> {
   checkNodeVersion();
   const child = spawn(process.execPath, ['--no-warnings', standInsScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
   let errors = '';
@@ -81,6 +100,10 @@ export async function startEmulators(): Promise<Emulators> {
     });
   });
   child.removeAllListeners('exit');
+  if (options.detached) {
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     endpoints,

@@ -29,7 +29,7 @@ import { DEV_ERRORS_ENV } from '../../contract/dev';
 import { fillIn } from '../../lambda/verifier/config';
 import { CommandError } from '../shared/io';
 import { resolveValue, type ReceiverSpec } from './assembly';
-import { startEmulators } from './emulators';
+import { sharedEmulators, startEmulators } from './emulators';
 import type { SecretLookup, SecretSource } from './secrets';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -61,6 +61,8 @@ export interface EngineOptions {
   readonly onEvent: (event: DevEvent) => void;
   /** The processor of a receiver when it is not the one in the assembly (the test kit's function). */
   readonly processorFor?: (receiver: ReceiverSpec) => ProcessorFunction | undefined;
+  /** Use the stand-ins of this process shared by every engine (the test kit), left running at stop. @default false */
+  readonly sharedStandIns?: boolean;
   /** Watch each processor's code directory and load it again when it changes. @default false */
   readonly watchProcessors?: boolean;
 }
@@ -179,7 +181,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   if (options.receivers.length === 0) {
     throw new CommandError('No WebhookReceiver in this app: the dev server runs the receivers of a CDK app that uses cdk-webhook-receiver 0.2 or later.');
   }
-  const emulators = await startEmulators();
+  const emulators = options.sharedStandIns ? await sharedEmulators() : await startEmulators();
+  // Names of this run's tables and queues: unique, so that runs sharing the stand-ins never meet.
+  const run = randomUUID().slice(0, 6);
   const stopping = new AbortController();
   let server: Server | undefined;
   const removers: Array<() => void> = [];
@@ -233,8 +237,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       if (found) return attribute === undefined ? found.ref : (found.atts[attribute] ?? `${found.ref}`);
       const resource = options.receivers.find((r) => r.stack === stack)?.template.Resources?.[id];
       if (resource?.Type === 'AWS::SecretsManager::Secret') {
-        const arn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-local`;
-        return attribute === undefined ? arn : arn;
+        return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-${run}`;
       }
       return attribute === undefined ? id : `arn:aws:local:${REGION}:${ACCOUNT}:${id}/${attribute}`;
     };
@@ -242,7 +245,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       if (!refs.has(stack)) refs.set(stack, new Map());
       refs.get(stack)!.set(id, { ref, atts });
     };
-    const localName = (stack: string, id: string, max: number) => `${stack}-${id}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, max);
+    const localName = (stack: string, id: string, max: number) => `${`${stack}-${id}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, max - 7)}-${run}`;
 
     const createQueue = async (stack: string, id: string, props: Json, deadLetterArn?: string, maxReceiveCount?: number) => {
       const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
@@ -326,6 +329,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         // URL-signing providers sign the URL they post to: here, the local one.
         if (provider.publicUrl !== undefined) provider.publicUrl = url;
         const secret = options.secrets.get(r.spec.path, id);
+        // A secret of this run only: a run sharing the stand-ins never reads another's value, not even as AWSPREVIOUS.
+        provider.secretId = `${provider.secretId}#${run}`;
         await emulators.putSecret(provider.secretId, secret.value);
         options.onEvent({ type: 'secret', receiver: r.spec.path, provider: id, source: secret.source });
         routes.set(routeOf(r, resource), { receiver: r, resource });
