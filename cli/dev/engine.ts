@@ -17,7 +17,7 @@
  * what happened to each delivery and event (correlated by request id and message id), never to print a secret.
  */
 import { randomUUID } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -709,7 +709,6 @@ function loadFresh(file: string): unknown {
 let importCount = 0;
 /** The handler's module: CommonJS through require (fresh), ES modules through import() with a new URL each time. */
 async function loadHandlerModule(codeDir: string, file: string): Promise<unknown> {
-  const { existsSync } = await import('node:fs');
   for (const ext of ['.js', '.cjs', '.mjs']) {
     const candidate = path.join(codeDir, `${file}${ext}`);
     if (!existsSync(candidate)) continue;
