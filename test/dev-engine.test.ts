@@ -191,6 +191,60 @@ describe('processor changes without a restart', () => {
   }, 90_000);
 });
 
+describe('an ES module processor', () => {
+  test('a handler in index.mjs is loaded with import() and runs on the batch', async () => {
+    // GIVEN an app whose processor asset is an ES module
+    const work = mkdtempSync(path.join(tmpdir(), 'dev-esm-'));
+    const code = path.join(work, 'processor');
+    mkdirSync(code);
+    writeFileSync(path.join(code, 'index.mjs'), "export const handler = async (event) => { console.log('esm processor ' + event.Records.length + ' ' + import.meta.url.startsWith('file:')); return { batchItemFailures: [] }; };\n");
+    const app = new App({ outdir: path.join(work, 'cdk.out') });
+    const stack = new Stack(app, 'Esm');
+    const processor = new lambda.Function(stack, 'Processor', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromAsset(code) });
+    new WebhookReceiver(stack, 'Payments', { providers: [WebhookProvider.stripe({ secret: secretsmanager.Secret.fromSecretNameV2(stack, 'S', 'webhooks/stripe') })], processor });
+    app.synth();
+    const secret = 'whsec_esm_test_only';
+    writeFileSync(path.join(work, 'secrets.json'), JSON.stringify({ stripe: secret }));
+    const child = spawn(process.execPath, [path.join(ROOT, 'assets', 'cli', 'index.js'), 'dev', '--no-synth', '--no-watch', '--out', path.join(work, 'cdk.out'), '--port', '0', '--json', '--secrets', path.join(work, 'secrets.json')], {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk));
+    const events = () => text.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+    const waitFor = async (match: (e: any) => boolean) => {
+      for (let i = 0; i < 300; i++) {
+        const found = events().find(match);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out; output:\n${text}`);
+    };
+    try {
+      const url = (await waitFor((e) => e.type === 'route')).url;
+      await waitFor((e) => e.type === 'listening');
+      // WHEN a signed event arrives
+      const body = JSON.stringify({ id: 'evt_esm', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
+      const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': new Stripe('sk_test_esm').webhooks.generateTestHeaderString({ payload: body, secret }) }, body });
+      expect(r.status).toBe(200);
+      // THEN the ES module handler ran on it, and it is processed
+      await waitFor((e) => e.type === 'log' && e.line === 'esm processor 1 true');
+      await waitFor((e) => e.type === 'processed' && e.deliveryId === 'evt_esm');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 60_000);
+});
+
 describe('secrets', () => {
   test('the environment wins over the file, a receiver-qualified key over a provider key; a missing one is generated into the file, mode 0600', () => {
     // GIVEN a secrets file and an environment variable
