@@ -1,15 +1,17 @@
 /**
- * `npx cdk-webhook-receiver <command>`: the operator's tool for a deployed receiver, and `send` for a signed sample
- * (local or deployed). Each command is a module of its own under cli/commands/ (redrive, replay, send), listed here.
+ * `npx cdk-webhook-receiver <command>`: `dev` runs an app's receivers locally, `send` sends a signed sample (local or
+ * deployed), `redrive` and `replay` operate a deployed receiver. Each command is a module of its own under
+ * cli/commands/, listed here.
  * Bundled with its AWS SDK clients into assets/cli/index.js (scripts/bundle.mjs): users install nothing more.
  */
+import { dev } from './commands/dev';
 import { redrive } from './commands/redrive';
 import { replay } from './commands/replay';
 import { send } from './commands/send';
 import type { Command } from './shared/command';
 import { CommandError, processIo, UsageError, type Io } from './shared/io';
 
-export const COMMANDS: readonly Command[] = [redrive, replay, send];
+export const COMMANDS: readonly Command[] = [dev, send, redrive, replay];
 
 const usage = () => `Usage: npx cdk-webhook-receiver <command> [options]
 

@@ -54,6 +54,39 @@ console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} by
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
 
+// The local stand-ins of `dev` and the test kit (cli/dev/stand-ins.mjs) with dynalite and fauxqs inside, in a file
+// of their own that only `dev` and the test kit load: users install nothing more (README "Run it locally").
+// dynalite's on-disk backend (level, a native module) is left out: the stand-ins keep everything in memory. Its
+// actions are required by computed names, which esbuild resolves only with the file extension.
+{
+  const outfile = 'assets/cli/stand-ins.mjs';
+  await build({
+    ...common,
+    entryPoints: ['cli/dev/stand-ins.mjs'],
+    outfile,
+    format: 'esm',
+    target: 'node22',
+    alias: { level: './scripts/dev-level-stub.cjs' },
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'dynalite-actions',
+        setup(b) {
+          b.onLoad({ filter: /dynalite[\\/]index\.js$/ }, (args) => {
+            const text = readFileSync(args.path, 'utf8');
+            const fixed = text
+              .replace("require('./actions/' + action)", "require('./actions/' + action + '.js')")
+              .replace("require('./validations/' + action)", "require('./validations/' + action + '.js')");
+            if (fixed === text) throw new Error(`${args.path}: dynalite no longer requires its actions as expected; check the stand-ins bundle.`);
+            return { contents: fixed, loader: 'js' };
+          });
+        },
+      },
+    ],
+  });
+  console.log(`${outfile}: ${statSync(outfile).size} bytes (loaded by dev and the test kit only)`);
+}
+
 // The runtime is imported by users' processors: their bundler (or the Lambda runtime) provides the SDK.
 await build({
   ...common,

@@ -185,6 +185,7 @@ describe('what the package ships', () => {
         'lib/index.d.ts',
         'assets/verifier/index.js',
         'assets/cli/index.js',
+        'assets/cli/stand-ins.mjs',
         'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/package.json',
         'assets/runtime-layer/nodejs/node_modules/cdk-webhook-receiver/runtime/index.js',
         'dist/runtime/index.js',

@@ -23,6 +23,7 @@ import {
   type EventOrigin,
   type LegacyEnvelope,
 } from '../../contract/config';
+import { DEV_ERRORS_ENV } from '../../contract/dev';
 import { METRIC, METRICS_NAMESPACE_ENV, METRICS_RECEIVER_ENV, PROCESSOR_COUNTERS } from '../../contract/metric-names';
 import { decodeBody } from '../shared/envelope';
 import { CLAIMED, DONE, ENQUEUED, INBOX, PENDING, PROCESSING, replayClaimKey } from '../shared/inbox-schema';
@@ -221,7 +222,14 @@ export function webhookProcessor(
         if (outcome.kind === 'retry') fail(record);
         metrics?.emit(envelope.provider, eventMetrics(outcome.metric, outcome.ageMs, optional));
       } catch (error) {
-        log.error('webhook event failed', { messageId: record.messageId, provider: envelope?.provider, deliveryId: envelope?.deliveryId, error: describeError(error) });
+        log.error('webhook event failed', {
+          messageId: record.messageId,
+          provider: envelope?.provider,
+          deliveryId: envelope?.deliveryId,
+          error: describeError(error),
+          // The local dev server and test kit (never set in AWS) show the processor's own message.
+          ...(process.env[DEV_ERRORS_ENV] === '1' && error instanceof Error ? { errorMessage: error.message.slice(0, 500) } : {}),
+        });
         metrics?.emit(envelope?.provider, eventMetrics(METRIC.processingFailed, undefined, optional));
         fail(record);
       }
