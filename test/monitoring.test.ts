@@ -276,15 +276,13 @@ describe('props override each default', () => {
     for (const query of props.Metrics.slice(1)) expect(query.MetricStat.Period).toBe(600);
   });
 
-  test.each([
-    ['deadLetterQueue', 'DeadLetterQueueNotEmpty'],
-    ['previousSecretInUse', 'PreviousSecretInUse'],
-  ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
-    const f = receiver({ alarms: { [option]: { ...tuned, threshold: 7 } } });
-    expect(alarmProps(f.template, name)).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7, Period: 600 }));
+  test('deadLetterQueue: threshold, period, evaluation periods, datapoints, missing data', () => {
+    const f = receiver({ alarms: { deadLetterQueue: { ...tuned, threshold: 7 } } });
+    expect(alarmProps(f.template, 'DeadLetterQueueNotEmpty')).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7, Period: 600 }));
   });
 
   test.each([
+    ['previousSecretInUse', 'PreviousSecretInUse'],
     ['verifierErrors', 'VerifierErrors'],
     ['processorErrors', 'ProcessorErrors'],
   ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
