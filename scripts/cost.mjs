@@ -6,7 +6,8 @@
 //   node scripts/cost.mjs <template.json>...   the given templates
 //   node scripts/cost.mjs --readme             rewrites README.md's cost tables between the cost markers
 //
-// Everything the template says is read from it: memory and architecture of both functions, tracing, the event
+// Everything the template says is read from it: memory, architecture and log settings (format, levels) of both
+// functions, tracing, the event
 // source mapping's batch size and window, alarms and the metrics each one watches, composite alarms, dashboards,
 // KMS keys, WAF web ACLs and their rules, the API type, its routes and detailed metrics, the access log format,
 // the providers and their secrets and the secret cache age. What it cannot say (durations, duplicate rate, how
