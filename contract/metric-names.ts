@@ -13,7 +13,7 @@ export const RECEIVER_DIMENSION = 'Receiver';
 export const PROVIDER_DIMENSION = 'Provider';
 
 export const METRIC = {
-  // The verifier: one of each per request, 0 or 1.
+  // The verifier: per request, each counter that is 1 (the others are left out, read as 0).
   /** Every request the verifier answered. */
   received: 'Received',
   /** Requests whose signature (or token) matched a key of the provider's secret. */
@@ -115,7 +115,11 @@ export const METRIC = {
   reconcileRateLimited: 'ReconcileRateLimited',
 } as const;
 
-/** The verifier's counters, every one emitted (0 or 1) with each request, so rates are defined in every period. */
+/**
+ * The verifier's counters. A request's EMF document carries those that are 1 (Received always); a counter at 0 is
+ * left out, and the alarms and the dashboard read a missing value as 0 (FILL), so rates are defined in every period
+ * with traffic.
+ */
 export const VERIFIER_COUNTERS: readonly string[] = [
   METRIC.received,
   METRIC.verified,
@@ -137,7 +141,7 @@ export const VERIFIER_COUNTERS: readonly string[] = [
   METRIC.payloadMismatch,
 ];
 
-/** The processor runtime's counters, every one emitted (0 or 1) with each event. */
+/** The processor runtime's counters: each event's EMF document carries its one outcome at 1 (the others, at 0, are left out). */
 export const PROCESSOR_COUNTERS: readonly string[] = [
   METRIC.processed,
   METRIC.processingFailed,
@@ -148,7 +152,7 @@ export const PROCESSOR_COUNTERS: readonly string[] = [
 ];
 
 /**
- * Counters of opt-in features, emitted (0 or 1) with each event only where the feature is on: SkippedAsOlder with
+ * Counters of opt-in features, emitted (at 1) only where the feature is on: SkippedAsOlder with
  * `newerWins`, GroupStopped for records of a FIFO queue. A processor that uses neither writes the same lines as before.
  */
 export const OPTIONAL_PROCESSOR_COUNTERS: readonly string[] = [METRIC.skippedAsOlder, METRIC.groupStopped];

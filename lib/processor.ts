@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import * as nag from './private/nag';
-import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString } from './private/validate';
+import { checkArray, checkDuration, checkInterface, checkNumber, checkOneOf, checkPropsObject, checkString, describeValue } from './private/validate';
 
 /** Where scripts/bundle.mjs writes the layer's content when the library is built; shipped in the package. */
 const LAYER_ASSET = path.join(__dirname, '..', 'assets', 'runtime-layer');
@@ -138,6 +138,24 @@ export interface WebhookProcessorFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The least level of Lambda's own (platform) lines the function's log group receives. The function uses Lambda's
+   * JSON log format. At `WARN` the START/END/REPORT records of every invocation are not written (their durations
+   * are in the `AWS/Lambda` metrics, and a crash still counts in `Errors`); `INFO` writes them.
+   *
+   * @default lambda.SystemLogLevel.WARN
+   */
+  readonly systemLogLevel?: lambda.SystemLogLevel;
+
+  /**
+   * The least level of your code's log lines (and the runtime's) that the log group receives: with the JSON log
+   * format, `console.debug` is DEBUG, `console.log` and `console.info` INFO. Not above INFO: the runtime's metrics
+   * (EMF documents) carry no level, which Lambda reads as INFO, and would be dropped.
+   *
+   * @default lambda.ApplicationLogLevel.INFO
+   */
+  readonly applicationLogLevel?: lambda.ApplicationLogLevel;
+
+  /**
    * AWS X-Ray tracing.
    *
    * @default lambda.Tracing.DISABLED
@@ -208,6 +226,9 @@ export class WebhookProcessorFunction extends lambda.Function {
       tracing: props.tracing,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       layers: [runtimeLayer, ...(props.layers ?? [])],
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: props.systemLogLevel ?? lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: props.applicationLogLevel ?? lambda.ApplicationLogLevel.INFO,
     });
     this.runtimeLayer = runtimeLayer;
     nag.acknowledgeProcessorFunction(this, props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED, props.role ? undefined : role);
@@ -226,6 +247,13 @@ function validateProps(props: WebhookProcessorFunctionProps): void {
   checkNumber('reservedConcurrentExecutions', props.reservedConcurrentExecutions);
   checkNumber('logRetention', props.logRetention);
   checkString('description', props.description);
+  checkOneOf('systemLogLevel', props.systemLogLevel, Object.values(lambda.SystemLogLevel), 'a lambda.SystemLogLevel (e.g. lambda.SystemLogLevel.INFO)');
+  const levels = [lambda.ApplicationLogLevel.TRACE, lambda.ApplicationLogLevel.DEBUG, lambda.ApplicationLogLevel.INFO];
+  if (props.applicationLogLevel !== undefined && !levels.includes(props.applicationLogLevel)) {
+    throw new Error(
+      `applicationLogLevel must be lambda.ApplicationLogLevel.TRACE, DEBUG or INFO (the runtime's metrics are written at INFO and a higher level would drop them), got ${describeValue(props.applicationLogLevel)}.`,
+    );
+  }
   checkInterface('role', props.role, ['grantPrincipal', 'addToPrincipalPolicy'], 'an iam.IRole', false);
   checkInterface('logGroup', props.logGroup, ['grantWrite'], 'a logs.ILogGroup', false);
   checkInterface('runtimeLayer', props.runtimeLayer, ['addPermission'], 'a lambda.ILayerVersion (e.g. WebhookRuntimeLayer.of(this))', false);

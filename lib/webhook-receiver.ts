@@ -33,6 +33,8 @@ import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, c
 import { DeployTimeValues, StagedVerifierCode } from './private/verifier-code';
 import type { ArchiveOptions } from './archive';
 import { createArchiveBucket, DEFAULT_ARCHIVE_RETENTION_DAYS, grantArchiveWrite, grantInboxRead, grantReplay } from './private/archive';
+import type { WebhookReceiverLogging } from './logging';
+import { verifierLoggingConfig } from './private/logging';
 
 /** How long an SQS message can live (the dead-letter queue's retention), added to the dedup window for stored bodies. */
 const MAX_MESSAGE_RETENTION = Duration.days(14);
@@ -195,6 +197,15 @@ export interface WebhookReceiverProps extends WebhookReceiverMonitoringProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What the verifier logs: Lambda's platform lines from this level up, and whether each accepted delivery gets a
+   * line of its own (see `WebhookReceiverLogging`).
+   *
+   * @default - JSON log format; Lambda's platform lines at WARN and above (no START/END/REPORT); rejections,
+   * failures and deliveries verified with a previous secret version logged, other accepted deliveries only counted
+   */
+  readonly logging?: WebhookReceiverLogging;
 
   /**
    * What happens to the inbox table when the stack is deleted.
@@ -492,6 +503,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
       logGroup: verifierLogs,
       role: verifierRole,
       tracing: tracing ? lambda.Tracing.ACTIVE : undefined,
+      ...verifierLoggingConfig(props.logging),
     });
     // After every provider is added, before the template is resolved: the configuration is final then.
     const receiver = this;
@@ -865,6 +877,7 @@ function checkTypes(props: WebhookReceiverProps): void {
   checkBoolean('apiGatewayCloudWatchRole', props.apiGatewayCloudWatchRole);
   checkBoolean('tracing', props.tracing);
   checkBoolean('dashboard', props.dashboard);
+  verifierLoggingConfig(props.logging);
   checkString('stageName', props.stageName);
   checkString('metricNamespace', props.metricNamespace);
   checkNumber('logRetention', props.logRetention);

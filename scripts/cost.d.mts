@@ -6,8 +6,8 @@ export interface Facts {
   readonly detailedMetrics: boolean;
   readonly stageTracing: boolean;
   readonly accessLogFormat?: string;
-  readonly verifier: { readonly id: string; readonly memoryMb: number; readonly arm64: boolean; readonly tracing: boolean };
-  readonly processor: { readonly id: string; readonly memoryMb?: number; readonly arm64: boolean; readonly tracing: boolean };
+  readonly verifier: FunctionFacts & { readonly memoryMb: number };
+  readonly processor: FunctionFacts;
   readonly batchSize: number;
   readonly batchingWindowSeconds: number;
   readonly providers: number;
@@ -19,6 +19,16 @@ export interface Facts {
   readonly kmsKeys: number;
   readonly encrypted: boolean;
   readonly webAcls: ReadonlyArray<{ readonly id: string; readonly rules: number }>;
+}
+/** A function's facts; the log levels only with the JSON log format. */
+export interface FunctionFacts {
+  readonly id: string;
+  readonly memoryMb?: number;
+  readonly arm64: boolean;
+  readonly tracing: boolean;
+  readonly logFormat: 'Text' | 'JSON';
+  readonly systemLogLevel?: string;
+  readonly applicationLogLevel?: string;
 }
 export interface MetricCounts { readonly verifier: number; readonly processor: number }
 export interface CostResult {
@@ -42,11 +52,16 @@ export declare const CALLS: {
 };
 export declare const LOG_BYTES: {
   readonly verifierLine: number;
+  readonly verifierLineLevel: string;
   readonly verifierEmf: number;
   readonly processorLine: number;
+  readonly processorLineLevel: string;
   readonly processorEmf: number;
   readonly envelopeOverhead: number;
 };
+export declare const METRICS_WITH_DATA_EVERY_HOUR: { readonly verifier: readonly string[]; readonly processor: readonly string[] };
+export declare function keepsLine(fn: FunctionFacts, level: string): boolean;
+export declare function platformLogBytes(fn: FunctionFacts, ms: number): number[];
 export declare const README_MARKERS: { readonly BEGIN: string; readonly END: string };
 export declare function handlerMetricCounts(metricNames: { VERIFIER_COUNTERS: readonly string[]; PROCESSOR_COUNTERS: readonly string[]; MILLISECOND_METRICS: readonly string[] }): MetricCounts;
 export declare function readTemplate(template: unknown): Facts;

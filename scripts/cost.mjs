@@ -6,7 +6,8 @@
 //   node scripts/cost.mjs <template.json>...   the given templates
 //   node scripts/cost.mjs --readme             rewrites README.md's cost tables between the cost markers
 //
-// Everything the template says is read from it: memory and architecture of both functions, tracing, the event
+// Everything the template says is read from it: memory, architecture and log settings (format, levels) of both
+// functions, tracing, the event
 // source mapping's batch size and window, alarms and the metrics each one watches, composite alarms, dashboards,
 // KMS keys, WAF web ACLs and their rules, the API type, its routes and detailed metrics, the access log format,
 // the providers and their secrets and the secret cache age. What it cannot say (durations, duplicate rate, how
@@ -107,19 +108,44 @@ export const CALLS = {
 
 /**
  * Log lines per delivery, as the shipped bundles write them (bytes, measured by test/cost.test.ts on a 2 KB Stripe
- * event; the test fails if the code's lines grow past these or shrink well below them).
+ * event; the test fails if the code's lines grow past these or shrink well below them), and the level each is
+ * written at. With Lambda's JSON log format, Lambda drops a line below the function's application log level before
+ * it is ingested; a line with no level (an EMF document) counts as INFO. With the text format every line is kept.
  */
 export const LOG_BYTES = {
-  verifierLine: 330, // {"level":"INFO","message":"delivery handled",...}
-  verifierEmf: 1330, // one EMF document, every counter, two dimension sets
+  verifierLine: 330, // {"level":"DEBUG","message":"delivery handled",...}: only at application log level DEBUG
+  verifierLineLevel: 'DEBUG',
+  verifierEmf: 380, // one EMF document: the counters at 1 (Received, Verified, Enqueued), two dimension sets
   processorLine: 240, // {"level":"INFO","message":"webhook event processed",...}
-  processorEmf: 690,
+  processorLineLevel: 'INFO',
+  processorEmf: 330, // Processed and EventAge
   /**
    * The SQS message beyond the body's own bytes: the envelope, and the JSON escaping of a JSON body (carried as
    * text when it is valid UTF-8, base64 otherwise).
    */
   envelopeOverhead: 520,
 };
+
+/**
+ * The metrics that have a data point in every hour at the modelled traffic, now that the handlers write a counter
+ * only when it is not 0: every delivery is Received and (signed) Verified, 99 % are Enqueued, 1 % Duplicate (about
+ * 14 an hour at 1M a month); every event is Processed, with its EventAge. CloudWatch bills a custom metric by the
+ * hour, for the hours it receives data: the other counters (rejections, failures, in-flight, ...) cost only in the
+ * hours they are not 0.
+ */
+export const METRICS_WITH_DATA_EVERY_HOUR = {
+  verifier: ['Received', 'Verified', 'Enqueued', 'Duplicate'],
+  processor: ['Processed', 'EventAge'],
+};
+
+/** Log levels in Lambda's order, least severe first. */
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+/** Whether Lambda ingests a line of `level` from this function (text format: every line). */
+export function keepsLine(fn, level) {
+  if (fn.logFormat !== 'JSON') return true;
+  return LEVELS.indexOf(level) >= LEVELS.indexOf(fn.applicationLogLevel ?? 'INFO');
+}
 
 /** The metric names the handlers emit (from contract/metric-names). */
 export function handlerMetricCounts(metricNames) {
@@ -150,6 +176,10 @@ function lambdaOf(template, id) {
     memoryMb: props.MemorySize ?? 128,
     arm64: (props.Architectures ?? ['x86_64']).includes('arm64'),
     tracing: props.TracingConfig?.Mode === 'Active',
+    // Lambda's defaults: text format; with JSON, INFO for both levels.
+    logFormat: props.LoggingConfig?.LogFormat ?? 'Text',
+    systemLogLevel: props.LoggingConfig?.LogFormat === 'JSON' ? props.LoggingConfig.SystemLogLevel ?? 'INFO' : undefined,
+    applicationLogLevel: props.LoggingConfig?.LogFormat === 'JSON' ? props.LoggingConfig.ApplicationLogLevel ?? 'INFO' : undefined,
   };
 }
 
@@ -174,7 +204,7 @@ export function readTemplate(template) {
   const processorId = refOf(mapping.FunctionName);
   const processor = template.Resources[processorId]
     ? lambdaOf(template, processorId)
-    : { id: 'imported', memoryMb: undefined, arm64: true, tracing: false };
+    : { id: 'imported', memoryMb: undefined, arm64: true, tracing: false, logFormat: 'Text' };
 
   const stages = ofType(template, 'AWS::ApiGateway::Stage').map(([, r]) => r.Properties);
   const httpApis = ofType(template, 'AWS::ApiGatewayV2::Api');
@@ -221,13 +251,28 @@ export function readTemplate(template) {
 // The model
 // ---------------------------------------------------------------------------------------------------------
 
-/** The platform's lines per invocation in Lambda's text log format, with this function's memory. */
-function platformLogBytes(fn, ms) {
-  const id = 'RequestId: 00000000-0000-0000-0000-000000000000';
+/**
+ * The platform's lines per invocation: in the text format START, END and REPORT; in the JSON format the
+ * platform.start, platform.runtimeDone and platform.report records, which are INFO: none at system log level WARN.
+ */
+export function platformLogBytes(fn, ms) {
+  const id = '00000000-0000-0000-0000-000000000000';
+  const time = '2026-12-02T06:44:37.123Z';
+  if (fn.logFormat === 'JSON') {
+    if (LEVELS.indexOf(fn.systemLogLevel ?? 'INFO') > LEVELS.indexOf('INFO')) return [];
+    const tracing = fn.tracing ? { tracing: { spanId: '0000000000000000', type: 'X-Amzn-Trace-Id', value: 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=1' } } : {};
+    const records = [
+      { time, type: 'platform.start', record: { requestId: id, version: '$LATEST', ...tracing } },
+      { time, type: 'platform.runtimeDone', record: { requestId: id, status: 'success', ...tracing, spans: [{ name: 'responseLatency', start: time, durationMs: ms }, { name: 'responseDuration', start: time, durationMs: 0.1 }], metrics: { durationMs: ms, producedBytes: 120 } } },
+      { time, type: 'platform.report', record: { requestId: id, metrics: { durationMs: ms, billedDurationMs: Math.ceil(ms), memorySizeMB: fn.memoryMb ?? 128, maxMemoryUsedMB: 99 }, ...tracing, status: 'success' } },
+    ];
+    return records.map((r) => Buffer.byteLength(JSON.stringify(r)));
+  }
+  const requestId = `RequestId: ${id}`;
   const lines = [
-    `START ${id} Version: $LATEST`,
-    `END ${id}`,
-    `REPORT ${id}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.ceil(ms)} ms\tMemory Size: ${fn.memoryMb ?? 128} MB\tMax Memory Used: 99 MB\t`
+    `START ${requestId} Version: $LATEST`,
+    `END ${requestId}`,
+    `REPORT ${requestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.ceil(ms)} ms\tMemory Size: ${fn.memoryMb ?? 128} MB\tMax Memory Used: 99 MB\t`
       + (fn.tracing ? '\nXRAY TraceId: 1-00000000-000000000000000000000000\tSegmentId: 0000000000000000\tSampled: true\t' : ''),
   ];
   return lines.map((l) => Buffer.byteLength(l));
@@ -276,6 +321,23 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
   const processorPlatform = platformLogBytes(facts.processor, a.processorMs * perBatch);
   const accessLog = accessLogBytes(facts.accessLogFormat);
   const waf = facts.webAcls.length > 0;
+  const sum = (bytes) => bytes.reduce((total, b) => total + b, 0);
+  // The lines each function writes that its log group receives (the JSON format's level filter), and what they are.
+  const verifierKeepsLine = keepsLine(facts.verifier, LOG_BYTES.verifierLineLevel);
+  const verifierLines = [...(verifierKeepsLine ? [LOG_BYTES.verifierLine] : []), LOG_BYTES.verifierEmf, ...verifierPlatform];
+  const verifierParts = [
+    verifierKeepsLine ? 'delivery line' : 'no delivery line',
+    'EMF',
+    verifierPlatform.length > 0 ? (facts.verifier.logFormat === 'JSON' ? 'platform records' : 'START/END/REPORT') : 'no platform lines',
+    ...(accessLog ? ['access log'] : []),
+  ];
+  const processorKeepsLine = facts.processor.memoryMb === undefined || keepsLine(facts.processor, LOG_BYTES.processorLineLevel);
+  const processorLines = [...(processorKeepsLine ? [LOG_BYTES.processorLine] : []), LOG_BYTES.processorEmf];
+  const processorParts = [
+    processorKeepsLine ? 'runtime line' : 'no runtime line',
+    'EMF',
+    processorPlatform.length > 0 ? `${facts.processor.logFormat === 'JSON' ? 'platform records' : 'START/END/REPORT'} per batch` : 'no platform lines',
+  ];
 
   const perRequest = [
     facts.api === 'HTTP'
@@ -325,12 +387,11 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
     },
     {
       item: 'CloudWatch Logs ingestion',
-      detail: `per delivery ${[LOG_BYTES.verifierLine, LOG_BYTES.verifierEmf, ...verifierPlatform, accessLog].filter((b) => b > 0).length} lines, `
-        + `~${Math.round(LOG_BYTES.verifierLine + LOG_BYTES.verifierEmf + verifierPlatform.reduce((s, b) => s + b, 0) + accessLog)} B (verifier log + EMF, START/END/REPORT, access log); `
-        + `per event ~${Math.round(LOG_BYTES.processorLine + LOG_BYTES.processorEmf + processorPlatform.reduce((s, b) => s + b, 0) / perBatch)} B (processor log + EMF, platform lines per batch)`,
+      detail: `per delivery ${verifierLines.length + (accessLog ? 1 : 0)} lines, ~${Math.round(sum(verifierLines) + accessLog)} B (${verifierParts.join(', ')}); `
+        + `per event ~${Math.round(sum(processorLines) + sum(processorPlatform) / perBatch)} B (${processorParts.join(', ')})`,
       usd: p.logsIngestPerGb * (
-        logGb([LOG_BYTES.verifierLine, LOG_BYTES.verifierEmf, ...verifierPlatform, ...(accessLog ? [accessLog] : [])], deliveries)
-        + logGb([LOG_BYTES.processorLine, LOG_BYTES.processorEmf], events)
+        logGb([...verifierLines, ...(accessLog ? [accessLog] : [])], deliveries)
+        + logGb(processorLines, events)
         + logGb(processorPlatform, batches)
       ),
     },
@@ -341,7 +402,10 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
     },
   ].filter(Boolean);
 
-  const emfMetrics = (metricCounts.verifier + metricCounts.processor) * (1 + facts.providers);
+  // Each metric name under the receiver and under each provider; billed for the hours it has data.
+  const withData = METRICS_WITH_DATA_EVERY_HOUR.verifier.length + METRICS_WITH_DATA_EVERY_HOUR.processor.length;
+  const emfMetrics = withData * (1 + facts.providers);
+  const sometimes = (metricCounts.verifier + metricCounts.processor - withData) * (1 + facts.providers);
   const alarmMetrics = facts.alarms.reduce((sum, alarm) => sum + alarm.metrics, 0);
   const principalsUsingKey = 2;
   const secretCalls = a.warmVerifiers * facts.secrets * 2 * (a.monthSeconds / facts.secretMaxAgeSeconds);
@@ -349,7 +413,8 @@ export function costModel(facts, metricCounts, a = ASSUMPTIONS, p = PRICES) {
   const fixed = [
     {
       item: 'Handler metrics (EMF)',
-      detail: `${metricCounts.verifier} verifier + ${metricCounts.processor} processor metrics x (receiver + ${facts.providers} providers) = ${emfMetrics}`,
+      detail: `${METRICS_WITH_DATA_EVERY_HOUR.verifier.length} verifier + ${METRICS_WITH_DATA_EVERY_HOUR.processor.length} processor metrics with data every hour x (receiver + ${facts.providers} providers) = ${emfMetrics}; `
+        + `the other ${sometimes} (rejections, failures, ...) only for the hours they are not 0, at most ${usd(sometimes * p.customMetricPerMonth)} more`,
       usd: emfMetrics * p.customMetricPerMonth,
     },
     facts.detailedMetrics && {
@@ -429,6 +494,8 @@ const stack = new Stack(app, 'Cheapest');
 // is WAF, allowlists and binary media types, see ApiType.HTTP), no WAF, no customer managed key, no tracing,
 // 128 MB (the least Lambda and verifierMemorySize allow), a 20-second batching window (events wait up to 20 s
 // for the processor; batches of up to 10 at this rate). Alarms and dashboard as by default: every guarantee kept.
+// The processor is a function of your own, logging as WebhookProcessorFunction does by default: JSON format,
+// Lambda's platform lines from WARN (no START/END/REPORT).
 const processor = new lambda.Function(stack, 'Processor', {
   runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
@@ -437,6 +504,8 @@ const processor = new lambda.Function(stack, 'Processor', {
   timeout: Duration.seconds(30),
   memorySize: 128,
   logGroup: new logs.LogGroup(stack, 'ProcessorLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+  loggingFormat: lambda.LoggingFormat.JSON,
+  systemLogLevelV2: lambda.SystemLogLevel.WARN,
 });
 new WebhookReceiver(stack, 'Webhooks', {
   providers: [
@@ -487,7 +556,7 @@ export function levers(facts, metricCounts) {
   const changes = [
     ...(facts.api === 'REST' ? [['apiType: ApiType.HTTP instead of REST (no WAF, no allowlists)', { api: 'HTTP' }]] : []),
     ['maxBatchingWindow: Duration.seconds(20) (batches of up to 10 at this rate)', { batchingWindowSeconds: 20, batchSize: Math.max(facts.batchSize, 10) }],
-    ['No API access log (the verifier logs every delivery already)', { accessLogFormat: undefined }],
+    ['No API access log (the EMF documents still count every delivery; source addresses and statuses are then logged nowhere)', { accessLogFormat: undefined }],
     ['No API Gateway detailed metrics (stage totals stay free)', { detailedMetrics: false }],
   ];
   const rows = changes.map(([lever, change]) => {
@@ -496,6 +565,19 @@ export function levers(facts, metricCounts) {
   }).filter((row) => row.perMillion !== 0 || row.monthly !== 0); // a lever already pulled is no row
   const all = costModel(Object.assign({ ...facts }, ...changes.map(([, change]) => change)), metricCounts);
   return { base, rows, all };
+}
+
+/** What the logging settings add to a configuration: each priced by the same model on changed facts. */
+export function loggingCosts(facts, metricCounts) {
+  const base = costModel(facts, metricCounts);
+  const changes = [
+    ['`logging: { logDeliveries: true }`: a line per accepted delivery', { verifier: { ...facts.verifier, applicationLogLevel: 'DEBUG' } }],
+    ['`logging: { systemLogLevel: lambda.SystemLogLevel.INFO }`: Lambda\'s platform records of each verifier invocation', { verifier: { ...facts.verifier, systemLogLevel: 'INFO' } }],
+    ...(facts.processor.memoryMb !== undefined && facts.processor.logFormat === 'JSON'
+      ? [['A processor in Lambda\'s text log format (a `lambda.Function`\'s default): START/END/REPORT per batch', { processor: { ...facts.processor, logFormat: 'Text', systemLogLevel: undefined, applicationLogLevel: undefined } }]]
+      : []),
+  ];
+  return changes.map(([setting, change]) => ({ setting, perMillion: costModel({ ...facts, ...change }, metricCounts).perMillion - base.perMillion }));
 }
 
 /** The README section between the markers. */
@@ -511,6 +593,13 @@ export function renderReadmeTables(templates, metricCounts) {
     '|---|---:|---:|',
     ...rows.map((r) => `| ${r.lever} | ${signed(r.perMillion)} | ${signed(r.monthly)} |`),
     `| **All of them** | **${usd(all.perMillion)}** | **${usd(all.monthly)}** |`,
+  ].join('\n'));
+  tables.push([
+    `**What logging more would add to the ${lastTitle.toLowerCase()}** (same model, changed facts):`,
+    '',
+    '| Setting | Per million |',
+    '|---|---:|',
+    ...loggingCosts(readTemplate(lastTemplate), metricCounts).map((r) => `| ${r.setting} | ${signed(r.perMillion)} |`),
   ].join('\n'));
   return tables.join('\n\n');
 }

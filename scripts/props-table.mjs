@@ -9,6 +9,7 @@ const TYPES = [
   'WebhookProcessorFunctionProps',
   'WafOptions',
   'ArchiveOptions',
+  'WebhookReceiverLogging',
   'CustomDomainOptions',
   'WebhookReceiverMonitoringProps',
   'ReceiverAlarmOptions',

@@ -34,6 +34,9 @@ beforeAll(async () => {
 const metricCounts = () => cost.handlerMetricCounts(metricNames);
 /** The verifier bundle's AWS calls, as measured below (`ddb:PutItem`, `sqs:SendMessage`, ...). */
 const measuredVerifierCalls: string[] = [];
+/** The metric names in the EMF documents measured below, by handler. */
+const measuredMetrics = { verifier: new Set<string>(), processor: new Set<string>() };
+const metricNamesOf = (emfLine: string): string[] => (JSON.parse(emfLine)._aws.CloudWatchMetrics[0].Metrics as Array<{ Name: string }>).map((m) => m.Name);
 
 /** A receiver in a fresh stack; its template as the script reads it. */
 function receiverTemplate(props: Partial<WebhookReceiverProps> = {}, processorMemory = 256) {
@@ -85,6 +88,30 @@ describe('the facts come from the template', () => {
     const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
     expect(facts.batchSize).toBe(mapping.Properties.BatchSize);
     expect(facts).toMatchObject({ api: 'REST', kmsKeys: 0, encrypted: false, webAcls: [], stageTracing: false, secrets: 2, secretMaxAgeSeconds: 300 });
+  });
+
+  test('the logging settings come from the template: the delivery line and Lambda\'s platform records are counted only where the template lets them through', () => {
+    // GIVEN the default receiver, one that logs each delivery, and one that keeps Lambda's platform records
+    const factsOf = (props: Partial<WebhookReceiverProps>) => cost.readTemplate(receiverTemplate(props).template.toJSON());
+    const quiet = factsOf({});
+    const deliveries = factsOf({ logging: { logDeliveries: true } });
+    const platform = factsOf({ logging: { systemLogLevel: lambda.SystemLogLevel.INFO } });
+
+    // THEN the template's LoggingConfig is read
+    expect(quiet.verifier).toMatchObject({ logFormat: 'JSON', systemLogLevel: 'WARN', applicationLogLevel: 'INFO' });
+    expect(deliveries.verifier).toMatchObject({ logFormat: 'JSON', systemLogLevel: 'WARN', applicationLogLevel: 'DEBUG' });
+    expect(platform.verifier).toMatchObject({ logFormat: 'JSON', systemLogLevel: 'INFO', applicationLogLevel: 'INFO' });
+    // (the test's processor is a lambda.Function of its own, with Lambda's default text format)
+    expect(quiet.processor.logFormat).toBe('Text');
+    expect(cost.platformLogBytes(quiet.verifier, 40)).toEqual([]);
+    expect(cost.platformLogBytes(platform.verifier, 40)).toHaveLength(3);
+    expect(cost.platformLogBytes(quiet.processor, 40)).toHaveLength(3);
+    // and the log line differs by exactly the lines let through, per delivery
+    const logs = (facts: ReturnType<typeof factsOf>) => line(cost.costModel(facts, metricCounts()).perRequest, 'CloudWatch Logs ingestion').usd;
+    const perDelivery = (bytes: number[]) =>
+      (cost.PRICES.logsIngestPerGb * cost.ASSUMPTIONS.deliveries * bytes.reduce((sum, b) => sum + b + cost.ASSUMPTIONS.logEventOverheadBytes, 0)) / 1024 ** 3;
+    expect(logs(deliveries) - logs(quiet)).toBeCloseTo(perDelivery([cost.LOG_BYTES.verifierLine]), 10);
+    expect(logs(platform) - logs(quiet)).toBeCloseTo(perDelivery(cost.platformLogBytes(platform.verifier, cost.ASSUMPTIONS.verifierMs)), 10);
   });
 
   test('fails if the template has no receiver', () => {
@@ -143,7 +170,9 @@ describe('another template, another cost, by what changed', () => {
     // THEN
     const counts = metricCounts();
     expect(counts).toEqual({ verifier: metricNames.VERIFIER_COUNTERS.length, processor: metricNames.PROCESSOR_COUNTERS.length + 1 });
-    expect(line(three.fixed, 'Handler metrics (EMF)').usd - line(two.fixed, 'Handler metrics (EMF)').usd).toBeCloseTo((counts.verifier + counts.processor) * cost.PRICES.customMetricPerMonth, 10);
+    // per provider, the metrics with data every hour (the others are billed only in the hours they are not 0)
+    const withData = cost.METRICS_WITH_DATA_EVERY_HOUR.verifier.length + cost.METRICS_WITH_DATA_EVERY_HOUR.processor.length;
+    expect(line(three.fixed, 'Handler metrics (EMF)').usd - line(two.fixed, 'Handler metrics (EMF)').usd).toBeCloseTo(withData * cost.PRICES.customMetricPerMonth, 10);
     expect(three.facts.routes).toBe(two.facts.routes + 1);
     expect(three.facts.alarms.length).toBe(two.facts.alarms.length + 1);
     expect(three.facts.secrets).toBe(3);
@@ -210,6 +239,25 @@ describe('the README', () => {
     expect(start).toBeGreaterThan(0);
     expect(readme.slice(start + cost.README_MARKERS.BEGIN.length, end).trim()).toBe(tables.trim());
   }, 60_000);
+
+  test('every dollar figure in the Cost section\'s prose is one the tables show or a list price of the script', () => {
+    // GIVEN the Cost section without its generated tables
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Cost\n'), readme.indexOf('\n## ', readme.indexOf('\n## Cost\n') + 1));
+    const start = section.indexOf(cost.README_MARKERS.BEGIN);
+    const end = section.indexOf(cost.README_MARKERS.END);
+    const tables = section.slice(start, end);
+    const prose = section.slice(0, start) + section.slice(end);
+
+    // WHEN its figures are read
+    const figures = [...prose.matchAll(/\$(\d+(?:\.\d+)?)/g)].map((m) => Number(m[1]));
+    const shown = new Set([...tables.matchAll(/\$(\d+(?:\.\d+)?)/g)].map((m) => Number(m[1])));
+    const prices = new Set(Object.values(cost.PRICES).map(Number));
+
+    // THEN each is in the tables or is a price
+    expect(figures.length).toBeGreaterThan(5);
+    expect(figures.filter((f) => !shown.has(f) && !prices.has(f))).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -299,11 +347,14 @@ describe('the calls and log bytes per event are those of the shipped code', () =
     expect(writes).toHaveLength(cost.CALLS.verifierWritesPerEvent);
     expect(calls.filter((c) => c === 'sqs:SendMessage')).toHaveLength(cost.CALLS.verifierSendsPerEvent);
     expect(calls.filter((c) => c === 'ddb:GetItem' || c.startsWith('secrets:'))).toHaveLength(cost.CALLS.readsPerEvent);
-    // and its log lines are one JSON line and one EMF document, of at most the sizes the model counts
+    // and its log lines are one JSON line at the level the model says (DEBUG: Lambda drops it at the application
+    // log level INFO) and one EMF document, of at most the sizes the model counts
     const [emf, ...logLines] = [...delivered.lines].sort((a, b) => Number(b.includes('"_aws"')) - Number(a.includes('"_aws"')));
     expect(logLines).toHaveLength(1);
+    expect(JSON.parse(logLines[0]).level).toBe(cost.LOG_BYTES.verifierLineLevel);
     expectSize(logLines[0], cost.LOG_BYTES.verifierLine, 'verifierLine');
     expectSize(emf, cost.LOG_BYTES.verifierEmf, 'verifierEmf');
+    for (const name of metricNamesOf(emf)) measuredMetrics.verifier.add(name);
 
     // WHEN the message is received as the event source mapping does, and processed
     const out = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
@@ -324,8 +375,10 @@ describe('the calls and log bytes per event are those of the shipped code', () =
     const processorEmf = processed.lines.filter((l) => l.includes('"_aws"'));
     const processorLines = processed.lines.filter((l) => !l.includes('"_aws"'));
     expect([processorEmf.length, processorLines.length]).toEqual([1, 1]);
+    expect(JSON.parse(processorLines[0]).level).toBe(cost.LOG_BYTES.processorLineLevel);
     expectSize(processorLines[0], cost.LOG_BYTES.processorLine, 'processorLine');
     expectSize(processorEmf[0], cost.LOG_BYTES.processorEmf, 'processorEmf');
+    for (const name of metricNamesOf(processorEmf[0])) measuredMetrics.processor.add(name);
   });
 
   test('a duplicate of an enqueued event costs one refused write and nothing else (the emulator adds a read AWS does not)', async () => {
@@ -340,12 +393,20 @@ describe('the calls and log bytes per event are those of the shipped code', () =
 
     // THEN
     measuredVerifierCalls.push(...calls);
+    for (const name of metricNamesOf(retried.lines.find((l) => l.includes('"_aws"'))!)) measuredMetrics.verifier.add(name);
     expect(retried.result.statusCode).toBe(200);
     expect(calls.filter((c) => /^ddb:(PutItem|UpdateItem|DeleteItem)$/.test(c))).toHaveLength(cost.CALLS.verifierWritesPerDuplicate);
     expect(calls.filter((c) => c.startsWith('sqs:'))).toEqual([]);
     // dynalite does not return the holder's record with the refusal (DESIGN.md), so the code reads it; DynamoDB does.
     expect(calls.filter((c) => c === 'ddb:GetItem').length).toBeLessThanOrEqual(1);
   });
+});
+
+test('the metrics the model bills every hour are those the handlers write for deliveries, duplicates and processed events', () => {
+  // GIVEN the EMF documents measured above (a delivery, its duplicate, the event processed)
+  // THEN their metric names are the model's, and no more: a counter at 0 is not written, so it has no data
+  expect([...measuredMetrics.verifier].sort()).toEqual([...cost.METRICS_WITH_DATA_EVERY_HOUR.verifier].sort());
+  expect([...measuredMetrics.processor].sort()).toEqual([...cost.METRICS_WITH_DATA_EVERY_HOUR.processor].sort());
 });
 
 describe('the verifier\'s role grants what the measured code calls', () => {

@@ -5,6 +5,7 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { WebhookProvider, WebhookReceiver, type ReceiverAlarmOptions } from '../lib';
@@ -191,5 +192,69 @@ describe('count and age alarms', () => {
     const props = alarm(template, 'PreviousSecretInUse');
     expect(alarmState(props, alarmSeries(props, { MatchedPreviousSecret: [5, 3, 0] }))).toBe('OK');
     expect(alarmState(props, alarmSeries(props, { MatchedPreviousSecret: [5, 3, 1] }))).toBe('ALARM');
+  });
+});
+
+describe('periods where the handlers wrote only some counters (a counter at 0 is not written, so it has no data point)', () => {
+  const _ = null;
+
+  test('signature alarm: no RejectedSignatureMismatch point is a rate of 0; periods that have one are rated as before', () => {
+    const props = alarm(receiverTemplate(), 'SignatureFailuresStripe');
+    expect(alarmSeries(props, { Received: [1000, 1000, 1000], RejectedSignatureMismatch: [_, _, _] })).toEqual([0, 0, 0]);
+    expect(alarmState(props, alarmSeries(props, { Received: [1000, 1000, 1000], RejectedSignatureMismatch: [_, _, _] }))).toBe('OK');
+    expect(alarmSeries(props, { Received: [1000, 1000, 1000], RejectedSignatureMismatch: [_, 300, 300] })).toEqual([0, 30, 30]);
+    expect(alarmState(props, alarmSeries(props, { Received: [1000, 1000, 1000], RejectedSignatureMismatch: [_, 300, 300] }))).toBe('ALARM');
+  });
+
+  test('processor failures: only ProcessingFailed written (every event failed) is 100 %; only Processed written is 0 %', () => {
+    const props = alarm(receiverTemplate(), 'ProcessorFailures');
+    const allFailed = { Processed: [_, _, _], ProcessingFailed: [50, 50, 50], SkippedAsDone: [_, _, _] };
+    expect(alarmSeries(props, allFailed)).toEqual([100, 100, 100]);
+    expect(alarmState(props, alarmSeries(props, allFailed))).toBe('ALARM');
+    const allProcessed = { Processed: [100, 100, 100], ProcessingFailed: [_, _, _], SkippedAsDone: [_, 5, _] };
+    expect(alarmSeries(props, allProcessed)).toEqual([0, 0, 0]);
+    expect(alarmState(props, alarmSeries(props, allProcessed))).toBe('OK');
+  });
+
+  test('server errors: a period with requests and no 5XXError point is 0 %', () => {
+    const props = alarm(receiverTemplate(), 'ServerErrors');
+    expect(alarmSeries(props, { Count: [500, 500, 500], '5XXError': [_, _, 100] })).toEqual([0, 0, 20]);
+    expect(alarmState(props, alarmSeries(props, { Count: [500, 500, 500], '5XXError': [_, _, 100] }))).toBe('OK');
+  });
+
+  test('previous secret: days without a match have no point and count as 0, even where missing data is treated as missing', () => {
+    // GIVEN the default alarm, and one that treats missing data as missing (INSUFFICIENT_DATA on a metric without points)
+    const byDefault = alarm(receiverTemplate(), 'PreviousSecretInUse');
+    const missing = alarm(receiverTemplate({ previousSecretInUse: { treatMissingData: cloudwatch.TreatMissingData.MISSING } }), 'PreviousSecretInUse');
+    expect(missing.TreatMissingData).toBe('missing');
+
+    for (const props of [byDefault, missing]) {
+      // THEN no match for three days is three zeros: OK, neither a breach nor a lack of data
+      expect(alarmSeries(props, { MatchedPreviousSecret: [_, _, _] })).toEqual([0, 0, 0]);
+      expect(alarmState(props, alarmSeries(props, { MatchedPreviousSecret: [_, _, _] }))).toBe('OK');
+      // a day without one among days with: not every day of three, OK; every day: ALARM
+      expect(alarmState(props, alarmSeries(props, { MatchedPreviousSecret: [5, _, 1] }))).toBe('OK');
+      expect(alarmState(props, alarmSeries(props, { MatchedPreviousSecret: [5, 2, 1] }))).toBe('ALARM');
+    }
+  });
+
+  test('every rate alarm treating missing data as missing: a period with traffic and no failure point is OK, not INSUFFICIENT_DATA', () => {
+    // GIVEN the rate alarms with missing data treated as missing
+    const template = receiverTemplate({
+      signatureFailures: { treatMissingData: cloudwatch.TreatMissingData.MISSING },
+      serverErrors: { treatMissingData: cloudwatch.TreatMissingData.MISSING },
+      processorFailures: { treatMissingData: cloudwatch.TreatMissingData.MISSING },
+    });
+    const quiet: Array<[string, Record<string, Series>]> = [
+      ['SignatureFailuresStripe', { Received: [100, 100, 100], RejectedSignatureMismatch: [_, _, _] }],
+      ['ServerErrors', { Count: [100, 100, 100], '5XXError': [_, _, _] }],
+      ['ProcessorFailures', { Processed: [100, 100, 100], ProcessingFailed: [_, _, _], SkippedAsDone: [_, _, _] }],
+    ];
+
+    // THEN
+    for (const [name, data] of quiet) {
+      const props = alarm(template, name);
+      expect([name, alarmState(props, alarmSeries(props, data))]).toEqual([name, 'OK']);
+    }
   });
 });

@@ -190,14 +190,13 @@ describe('default alarms', () => {
     );
   });
 
-  test('previous secret in use: verified with AWSPREVIOUS on each of three days', () => {
+  test('previous secret in use: verified with AWSPREVIOUS on each of three days (a day without one, which writes no point, is 0)', () => {
     expect(alarmProps(f.template, 'PreviousSecretInUse')).toEqual(
       expect.objectContaining({
-        Namespace: 'WebhookReceiver',
-        MetricName: 'MatchedPreviousSecret',
-        Dimensions: [{ Name: 'Receiver', Value: 'Test/Receiver' }],
-        Statistic: 'Sum',
-        Period: 86400,
+        Metrics: [
+          { Id: 'expr_1', Expression: 'FILL(matched, 0)', Label: 'PreviousSecretInUse', ReturnData: true },
+          { Id: 'matched', ...emf('MatchedPreviousSecret', undefined, 86400) },
+        ],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 3,
@@ -277,15 +276,13 @@ describe('props override each default', () => {
     for (const query of props.Metrics.slice(1)) expect(query.MetricStat.Period).toBe(600);
   });
 
-  test.each([
-    ['deadLetterQueue', 'DeadLetterQueueNotEmpty'],
-    ['previousSecretInUse', 'PreviousSecretInUse'],
-  ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
-    const f = receiver({ alarms: { [option]: { ...tuned, threshold: 7 } } });
-    expect(alarmProps(f.template, name)).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7, Period: 600 }));
+  test('deadLetterQueue: threshold, period, evaluation periods, datapoints, missing data', () => {
+    const f = receiver({ alarms: { deadLetterQueue: { ...tuned, threshold: 7 } } });
+    expect(alarmProps(f.template, 'DeadLetterQueueNotEmpty')).toEqual(expect.objectContaining({ ...expectedTuning, Threshold: 7, Period: 600 }));
   });
 
   test.each([
+    ['previousSecretInUse', 'PreviousSecretInUse'],
     ['verifierErrors', 'VerifierErrors'],
     ['processorErrors', 'ProcessorErrors'],
   ])('%s: threshold, period, evaluation periods, datapoints, missing data', (option, name) => {
@@ -426,6 +423,12 @@ describe('dashboard', () => {
     }
     // Reconciliation has its row only where a provider is reconciled (test/reconcile.test.ts)
     expect(body).not.toContain('Reconciliation');
+    // the handlers' counters are graphed with missing points filled with 0 (a counter at 0 is not written)
+    for (const [id, metric] of [['received', 'Received'], ['rejectedSignatureMismatch', 'RejectedSignatureMismatch'], ['processingFailed', 'ProcessingFailed']]) {
+      expect(body).toContain(`\\"expression\\":\\"FILL(${id}, 0)\\"`);
+      expect(body).toContain(`\\"${metric}\\",\\"Receiver\\",\\"Test/Receiver\\",{\\"id\\":\\"${id}\\"`);
+    }
+    expect(body).toContain('FILL(SEARCH(');
     expect(f.receiver.dashboard).toBeInstanceOf(cloudwatch.Dashboard);
     f.template.hasOutput('*', { Value: { Ref: ref(f.stack, f.receiver.dashboard) }, Description: 'CloudWatch dashboard of the webhook receiver Test/Receiver' });
     expect(Annotations.fromStack(f.stack).findWarning('*', Match.anyValue())).toEqual([]);
@@ -493,7 +496,7 @@ describe('metrics', () => {
       Handler: 'index.handler',
       Environment: { Variables: { WEBHOOK_METRICS_NAMESPACE: 'Payments/Webhooks', WEBHOOK_METRICS_RECEIVER: 'Test/Receiver' } },
     });
-    expect(alarmProps(template, 'PreviousSecretInUse').Namespace).toBe('Payments/Webhooks');
+    expect(alarmProps(template, 'PreviousSecretInUse').Metrics[1].MetricStat.Metric.Namespace).toBe('Payments/Webhooks');
   });
 
   test('the default namespace is left out of the verifier\'s configuration', () => {

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 
 const ROOT = path.join(__dirname, '..');
 const VENV = path.join(ROOT, '.venv-python');
@@ -111,6 +111,35 @@ try:
     WebhookReceiver(stack, "OutOfRange", provider=WebhookProvider.stripe(secret=secret), processor=processor, max_receive_count=0)
 except Exception as error:
     result["outOfRange"] = [type(error).__name__, str(error)]
+
+# A receiver with reconcile (Stripe and GitHub) and the logging settings, in an app of its own, at the same floor.
+try:
+    from cdk_webhook_receiver import GitHubReconciliationOptions, ReconciliationOptions, WebhookReceiverLogging
+    reconciled_app = App(outdir="cdk.out.reconciled")
+    reconciled = Stack(reconciled_app, "Reconciled")
+    WebhookReceiver(
+        reconciled,
+        "Webhooks",
+        providers=[
+            WebhookProvider.stripe(
+                secret=secretsmanager.Secret.from_secret_name_v2(reconciled, "StripeSecret", "webhooks/stripe"),
+                reconcile=ReconciliationOptions(credential=secretsmanager.Secret.from_secret_name_v2(reconciled, "StripeKey", "stripe/reconcile")),
+            ),
+            WebhookProvider.github(
+                secret=secretsmanager.Secret.from_secret_name_v2(reconciled, "GitHubSecret", "webhooks/github"),
+                reconcile=GitHubReconciliationOptions(
+                    credential=secretsmanager.Secret.from_secret_name_v2(reconciled, "GitHubToken", "github/token"),
+                    repository="octo-org/hello-world",
+                    hook_id=12345678,
+                ),
+            ),
+        ],
+        processor=WebhookProcessorFunction(reconciled, "Processor", code=lambda_.Code.from_asset("processor/dist")),
+        logging=WebhookReceiverLogging(log_deliveries=True),
+    )
+    result["reconciled"] = reconciled_app.synth().get_stack_by_name("Reconciled").template
+except Exception as error:
+    result["reconciled"] = {"error": [type(error).__name__, str(error)]}
 print("RESULT " + json.dumps(result))
 `;
 
@@ -193,6 +222,23 @@ if (missing && !inCi) {
       'PaymentsStripeEndpoint',
       'PaymentsGithubEndpoint',
     ]));
+  });
+
+  test('a receiver with reconcile (Stripe and GitHub) and logging settings synthesizes at the floor: the reconciler and a schedule per provider', () => {
+    // GIVEN the template the runner synthesized (or the error it caught)
+    expect(result.reconciled.error).toBeUndefined();
+    const template = Template.fromJSON(result.reconciled);
+
+    // THEN one reconciler function, run by one schedule per provider with the provider's id as its input
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.map((rule) => JSON.parse(rule.Properties.Targets[0].Input).provider).sort()).toEqual(['github', 'stripe']);
+    const targets = new Set(rules.map((rule) => JSON.stringify(rule.Properties.Targets[0].Arn)));
+    expect(targets.size).toBe(1);
+    // and the verifier logs as configured
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { WEBHOOK_RECEIVER_VALUES: Match.anyValue() } },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'DEBUG' }),
+    });
   });
 
   test('a value of the wrong type gets jsii\'s type error in Python', () => {

@@ -141,7 +141,8 @@ describe('the README alarm example', () => {
     template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [{ Ref: topic[0] }] });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     // Besides the composite, only the alarms it does not group page: previousSecretInUse and the one of your own.
-    expect(alarms.filter((alarm) => alarm.AlarmActions !== undefined).map((alarm) => alarm.MetricName).sort()).toEqual(['Enqueued', 'MatchedPreviousSecret']);
+    const metricNameOf = (alarm: any) => alarm.MetricName ?? alarm.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Metric.MetricName;
+    expect(alarms.filter((alarm) => alarm.AlarmActions !== undefined).map(metricNameOf).sort()).toEqual(['Enqueued', 'MatchedPreviousSecret']);
     // One signature alarm per provider, on one-hour periods, 1 of 1.
     const signature = alarms.filter((alarm) => alarm.Metrics?.some((m: any) => m.MetricStat?.Metric?.MetricName === 'RejectedSignatureMismatch'));
     expect(signature).toHaveLength(2);

@@ -5,6 +5,11 @@
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
 export interface Logger {
+  /**
+   * Detail an operator turns on when needed (the verifier's line per accepted delivery). With Lambda's JSON log
+   * format, Lambda writes it only when the function's application log level is DEBUG or TRACE.
+   */
+  debug?(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
@@ -14,6 +19,7 @@ export function jsonLogger(write: (line: string) => void = (line) => process.std
   const emit = (level: string, message: string, fields?: LogFields) =>
     write(`${JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })}\n`);
   return {
+    debug: (message, fields) => emit('DEBUG', message, fields),
     info: (message, fields) => emit('INFO', message, fields),
     warn: (message, fields) => emit('WARN', message, fields),
     error: (message, fields) => emit('ERROR', message, fields),

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type EventTimeConfig, type ResolvedProvider, type ValueSourceConfig, type VerifierConfig } from '../../contract/config';
-import { METRIC, VERIFIER_COUNTERS } from '../../contract/metric-names';
+import { METRIC } from '../../contract/metric-names';
 import { describeError, type Logger } from '../shared/log';
 import type { Metrics } from '../shared/metrics';
 import {
@@ -68,7 +68,12 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       // Header count and size, media type: before anything else, and before any AWS call.
       screen(event);
       const { response, ...outcome } = await verifyAndEnqueue(deps, providers, event, started, progress);
-      deps.log.info('delivery handled', { ...context, ...outcome, durationMs: now() - started });
+      // The EMF document counts every delivery. A line for one only where an operator needs it: a delivery verified
+      // with a previous secret version (the runbook's previous-secret query reads its secretVersion). Any other is
+      // DEBUG, which Lambda writes only at the application log level DEBUG (the receiver's `logging.logDeliveries`).
+      const handled = { ...context, ...outcome, durationMs: now() - started };
+      if (outcome.secretVersion?.startsWith('previous')) deps.log.info('delivery handled', handled);
+      else deps.log.debug?.('delivery handled', handled);
       deps.metrics?.emit(provider, deliveryMetrics(outcome.code, 200, progress.secretVersion, progress.payloadMismatches));
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
@@ -99,14 +104,16 @@ interface Progress {
 }
 
 /**
- * The one place where an outcome (or error) code becomes metrics: every verifier counter, 0 or 1, so each period
- * has a value for each and rates are defined. Received = Enqueued + Duplicate + Handshake + Ignored + Rejected +
- * InFlight + InternalError, and Rejected is the sum of its four reasons. RejectedSignature is split in two: no or malformed
- * signature (scanner noise) and a well-formed one that matches no key (a wrong or rotated secret, or a forgery);
- * RejectedExpiredPreviousSecret is the part of the latter that a retired previous secret would have matched.
+ * The one place where an outcome (or error) code becomes metrics: the verifier counters that are 1 for this request
+ * (PayloadMismatch: how many), and none at 0. A counter left out is no data point, which the alarms and the
+ * dashboard read as 0 (FILL); the EMF document stays small. Received = Enqueued + Duplicate + Handshake + Ignored +
+ * Rejected + InFlight + InternalError, and Rejected is the sum of its four reasons. RejectedSignature is split in
+ * two: no or malformed signature (scanner noise) and a well-formed one that matches no key (a wrong or rotated
+ * secret, or a forgery); RejectedExpiredPreviousSecret is the part of the latter that a retired previous secret would
+ * have matched.
  */
 export function deliveryMetrics(code: string, status: number, secretVersion: string | undefined, payloadMismatches = 0): Record<string, number> {
-  const values: Record<string, number> = Object.fromEntries(VERIFIER_COUNTERS.map((name) => [name, 0]));
+  const values: Record<string, number> = {};
   const outcome = outcomeMetric(code, status);
   values[METRIC.received] = 1;
   values[outcome] = 1;
@@ -130,7 +137,7 @@ export function deliveryMetrics(code: string, status: number, secretVersion: str
     values[METRIC.verified] = 1;
     if (secretVersion.startsWith('previous')) values[METRIC.matchedPreviousSecret] = 1;
   }
-  values[METRIC.payloadMismatch] = payloadMismatches;
+  if (payloadMismatches > 0) values[METRIC.payloadMismatch] = payloadMismatches;
   return values;
 }
 

@@ -178,7 +178,13 @@ export class ReceiverMonitoring extends Construct {
       previousSecretInUse:
         previousSecret &&
         this.alarm('PreviousSecretInUse', previousSecret, {
-          metric: this.receiver.metricPreviousSecretMatches(),
+          // The verifier writes the counter only when it is 1: a day without such a delivery has no data point.
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(matched, 0)',
+            usingMetrics: { matched: this.receiver.metricPreviousSecretMatches() },
+            period: previousSecret.period,
+            label: 'PreviousSecretInUse',
+          }),
           threshold: previousSecret.threshold,
           description: `At least ${previousSecret.threshold} delivery(ies) verified with a previous secret version: a provider still signs with the old secret`,
           runbook: 'previous-secret-in-use',
@@ -352,12 +358,18 @@ export class ReceiverMonitoring extends Construct {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });
+    // The handlers write a counter only when it is not 0 (lambda/shared/metrics.ts): each graph of counters fills a
+    // period without a data point with 0, so a quiet period shows as 0, not as a gap.
     const byProvider = (metricName: string, label: string) =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{"${r.metricNamespace}",Receiver,Provider} MetricName="${metricName}" Receiver="${r.metricReceiverName}"', 'Sum', 300)`,
+        expression: `FILL(SEARCH('{"${r.metricNamespace}",Receiver,Provider} MetricName="${metricName}" Receiver="${r.metricReceiverName}"', 'Sum', 300), 0)`,
         label,
         period: FIVE_MINUTES,
       });
+    const filled = (metric: cloudwatch.Metric, label: string, period: Duration = FIVE_MINUTES) => {
+      const id = `${metric.metricName.charAt(0).toLowerCase()}${metric.metricName.slice(1)}`;
+      return new cloudwatch.MathExpression({ expression: `FILL(${id}, 0)`, usingMetrics: { [id]: metric }, label, period });
+    };
 
     dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -371,25 +383,25 @@ export class ReceiverMonitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Traffic', [
-        r.metricReceived({ label: 'Received' }),
-        r.metricEnqueued({ label: 'Enqueued' }),
-        r.metricDuplicates({ label: 'Duplicates' }),
-        r.metricHandshakes({ label: 'Handshakes' }),
-        r.metricIgnored({ label: 'Ignored (event type)' }),
-        r.metricInFlight({ label: 'In flight (409)' }),
+        filled(r.metricReceived(), 'Received'),
+        filled(r.metricEnqueued(), 'Enqueued'),
+        filled(r.metricDuplicates(), 'Duplicates'),
+        filled(r.metricHandshakes(), 'Handshakes'),
+        filled(r.metricIgnored(), 'Ignored (event type)'),
+        filled(r.metricInFlight(), 'In flight (409)'),
       ]),
       graph('Requests by provider', [byProvider('Received', 'Received')]),
       graph('Rejections by reason', [
-        r.metricRejectedSignatureMismatch({ label: 'Signature not matching' }),
-        r.metricRejectedSignatureMissing({ label: 'Signature missing or malformed' }),
-        r.metricRejectedStale({ label: 'Stale timestamp' }),
-        r.metricRejectedMalformed({ label: 'Malformed, unknown route, method' }),
-        r.metricRejectedTooLarge({ label: 'Too large' }),
+        filled(r.metricRejectedSignatureMismatch(), 'Signature not matching'),
+        filled(r.metricRejectedSignatureMissing(), 'Signature missing or malformed'),
+        filled(r.metricRejectedStale(), 'Stale timestamp'),
+        filled(r.metricRejectedMalformed(), 'Malformed, unknown route, method'),
+        filled(r.metricRejectedTooLarge(), 'Too large'),
       ], { stacked: true }),
     );
     dashboard.addWidgets(
       graph('Errors', [
-        r.metricInternalErrors({ label: 'Verifier 5xx answers' }),
+        filled(r.metricInternalErrors(), 'Verifier 5xx answers'),
         stage.metricServerError({ label: 'API 5XXError', statistic: cloudwatch.Stats.SUM }),
         props.verifier.metricErrors({ label: 'Verifier Lambda errors' }),
         props.verifier.metricThrottles({ label: 'Verifier throttles' }),
@@ -399,8 +411,8 @@ export class ReceiverMonitoring extends Construct {
         byProvider('RejectedSignatureMissing', 'Missing or malformed'),
       ]),
       graph('Previous secret after a rotation', [
-        r.metricPreviousSecretMatches({ label: 'Verified with AWSPREVIOUS', period: Duration.hours(1) }),
-        r.metricRejectedExpiredPreviousSecret({ label: 'AWSPREVIOUS past its grace period (refused)', period: Duration.hours(1) }),
+        filled(r.metricPreviousSecretMatches(), 'Verified with AWSPREVIOUS', Duration.hours(1)),
+        filled(r.metricRejectedExpiredPreviousSecret(), 'AWSPREVIOUS past its grace period (refused)', Duration.hours(1)),
       ]),
     );
     dashboard.addWidgets(
@@ -411,15 +423,15 @@ export class ReceiverMonitoring extends Construct {
       ]),
       graph('Age of oldest queued event (s)', [props.queue.metricApproximateAgeOfOldestMessage({ label: 'Oldest', statistic: cloudwatch.Stats.MAXIMUM })]),
       graph('Processor outcomes', [
-        r.metricProcessed({ label: 'Processed' }),
-        r.metricProcessingFailed({ label: 'Failed' }),
-        r.metricSkippedAsDone({ label: 'Skipped (already done)' }),
-        r.metricSkippedAsDuplicate({ label: 'Skipped (another message of it in progress)' }),
-        r.metricInProgressElsewhere({ label: 'Returned (same message in progress)' }),
-        r.metricNotStartedBeforeTimeout({ label: 'Not started (invocation about to time out)' }),
-        r.metricPayloadMismatches({ label: 'Payload mismatches (same id, other bytes)' }),
-        r.metricSkippedAsOlder({ label: 'Skipped (older than its entity\'s last, newerWins)' }),
-        r.metricGroupStopped({ label: 'Returned (FIFO group stopped at a failure)' }),
+        filled(r.metricProcessed(), 'Processed'),
+        filled(r.metricProcessingFailed(), 'Failed'),
+        filled(r.metricSkippedAsDone(), 'Skipped (already done)'),
+        filled(r.metricSkippedAsDuplicate(), 'Skipped (another message of it in progress)'),
+        filled(r.metricInProgressElsewhere(), 'Returned (same message in progress)'),
+        filled(r.metricNotStartedBeforeTimeout(), 'Not started (invocation about to time out)'),
+        filled(r.metricPayloadMismatches(), 'Payload mismatches (same id, other bytes)'),
+        filled(r.metricSkippedAsOlder(), 'Skipped (older than its entity\'s last, newerWins)'),
+        filled(r.metricGroupStopped(), 'Returned (FIFO group stopped at a failure)'),
         props.processor.metricErrors({ label: 'Processor Lambda errors' }),
         props.processor.metricThrottles({ label: 'Processor throttles' }),
       ]),
