@@ -107,7 +107,7 @@ const typesRoot = 'dist/types';
  * aws.d.ts; `allowNode` lets Node.js's own modules through (`node:crypto`: the test kit runs on Node.js, whose users
  * have @types/node). Returns how many files it wrote.
  */
-function publishDeclarations(entry, outRoot, { allowNode = false } = {}) {
+function publishDeclarations(entry, outRoot, { allowNode = false, allowPeers = false } = {}) {
   const pending = [join(typesRoot, entry)];
   // Module specifiers in declaration code (comment lines, which quote imports in examples, are left alone).
   const specifiers = /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\2/g;
@@ -134,6 +134,8 @@ function publishDeclarations(entry, outRoot, { allowNode = false } = {}) {
         return `${head}${quote}${local}${quote}`;
       }
       if (allowNode && spec.startsWith('node:')) return whole;
+      // The package's peer dependencies, which a user of the test kit has (their CDK app's).
+      if (allowPeers && /^(aws-cdk-lib|constructs)(\/|$)/.test(spec)) return whole;
       throw new Error(
         `${file} imports '${spec}': the runtime's published types must be self-contained. Add the types it needs to ` +
           `scripts/runtime-types/aws.d.ts and map '${spec}' there in scripts/bundle.mjs, or keep it out of the public API.`,
@@ -157,7 +159,7 @@ await build({
   outfile: 'dist/testing/index.js',
   external: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
 });
-const testingTypes = publishDeclarations('testing/index.d.ts', 'dist/testing/types', { allowNode: true });
+const testingTypes = publishDeclarations('testing/index.d.ts', 'dist/testing/types', { allowNode: true, allowPeers: true });
 console.log(`dist/testing/index.js: ${statSync('dist/testing/index.js').size} bytes; dist/testing/types: ${testingTypes} declaration files`);
 
 // The processor runtime as a Lambda layer (WebhookRuntimeLayer): Lambda mounts a layer's `nodejs/node_modules` on
