@@ -154,10 +154,13 @@ console.log(`dist/runtime/types: ${runtimeTypes} declaration files for cdk-webho
 // Not part of the jsii assembly (jsii carries no subpath exports); its types are published like the runtime's.
 await build({
   ...common,
-  minify: false,
+  // Minified (it carries the SDK clients), with the names kept so a user's failing test reads well.
+  keepNames: true,
   entryPoints: ['testing/index.ts'],
   outfile: 'dist/testing/index.js',
-  external: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+  // The AWS SDK clients the in-process receiver calls (the local stand-ins) are bundled, as in the CLI: a test that
+  // only signs needs nothing installed, and one that runs a receiver needs no SDK of its own for the engine.
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
 });
 const testingTypes = publishDeclarations('testing/index.d.ts', 'dist/testing/types', { allowNode: true, allowPeers: true });
 console.log(`dist/testing/index.js: ${statSync('dist/testing/index.js').size} bytes; dist/testing/types: ${testingTypes} declaration files`);
