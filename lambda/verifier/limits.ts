@@ -143,6 +143,9 @@ const BACKSLASH = 0x5c;
 /** Whether arrays and objects nest deeper than `limit` anywhere in the text (strings are skipped). */
 function jsonDepthExceeds(body: Buffer, limit: number): boolean {
   if (body.length <= limit) return false;
+  // Nesting deeper than `limit` takes more than `limit` opening brackets: most bodies have fewer, counted natively.
+  const braces = countByte(body, OPEN_BRACE, limit + 1);
+  if (braces + countByte(body, OPEN_BRACKET, limit + 1 - braces) <= limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < body.length; i++) {
@@ -159,4 +162,11 @@ function jsonDepthExceeds(body: Buffer, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** How many times `byte` occurs in `body`, counting no further than `max`. */
+function countByte(body: Buffer, byte: number, max: number): number {
+  let count = 0;
+  for (let at = body.indexOf(byte); at !== -1 && count < max; at = body.indexOf(byte, at + 1)) count++;
+  return count;
 }
