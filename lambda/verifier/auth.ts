@@ -10,8 +10,7 @@ import { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqu
 import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
-import { prepareJwt } from './jwt';
-import { prepareBraintree } from './braintree';
+import { lazySchemes } from './lazy';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
@@ -79,7 +78,7 @@ export function firstMatch(keys: readonly string[], test: (key: string) => boole
 /** Runs every secret-free check of a scheme and returns the check that needs the keys. */
 export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: number): PreparedCheck {
   if (scheme.signature) return prepareSignature(scheme.signature, request, nowMs);
-  if (scheme.jwt) return prepareJwt(scheme.jwt, request, nowMs);
+  if (scheme.jwt) return lazySchemes().prepareJwt(scheme.jwt, request, nowMs);
   if (scheme.token) return prepareToken(scheme.token, request);
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
@@ -87,7 +86,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.adyen) return prepareAdyen(request);
   if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
   if (scheme.plivo) return preparePlivo(request);
-  if (scheme.braintree) return prepareBraintree(request);
+  if (scheme.braintree) return lazySchemes().prepareBraintree(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
