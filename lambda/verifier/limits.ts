@@ -56,14 +56,24 @@ export function headerEntries(event: APIGatewayProxyEvent): Array<[string, strin
  * each value.
  */
 export function headerLookup(event: APIGatewayProxyEvent): Headers {
-  // Built once per request in one pass: a name seen once maps to its value, a name seen again to a list.
+  // Built once per request in one pass over the same entries as `headerEntries`, in its order, without making them: a
+  // name seen once maps to its value, a name seen again to a list.
   const values = new Map<string, string | string[]>();
-  for (const [name, value] of headerEntries(event)) {
+  const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const seen = values.get(key);
     if (seen === undefined) values.set(key, value);
     else if (typeof seen === 'string') values.set(key, [seen, value]);
     else seen.push(value);
+  };
+  const multi = event.multiValueHeaders ?? {};
+  for (const name of Object.keys(multi)) {
+    for (const value of multi[name] ?? []) add(name, String(value ?? ''));
+  }
+  const single = event.headers ?? {};
+  for (const name of Object.keys(single)) {
+    const value = single[name];
+    if (!(name in multi) && value !== undefined && value !== null) add(name, String(value));
   }
   return {
     get: (name) => {
