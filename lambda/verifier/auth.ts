@@ -102,7 +102,11 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   }
   const { values, timestamp: fromHeader } = raw === undefined || raw.trim() === '' ? { values: [], timestamp: undefined } : splitSignatureHeader(config, raw.trim());
   for (const other of others) values.push(...splitSignatureHeader(config, other.trim()).values);
-  const signatures = values.map((v) => decode(v, config.encoding)).filter((b): b is Buffer => b !== undefined);
+  const signatures: Buffer[] = [];
+  for (const value of values) {
+    const decoded = decode(value, config.encoding);
+    if (decoded !== undefined) signatures.push(decoded);
+  }
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
@@ -171,10 +175,12 @@ export function secretOfKeyId(entry: string, keyId: string): string | undefined 
 }
 
 /** The value of the first of these headers that is present and not blank. */
-function firstHeader(headers: Headers, name: string, aliases: readonly string[] = []): string | undefined {
-  for (const candidate of [name, ...aliases]) {
-    const value = headers.get(candidate);
-    if (value !== undefined && value.trim() !== '') return value;
+function firstHeader(headers: Headers, name: string, aliases?: readonly string[]): string | undefined {
+  const value = headers.get(name);
+  if (value !== undefined && value.trim() !== '') return value;
+  for (const alias of aliases ?? []) {
+    const aliased = headers.get(alias);
+    if (aliased !== undefined && aliased.trim() !== '') return aliased;
   }
   return undefined;
 }
