@@ -495,8 +495,16 @@ function preparePlivo(request: RequestView): PreparedCheck {
   const isForm = contentType.startsWith('application/x-www-form-urlencoded');
   // Only form parameters are signed: any other body would go unsigned.
   if (!isForm && request.body.length > 0) throw new AuthenticationError('signature_malformed', 'Plivo signs form parameters only; the body is not a form.');
-  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) =>
-    [...new Set(params.keys())].sort().flatMap((key) => params.getAll(key).sort().map((value) => join(key, value)));
+  // Each key once, sorted, with its values sorted; the values grouped in one pass (getAll per key is quadratic).
+  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) => {
+    const byKey = new Map<string, string[]>();
+    for (const [key, value] of params) {
+      const values = byKey.get(key);
+      if (values) values.push(value);
+      else byKey.set(key, [value]);
+    }
+    return [...byKey.keys()].sort().flatMap((key) => byKey.get(key)!.sort().map((value) => join(key, value)));
+  };
   const query = sortedPairs(new URLSearchParams(request.rawQuery), (key, value) => `${key}=${value}`).join('&');
   const form = isForm ? sortedPairs(new URLSearchParams(request.body.toString('utf8')), (key, value) => key + value) : [];
   if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
