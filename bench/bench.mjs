@@ -103,6 +103,34 @@ console.log(`   load + construct clients: verifier median ${ms(coldLoad.verifier
 console.log(`   whole process:            verifier median ${ms(coldWall.verifier)}   bare median ${ms(coldWall.bare)}   ratio ${(coldWall.verifier / coldWall.bare).toFixed(3)}x`);
 
 // ---------------------------------------------------------------------------------------------------------
+// 2b. The lazily loaded files beside the bundle (lazy-schemes.js: the JWT family and Braintree; s3.js: the claim
+// check and the archive): their size, and what the first request that needs one pays to read it, in fresh processes
+// that have loaded the bundle.
+const lazyRunner = `${work}/lazy-runner.cjs`;
+writeFileSync(
+  lazyRunner,
+  `const { performance } = require('node:perf_hooks');
+require(process.argv[2]);
+const t0 = performance.now();
+require(process.argv[3]);
+process.stdout.write(JSON.stringify({ firstUseMs: performance.now() - t0 }));
+`,
+);
+const LAZY_FILES = ['lazy-schemes.js', 's3.js'];
+const LAZY_RUNS = Math.max(5, Math.round(COLD_RUNS / 3));
+console.log(`\n2b. Lazily loaded files beside the verifier, first use in ${LAZY_RUNS} fresh processes each (after index.js is loaded)`);
+for (const file of LAZY_FILES) {
+  const path = `${root}assets/verifier/${file}`;
+  const runs = [];
+  for (let i = 0; i < LAZY_RUNS; i++) {
+    const out = spawnSync(process.execPath, [lazyRunner, VERIFIER, path], { env: childEnv, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(out.stderr);
+    runs.push(JSON.parse(out.stdout).firstUseMs);
+  }
+  console.log(`   ${file.padEnd(16)} ${(statSync(path).size / 1000).toFixed(1).padStart(6)} KB   require on first use: median ${ms(median(runs))} (p90 ${ms(p90(runs))})`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // 3. Warm path against the emulators
 const emulators = spawn(process.execPath, [`${root}test/support/emulators.mjs`], {
   stdio: ['pipe', 'pipe', 'inherit'],

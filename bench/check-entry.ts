@@ -8,7 +8,11 @@ import { resolveProviders } from '../catalog/providers';
 
 export type Check = (body: Buffer, headers: Record<string, string>, secret: string, nowMs: number) => boolean;
 
-export function checkerFor(kind: string, publicUrl?: string): Check {
+/**
+ * `parse`: the body is parsed as JSON first, as the handler parses every JSON provider's body; for comparisons with an
+ * SDK verifier that parses it too.
+ */
+export function checkerFor(kind: string, publicUrl?: string, options: { parse?: boolean } = {}): Check {
   const provider = resolveProviders({ '/p': { kind, secretId: 'bench', publicUrl } }).get('/p')!;
   const idHeader = provider.deliveryId.find((source) => source.header !== undefined)?.header;
   return (body, headers, secret, nowMs) => {
@@ -22,6 +26,7 @@ export function checkerFor(kind: string, publicUrl?: string): Check {
       }
       return parsed;
     };
+    if (options.parse) json();
     const check = prepare(
       provider.scheme,
       { body, headers: lookup, method: 'POST', rawQuery: '', publicUrl, id: idHeader ? lookup.get(idHeader) : undefined, json },

@@ -23,6 +23,36 @@ rmSync('dist/testing', { recursive: true, force: true });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lambda.json'], { stdio: 'inherit' });
 
+// The verifier's rarely used schemes (lambda/verifier/lazy-schemes.ts) are a file of their own, `lazy-schemes.js`,
+// required on first use by lambda/verifier/lazy.ts: `require('./lazy-schemes')` there is left to run time.
+const lazySchemesFile = {
+  name: 'lazy-schemes-file',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/lazy-schemes$/ }, (args) =>
+      resolve(args.importer) === resolve('lambda/verifier/lazy.ts') ? { path: './lazy-schemes.js', external: true } : undefined,
+    );
+  },
+};
+// In that file, the verifier's error classes are the main bundle's, handed over by `withErrors` (see lazy.ts): an
+// import of errors.ts becomes one binding per class it exports, set by `bindErrors`.
+const errorsFromMainBundle = {
+  name: 'errors-from-main-bundle',
+  setup(b) {
+    const errorsFile = resolve('lambda/verifier/errors.ts');
+    b.onResolve({ filter: /^\.\/errors$/ }, (args) =>
+      resolve(args.resolveDir, 'errors.ts') === errorsFile ? { path: errorsFile, namespace: 'main-bundle-errors' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'main-bundle-errors' }, () => {
+      const names = [...readFileSync(errorsFile, 'utf8').matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]);
+      if (names.length === 0) throw new Error(`${errorsFile} exports no error class`);
+      return {
+        contents: `export let ${names.join(', ')};\nexport function bindErrors(classes) { ({ ${names.join(', ')} } = classes); }\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const handlers = {
   verifier: 'lambda/verifier/index.ts',
   // The same three SDK clients as the verifier and plain fetch for the providers' APIs: no Stripe or Octokit SDK.
@@ -32,11 +62,34 @@ const handlers = {
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
   // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
-  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js'] : [] });
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    external: name === 'verifier' ? ['./s3.js'] : [],
+    plugins: name === 'verifier' ? [lazySchemesFile] : [],
+  });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
 await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
 console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
+await build({
+  ...common,
+  stdin: {
+    contents: [
+      "export * from './lazy-schemes';",
+      "import * as schemes from './lazy-schemes';",
+      "import { bindErrors } from './errors';",
+      'export function withErrors(classes) { bindErrors(classes); return schemes; }',
+    ].join('\n'),
+    resolveDir: resolve('lambda/verifier'),
+    sourcefile: 'lazy-schemes-file.js',
+    loader: 'js',
+  },
+  outfile: 'assets/verifier/lazy-schemes.js',
+  plugins: [lazySchemesFile, errorsFromMainBundle],
+});
+console.log(`assets/verifier/lazy-schemes.js: ${statSync('assets/verifier/lazy-schemes.js').size} bytes (loaded on first use)`);
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
 // `npx cdk-webhook-receiver` needs nothing more installed.

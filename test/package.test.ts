@@ -5,7 +5,7 @@
  * These tests read the built package (`npm run build` first, as `npm test` does).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Stripe from 'stripe';
@@ -205,6 +205,18 @@ describe('what the package ships', () => {
         /tsconfig|tsbuildinfo|jest\.config|cdk\.json/.test(file),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  test('every file of the verifier\'s asset, the lazily loaded ones (lazy-schemes.js, s3.js) included', () => {
+    // GIVEN the files the bundler wrote beside the verifier (the construct stages them all: lib/private/verifier-code.ts)
+    const verifierFiles = readdirSync(path.join(root, 'assets', 'verifier')).map((file) => `assets/verifier/${file}`);
+    expect(verifierFiles).toEqual(expect.arrayContaining(['assets/verifier/index.js', 'assets/verifier/lazy-schemes.js', 'assets/verifier/s3.js']));
+
+    // WHEN
+    const files = packed();
+
+    // THEN
+    expect(files).toEqual(expect.arrayContaining(verifierFiles));
   });
 
   test('LICENSE is the Apache License 2.0 that package.json names', () => {

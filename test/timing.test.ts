@@ -21,6 +21,9 @@ const TWILIO_TOKEN = 'twilio-auth-token-19ab';
 const BASIC_CREDENTIALS = 'hooks:correct horse battery staple';
 const META_SECRET = JSON.stringify({ signingSecrets: ['meta-app-secret'], verifyToken: 'meta-verify-token-77' });
 const TWILIO_URL = 'https://hooks.example.com/webhooks/twilio';
+// Two keys in one secret, as during a rotation: a match must not stop the check before the other key is tried.
+const ROTATING_STRIPE = ['whsec_timing_current_9a1f', 'whsec_timing_previous_3b7e'];
+const ROTATING_TWILIO = ['twilio-timing-current-51', 'twilio-timing-previous-68'];
 
 // The module object itself (an `import * as` namespace is a frozen copy): the bundle's require sees the same one.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,6 +42,8 @@ beforeAll(async () => {
     '/twilio': { secret: TWILIO_TOKEN, config: { publicUrl: TWILIO_URL } },
     '/basic': { secret: BASIC_CREDENTIALS, config: { kind: 'custom', scheme: { basicAuth: true } } },
     '/meta': { secret: META_SECRET, config: {} },
+    '/stripe-rotating': { secret: JSON.stringify({ signingSecrets: ROTATING_STRIPE }), config: { kind: 'stripe', toleranceSeconds: 300 } },
+    '/twilio-rotating': { secret: JSON.stringify(ROTATING_TWILIO), config: { kind: 'twilio', publicUrl: TWILIO_URL } },
   });
 });
 
@@ -126,6 +131,39 @@ describe('every scheme compares through crypto.timingSafeEqual', () => {
     const answer = await verifier.send(event);
     expect({ status: answer.status, text: answer.text }).toEqual({ status: 200, text: '1158201444' });
     expect(comparisons().some((c) => c.result)).toBe(true);
+  });
+
+  test('every key is tried whichever matched: as many comparisons for a request signed with the first key as with the second', async () => {
+    const payload = JSON.stringify({ id: `evt_${crypto.randomUUID()}`, type: 'invoice.paid' });
+    const counts: number[] = [];
+    for (const secret of ROTATING_STRIPE) {
+      spy.mockClear();
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret });
+      const answer = await verifier.send(apiEvent({ resource: '/stripe-rotating', body: payload, headers: { 'Stripe-Signature': header } }));
+      expect(answer.status).toBe(200);
+      expect(comparisons().filter((c) => c.result)).toHaveLength(1);
+      counts.push(comparisons().length);
+    }
+    // One comparison per key (the header carries one v1 signature), for either key.
+    expect(counts).toEqual([2, 2]);
+  });
+
+  test('Twilio: every key is tried whichever matched', async () => {
+    const params = { CallSid: 'CA456', From: '+15550003333', To: '+15550004444' };
+    const counts: number[] = [];
+    for (const token of ROTATING_TWILIO) {
+      spy.mockClear();
+      const signature = twilio.getExpectedTwilioSignature(token, TWILIO_URL, params);
+      const event = apiEvent({
+        resource: '/twilio-rotating',
+        body: new URLSearchParams(params).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature, 'I-Twilio-Idempotency-Token': crypto.randomUUID() },
+      });
+      expect((await verifier.send(event)).status).toBe(200);
+      counts.push(comparisons().length);
+    }
+    // The URL as configured matches first under its key; the other key tries both port variants: 1 + 2 either way.
+    expect(counts).toEqual([3, 3]);
   });
 
   test('the exported helpers are the ones the checks use, and both call timingSafeEqual', () => {

@@ -6,12 +6,11 @@
  * content; the returned check then tries each candidate key. The handler only adapts the API Gateway event to
  * these and their result to a response.
  */
-import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError } from './errors';
-import { prepareJwt } from './jwt';
-import { prepareBraintree } from './braintree';
+import { lazySchemes } from './lazy';
 
 /** Request headers with case-insensitive lookup. */
 export interface Headers {
@@ -64,10 +63,22 @@ export function constantTimeTokenEqual(presented: string, secret: string): boole
   return constantTimeEqual(digest(presented), digest(secret));
 }
 
+/**
+ * The index of the first key that `test` accepts, or -1. Every key is tried, whichever matched: the time a check
+ * takes does not tell whether the current or the previous secret signed the request.
+ */
+export function firstMatch(keys: readonly string[], test: (key: string) => boolean): number {
+  let found = -1;
+  for (let i = 0; i < keys.length; i++) {
+    if (test(keys[i]) && found < 0) found = i;
+  }
+  return found;
+}
+
 /** Runs every secret-free check of a scheme and returns the check that needs the keys. */
 export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: number): PreparedCheck {
   if (scheme.signature) return prepareSignature(scheme.signature, request, nowMs);
-  if (scheme.jwt) return prepareJwt(scheme.jwt, request, nowMs);
+  if (scheme.jwt) return lazySchemes().prepareJwt(scheme.jwt, request, nowMs);
   if (scheme.token) return prepareToken(scheme.token, request);
   if (scheme.basicAuth) return prepareBasicAuth(request);
   if (scheme.twilio) return prepareTwilio(request);
@@ -75,7 +86,7 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.adyen) return prepareAdyen(request);
   if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
   if (scheme.plivo) return preparePlivo(request);
-  if (scheme.braintree) return prepareBraintree(request);
+  if (scheme.braintree) return lazySchemes().prepareBraintree(request);
   throw new Error('The provider has no authentication scheme.');
 }
 
@@ -85,21 +96,27 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
   const repeated = config.repeatedHeader ? (request.headers.getAll?.(config.header) ?? []) : [];
   const raw = repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
-  const others = (config.otherSignatureHeaders ?? []).map((name) => firstHeader(request.headers, name)).filter((v): v is string => v !== undefined);
+  const others = config.otherSignatureHeaders ? config.otherSignatureHeaders.map((name) => firstHeader(request.headers, name)).filter((v): v is string => v !== undefined) : [];
   if ((raw === undefined || raw.trim() === '') && others.length === 0) {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
   const { values, timestamp: fromHeader } = raw === undefined || raw.trim() === '' ? { values: [], timestamp: undefined } : splitSignatureHeader(config, raw.trim());
   for (const other of others) values.push(...splitSignatureHeader(config, other.trim()).values);
-  const signatures = values.map((v) => decode(v, config.encoding)).filter((b): b is Buffer => b !== undefined);
+  const signatures: Buffer[] = [];
+  for (const value of values) {
+    const decoded = decode(value, config.encoding);
+    if (decoded !== undefined) signatures.push(decoded);
+  }
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
   const timestamp = config.timestamp ? checkTimestamp(config.timestamp, request, fromHeader, nowMs) : undefined;
-  const content = signedContent(config.signedContent, request, timestamp, config.urlDecoding);
+  // The signed content in its parts (the body is one, never copied); an HMAC takes them one by one.
+  const parts = signedParts(config.signedContent, request, timestamp, config.urlDecoding);
 
   if (config.algorithm === 'ed25519' || config.algorithm === 'ecdsa-p256-sha256') {
     const algorithm = config.algorithm;
+    const content = joinParts(parts);
     return {
       timestamp,
       match: (keys) => keys.findIndex((key) => {
@@ -116,10 +133,10 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   if (config.alternateKeys) {
     return {
       timestamp,
-      match: (keys) => keys.findIndex((key) => {
+      match: (keys) => firstMatch(keys, (key) => {
         let matched = false;
         for (const keyBytes of hmacKeys(config, key)) {
-          const expected = createHmac(algorithm, keyBytes).update(content).digest();
+          const expected = hmacOf(algorithm, keyBytes, parts);
           for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
         }
         return matched;
@@ -128,16 +145,23 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   }
   return {
     timestamp,
-    match: (keys) => keys.findIndex((entry) => {
+    match: (keys) => firstMatch(keys, (entry) => {
       // With a key id header, a secret is `<key id>:<secret>` and only those of the named key are tried.
       const key = keyId === undefined ? entry : secretOfKeyId(entry, keyId);
       if (key === undefined) return false;
-      const expected = createHmac(algorithm, hmacKey(config, key)).update(content).digest();
+      const expected = hmacOf(algorithm, hmacKeyObject(config, key), parts);
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
     }),
   };
+}
+
+/** The HMAC of content given in parts, each fed to it in turn (no copy of the whole). */
+function hmacOf(algorithm: string, key: KeyObject | Buffer, parts: readonly SignedPart[]): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
 }
 
 /**
@@ -151,10 +175,12 @@ export function secretOfKeyId(entry: string, keyId: string): string | undefined 
 }
 
 /** The value of the first of these headers that is present and not blank. */
-function firstHeader(headers: Headers, name: string, aliases: readonly string[] = []): string | undefined {
-  for (const candidate of [name, ...aliases]) {
-    const value = headers.get(candidate);
-    if (value !== undefined && value.trim() !== '') return value;
+function firstHeader(headers: Headers, name: string, aliases?: readonly string[]): string | undefined {
+  const value = headers.get(name);
+  if (value !== undefined && value.trim() !== '') return value;
+  for (const alias of aliases ?? []) {
+    const aliased = headers.get(alias);
+    if (aliased !== undefined && aliased.trim() !== '') return aliased;
   }
   return undefined;
 }
@@ -232,27 +258,41 @@ const TEMPLATE_PIECES = new Map<string, readonly string[]>();
 function templatePieces(template: string): readonly string[] {
   let pieces = TEMPLATE_PIECES.get(template);
   if (!pieces) {
-    pieces = template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/);
+    pieces = template.split(/(\{body\}|\{timestamp\}|\{id\}|\{url\}|\{method\})/).filter((piece) => piece !== '');
     TEMPLATE_PIECES.set(template, pieces);
   }
   return pieces;
 }
 
-export function signedContent(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): Buffer {
-  const parts: Buffer[] = [];
+/** A part of the signed content: the body's bytes, or text signed as UTF-8. */
+export type SignedPart = Buffer | string;
+
+/** The signed content in order, the body as received and every other part as text (UTF-8 when hashed). */
+export function signedParts(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): SignedPart[] {
+  const parts: SignedPart[] = [];
   for (const piece of templatePieces(template)) {
     if (piece === '{body}') parts.push(request.body);
-    else if (piece === '{timestamp}') parts.push(Buffer.from(timestamp ?? '', 'utf8'));
-    else if (piece === '{id}') parts.push(Buffer.from(request.id ?? '', 'utf8'));
+    else if (piece === '{timestamp}') parts.push(timestamp ?? '');
+    else if (piece === '{id}') parts.push(request.id ?? '');
     else if (piece === '{url}') {
       const url = fullUrl(request);
-      parts.push(Buffer.from(urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url, 'utf8'));
+      parts.push(urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url);
     }
-    else if (piece === '{method}') parts.push(Buffer.from(request.method, 'utf8'));
-    else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
+    else if (piece === '{method}') parts.push(request.method);
+    else parts.push(piece);
   }
-  // The body alone (GitHub, Shopify, most providers): no copy of it.
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return parts;
+}
+
+/** The parts as one byte string; the body alone (GitHub, Shopify, most providers) without a copy of it. */
+function joinParts(parts: readonly SignedPart[]): Buffer {
+  if (parts.length === 1 && typeof parts[0] !== 'string') return parts[0];
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+}
+
+/** The bytes the provider signed, from a template over {body} {timestamp} {id} {url} {method}. */
+export function signedContent(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): Buffer {
+  return joinParts(signedParts(template, request, timestamp, urlDecoding));
 }
 
 function fullUrl(request: RequestView): string {
@@ -264,6 +304,39 @@ function fullUrl(request: RequestView): string {
 export function hmacKey(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): Buffer {
   const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
   return Buffer.from(material, config.keyEncoding);
+}
+
+/**
+ * HMAC keys as key objects, decoded once per secret and key encoding rather than on every request. A container
+ * holds the keys of its receiver's secrets (current and previous versions); past `MAX_CACHED_KEYS` the cache starts
+ * over, so a rotation never makes it grow without bound.
+ */
+const HMAC_KEY_OBJECTS = new Map<string, Map<string, KeyObject>>();
+const MAX_CACHED_KEYS = 256;
+let cachedKeyCount = 0;
+
+/** `secret`'s HMAC key (`keyEncoding`, without `keyPrefix`), as a key object made on first use. */
+export function hmacKeyObject(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): KeyObject {
+  const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
+  return keyObjectOf(material, config.keyEncoding);
+}
+
+function keyObjectOf(material: string, encoding: SignatureConfig['keyEncoding']): KeyObject {
+  let byMaterial = HMAC_KEY_OBJECTS.get(encoding);
+  if (!byMaterial) HMAC_KEY_OBJECTS.set(encoding, (byMaterial = new Map()));
+  let key = byMaterial.get(material);
+  if (!key) {
+    if (cachedKeyCount >= MAX_CACHED_KEYS) {
+      HMAC_KEY_OBJECTS.clear();
+      HMAC_KEY_OBJECTS.set(encoding, byMaterial);
+      byMaterial.clear();
+      cachedKeyCount = 0;
+    }
+    key = createSecretKey(Buffer.from(material, encoding));
+    byMaterial.set(material, key);
+    cachedKeyCount++;
+  }
+  return key;
 }
 
 /** Whether `value` decodes under the WHATWG forgiving-base64 rules, as `atob` (which Polar's SDK uses) decodes. */
@@ -330,7 +403,7 @@ function prepareToken(config: TokenConfig, request: RequestView): PreparedCheck 
   if (presented.length === 0) {
     throw new AuthenticationError('signature_missing', 'The request carries no token.');
   }
-  return { match: (keys) => keys.findIndex((key) => presented.every((value) => constantTimeTokenEqual(value, key))) };
+  return { match: (keys) => firstMatch(keys, (key) => presented.every((value) => constantTimeTokenEqual(value, key))) };
 }
 
 function prepareBasicAuth(request: RequestView): PreparedCheck {
@@ -340,7 +413,7 @@ function prepareBasicAuth(request: RequestView): PreparedCheck {
     throw new AuthenticationError('signature_missing', 'The request carries no Basic credentials.');
   }
   const presented = Buffer.from(match[1], 'base64').toString('utf8');
-  return { match: (keys) => keys.findIndex((key) => constantTimeTokenEqual(presented, key)) };
+  return { match: (keys) => firstMatch(keys, (key) => constantTimeTokenEqual(presented, key)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -352,7 +425,7 @@ function prepareTwilio(request: RequestView): PreparedCheck {
   const signature = decode(raw.trim(), 'base64');
   if (!signature) throw new AuthenticationError('signature_malformed', 'X-Twilio-Signature is not base64.');
 
-  const url = fullUrl(request);
+  if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
   const contentType = request.headers.get('content-type') ?? '';
   let suffix = '';
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -380,25 +453,36 @@ function prepareTwilio(request: RequestView): PreparedCheck {
       throw new AuthenticationError('signature_mismatch', 'bodySHA256 does not match the body.');
     }
   }
-  // Twilio's own validator accepts the URL with and without the default port.
-  const contents = urlVariants(url).map((u) => Buffer.from(u + suffix, 'utf8'));
+  // Twilio's own validator accepts the URL with and without the default port: the URL as configured is tried
+  // first, and a key stops at the first variant it matches. Which variant matched is no secret (the sender chose
+  // it), and every key is still tried (firstMatch), so the time taken does not tell which key matched.
+  const query = request.rawQuery ? `?${request.rawQuery}` : '';
+  const variants = urlVariants(request.publicUrl);
   return {
-    match: (keys) => keys.findIndex((key) => {
-      let matched = false;
-      for (const content of contents) {
-        matched = constantTimeEqual(createHmac('sha1', Buffer.from(key, 'utf8')).update(content).digest(), signature) || matched;
+    match: (keys) => firstMatch(keys, (key) => {
+      const hmacKeyBytes = keyObjectOf(key, 'utf8');
+      for (const url of variants) {
+        if (constantTimeEqual(hmacOf('sha1', hmacKeyBytes, [url, query, suffix]), signature)) return true;
       }
-      return matched;
+      return false;
     }),
   };
 }
 
-function urlVariants(url: string): string[] {
-  const parsed = new URL(url);
-  const port = parsed.protocol === 'https:' ? '443' : '80';
-  const withPort = parsed.port ? url : url.replace(parsed.host, `${parsed.hostname}:${port}`);
-  const withoutPort = parsed.port === port ? url.replace(parsed.host, parsed.hostname) : url;
-  return [...new Set([url, withPort, withoutPort])];
+const URL_VARIANTS = new Map<string, readonly string[]>();
+
+/** The configured URL, then with the default port added or removed; worked out once per URL (configuration). */
+function urlVariants(url: string): readonly string[] {
+  let variants = URL_VARIANTS.get(url);
+  if (!variants) {
+    const parsed = new URL(url);
+    const port = parsed.protocol === 'https:' ? '443' : '80';
+    const withPort = parsed.port ? url : url.replace(parsed.host, `${parsed.hostname}:${port}`);
+    const withoutPort = parsed.port === port ? url.replace(parsed.host, parsed.hostname) : url;
+    variants = [...new Set([url, withPort, withoutPort])];
+    URL_VARIANTS.set(url, variants);
+  }
+  return variants;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -418,8 +502,16 @@ function preparePlivo(request: RequestView): PreparedCheck {
   const isForm = contentType.startsWith('application/x-www-form-urlencoded');
   // Only form parameters are signed: any other body would go unsigned.
   if (!isForm && request.body.length > 0) throw new AuthenticationError('signature_malformed', 'Plivo signs form parameters only; the body is not a form.');
-  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) =>
-    [...new Set(params.keys())].sort().flatMap((key) => params.getAll(key).sort().map((value) => join(key, value)));
+  // Each key once, sorted, with its values sorted; the values grouped in one pass (getAll per key is quadratic).
+  const sortedPairs = (params: URLSearchParams, join: (key: string, value: string) => string) => {
+    const byKey = new Map<string, string[]>();
+    for (const [key, value] of params) {
+      const values = byKey.get(key);
+      if (values) values.push(value);
+      else byKey.set(key, [value]);
+    }
+    return [...byKey.keys()].sort().flatMap((key) => byKey.get(key)!.sort().map((value) => join(key, value)));
+  };
   const query = sortedPairs(new URLSearchParams(request.rawQuery), (key, value) => `${key}=${value}`).join('&');
   const form = isForm ? sortedPairs(new URLSearchParams(request.body.toString('utf8')), (key, value) => key + value) : [];
   if (!request.publicUrl) throw new Error('This provider signs its URL, but no public URL is configured.');
@@ -428,8 +520,8 @@ function preparePlivo(request: RequestView): PreparedCheck {
   if (query !== '' && form.length > 0) base += '.';
   const content = Buffer.from(`${base}${form.join('')}.${nonce}`, 'utf8');
   return {
-    match: (keys) => keys.findIndex((key) => {
-      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+    match: (keys) => firstMatch(keys, (key) => {
+      const expected = createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest();
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
@@ -451,8 +543,8 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
   const content = Buffer.from(timestamp + token, 'utf8');
   return {
     timestamp,
-    match: (keys) => keys.findIndex((key) => {
-      const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest();
+    match: (keys) => firstMatch(keys, (key) => {
+      const expected = createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest();
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
@@ -485,7 +577,7 @@ function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs
   const content = Buffer.concat([Buffer.from(`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, 'utf8'), request.body]);
   return {
     timestamp,
-    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), signature)),
+    match: (keys) => firstMatch(keys, (key) => constantTimeEqual(createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest(), signature)),
   };
 }
 
@@ -528,8 +620,8 @@ function prepareAdyen(request: RequestView): PreparedCheck {
   });
   // Every item must be signed: one genuine item does not vouch for the others.
   return {
-    match: (keys) => keys.findIndex((key) => {
-      const hmacKeyBytes = Buffer.from(key.trim(), 'hex');
+    match: (keys) => firstMatch(keys, (key) => {
+      const hmacKeyBytes = keyObjectOf(key.trim(), 'hex');
       let all = true;
       for (const { signature, content } of checks) {
         all = constantTimeEqual(createHmac('sha256', hmacKeyBytes).update(content).digest(), signature) && all;

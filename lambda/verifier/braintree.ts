@@ -11,7 +11,7 @@
  * the verifier accepts.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { constantTimeEqual, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
+import { constantTimeEqual, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
 
 /** The challenges Braintree's SDK answers (`verify`): 20 to 32 lowercase hex characters. */
@@ -43,7 +43,7 @@ export function prepareBraintree(request: RequestView): PreparedCheck {
   if (pairs.length === 0) throw new AuthenticationError('signature_malformed', 'bt_signature holds no <public key>|<hex> pair.');
   const contents = [payload, `${payload}\n`];
   return {
-    match: (keys) => keys.findIndex((entry) => {
+    match: (keys) => firstMatch(keys, (entry) => {
       let matched = false;
       for (const [publicKey, hex] of pairs) {
         const privateKey = secretOfKeyId(entry, publicKey);

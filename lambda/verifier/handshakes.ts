@@ -28,7 +28,7 @@ import { createHmac } from 'node:crypto';
 import type { HandshakeKind } from '../../contract/config';
 import { constantTimeTokenEqual, valueAt } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
-import { answerBraintreeChallenge } from './braintree';
+import { lazySchemes } from './lazy';
 
 export interface HandshakeResponse {
   readonly statusCode: number;
@@ -72,7 +72,7 @@ export function answerUnsigned(
   }
   if (kind === 'braintree') {
     // An HMAC under the key that signs payloads: see braintree.ts for why it signs no payload we accept.
-    return text(answerBraintreeChallenge(request.query('bt_challenge'), keys[0]));
+    return text(lazySchemes().answerBraintreeChallenge(request.query('bt_challenge'), keys[0]));
   }
   if (kind === 'meta') {
     const challenge = request.query('hub.challenge');

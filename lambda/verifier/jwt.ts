@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { JwtConfig } from '../../contract/config';
-import { constantTimeEqual, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
+import { constantTimeEqual, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
 import { AuthenticationError } from './errors';
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -91,7 +91,7 @@ export function prepareJwt(config: JwtConfig, request: RequestView, nowMs: numbe
   const hash = HASHES[config.algorithm];
   return {
     timestamp: String(iat ?? nbf ?? exp),
-    match: (keys) => keys.findIndex((entry) => {
+    match: (keys) => firstMatch(keys, (entry) => {
       const key = config.issuerIsKeyId ? secretOfKeyId(entry, issuer as string) : entry;
       if (key === undefined) return false;
       // The body hash is folded in after the HMAC, so a token over other bytes matches no key.

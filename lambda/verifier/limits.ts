@@ -56,14 +56,24 @@ export function headerEntries(event: APIGatewayProxyEvent): Array<[string, strin
  * each value.
  */
 export function headerLookup(event: APIGatewayProxyEvent): Headers {
-  // Built once per request in one pass: a name seen once maps to its value, a name seen again to a list.
+  // Built once per request in one pass over the same entries as `headerEntries`, in its order, without making them: a
+  // name seen once maps to its value, a name seen again to a list.
   const values = new Map<string, string | string[]>();
-  for (const [name, value] of headerEntries(event)) {
+  const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const seen = values.get(key);
     if (seen === undefined) values.set(key, value);
     else if (typeof seen === 'string') values.set(key, [seen, value]);
     else seen.push(value);
+  };
+  const multi = event.multiValueHeaders ?? {};
+  for (const name of Object.keys(multi)) {
+    for (const value of multi[name] ?? []) add(name, String(value ?? ''));
+  }
+  const single = event.headers ?? {};
+  for (const name of Object.keys(single)) {
+    const value = single[name];
+    if (!(name in multi) && value !== undefined && value !== null) add(name, String(value));
   }
   return {
     get: (name) => {
@@ -143,6 +153,9 @@ const BACKSLASH = 0x5c;
 /** Whether arrays and objects nest deeper than `limit` anywhere in the text (strings are skipped). */
 function jsonDepthExceeds(body: Buffer, limit: number): boolean {
   if (body.length <= limit) return false;
+  // Nesting deeper than `limit` takes more than `limit` opening brackets: most bodies have fewer, counted natively.
+  const braces = countByte(body, OPEN_BRACE, limit + 1);
+  if (braces + countByte(body, OPEN_BRACKET, limit + 1 - braces) <= limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < body.length; i++) {
@@ -159,4 +172,11 @@ function jsonDepthExceeds(body: Buffer, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** How many times `byte` occurs in `body`, counting no further than `max`. */
+function countByte(body: Buffer, byte: number, max: number): number {
+  let count = 0;
+  for (let at = body.indexOf(byte); at !== -1 && count < max; at = body.indexOf(byte, at + 1)) count++;
+  return count;
 }

@@ -80,11 +80,28 @@ export function secretKeys(values: SecretValues): SecretKeys {
     });
     verifyToken ??= parsed.verifyToken;
   });
-  const expiredKeys = values.expiredPrevious === undefined ? [] : parseSecretValue(values.expiredPrevious).keys;
+  const expiredKeys = values.expiredPrevious === undefined ? [] : [...parseSecretValue(values.expiredPrevious).keys];
   return { keys, labels, verifyToken, expiredKeys };
 }
 
-function parseSecretValue(value: string): { keys: string[]; verifyToken?: string } {
+/**
+ * Each secret value read once per value rather than on every request (a JSON value is parsed); past
+ * `MAX_PARSED_VALUES` values the cache starts over, so rotations never make it grow without bound.
+ */
+const PARSED_VALUES = new Map<string, { readonly keys: readonly string[]; readonly verifyToken?: string }>();
+const MAX_PARSED_VALUES = 64;
+
+function parseSecretValue(value: string): { readonly keys: readonly string[]; readonly verifyToken?: string } {
+  let parsed = PARSED_VALUES.get(value);
+  if (!parsed) {
+    if (PARSED_VALUES.size >= MAX_PARSED_VALUES) PARSED_VALUES.clear();
+    parsed = readSecretValue(value);
+    PARSED_VALUES.set(value, parsed);
+  }
+  return parsed;
+}
+
+function readSecretValue(value: string): { keys: string[]; verifyToken?: string } {
   const trimmed = value.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     try {

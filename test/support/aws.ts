@@ -130,8 +130,8 @@ export async function getRecord(dynamodb: DynamoDBClient, tableName: string, key
 }
 
 /** Loads a shipped bundle fresh, as a new Lambda container would. */
-export function loadBundle<T>(name: 'verifier' | 'reconciler' | 'example-processor'): T {
-  const file = path.join(__dirname, '..', '..', 'assets', name, 'index.js');
+export function loadBundle<T>(name: 'verifier' | 'reconciler' | 'example-processor', dir = path.join(__dirname, '..', '..', 'assets', name)): T {
+  const file = path.join(dir, 'index.js');
   let loaded: T | undefined;
   jest.isolateModules(() => {
     loaded = require(file) as T;

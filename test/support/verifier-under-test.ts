@@ -45,10 +45,14 @@ export interface ProviderUnderTest {
   readonly config: Omit<ProviderConfig, 'secretId'>;
 }
 
-/** Sets up the bundle behind these providers (keyed by route path). Call in `beforeAll`. */
+/**
+ * Sets up the bundle behind these providers (keyed by route path). Call in `beforeAll`. `bundleDir`: a copy of
+ * assets/verifier to load instead.
+ */
 export async function verifierUnderTest(
   providers: Record<string, ProviderUnderTest>,
   overrides: Partial<VerifierConfig> = {},
+  bundleDir?: string,
 ): Promise<VerifierUnderTest> {
   useEmulatorsForDefaultClients();
   const aws = clients();
@@ -71,7 +75,7 @@ export async function verifierUnderTest(
     providers: configured,
     ...overrides,
   };
-  const module = loadBundle<VerifierModule>('verifier');
+  const module = loadBundle<VerifierModule>('verifier', bundleDir);
   const counts: Record<string, number> = {};
   for (const client of [module.dynamodb, module.sqs, module.secretsManager] as const) {
     (client.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
