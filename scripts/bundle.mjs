@@ -31,11 +31,16 @@ const handlers = {
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
   // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
-  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js'] : [] });
+  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js', './jwks.js', './multipart.js'] : [] });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
 await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
 console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
+// Schemes few receivers use, each a file of its own required on first use: JWT with fetched keys (Plaid), multipart.
+for (const lazy of ['jwks', 'multipart']) {
+  await build({ ...common, entryPoints: [`lambda/verifier/${lazy}.ts`], outfile: `assets/verifier/${lazy}.js` });
+  console.log(`assets/verifier/${lazy}.js: ${statSync(`assets/verifier/${lazy}.js`).size} bytes (loaded on first use)`);
+}
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
 // `npx cdk-webhook-receiver` needs nothing more installed.
