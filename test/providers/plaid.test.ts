@@ -297,3 +297,46 @@ describe('plaid', () => {
     expect(await harness.messages()).toHaveLength(1);
   });
 });
+
+describe('plaid: the key service is reached only where the construct says', () => {
+  test('the test origin is honoured only for a loopback address: any other answers 500 and calls nothing', async () => {
+    // GIVEN the override pointed at an address that is not loopback (the instance metadata service)
+    jwks.resetJwksCache();
+    process.env.WEBHOOK_RECEIVER_TEST_KEY_ORIGIN = 'http://169.254.169.254';
+    const before = fetches();
+    let answer;
+    try {
+      // WHEN a webhook needs a key
+      answer = await harness.send(await signed());
+    } finally {
+      process.env.WEBHOOK_RECEIVER_TEST_KEY_ORIGIN = service.origin;
+    }
+
+    // THEN it is refused as our fault, nothing is written, and no call left the process
+    expect([answer.status, answer.body.error]).toEqual([500, 'internal_error']);
+    expect(fetches()).toBe(before);
+    expect(await harness.messages()).toEqual([]);
+  });
+
+  test('the construct never sets the test origin: the verifier\'s environment and the whole template are without it', () => {
+    // GIVEN a receiver with Plaid
+    const { App, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+    const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+    const lambda = require('aws-cdk-lib/aws-lambda') as typeof import('aws-cdk-lib/aws-lambda');
+    const secretsmanager = require('aws-cdk-lib/aws-secretsmanager') as typeof import('aws-cdk-lib/aws-secretsmanager');
+    const { WebhookProvider, WebhookReceiver } = require('../../lib') as typeof import('../../lib');
+    const stack = new Stack(new App(), 'Test');
+    const processor = new lambda.Function(stack, 'Processor', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+    new WebhookReceiver(stack, 'Receiver', { providers: [WebhookProvider.plaid({ secret: new secretsmanager.Secret(stack, 'Secret') })], processor });
+
+    // WHEN the template is synthesized
+    const template = JSON.stringify(Template.fromStack(stack).toJSON());
+
+    // THEN the variable appears nowhere in it (nor can a prop set it: no lib/ source names it)
+    expect(template).toContain('Receiver');
+    expect(template).not.toContain(jwks.TEST_KEY_ORIGIN_ENV);
+    const { readdirSync, readFileSync } = require('node:fs') as typeof import('node:fs');
+    const libSources = readdirSync(`${__dirname}/../../lib`, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    for (const file of libSources) expect(readFileSync(`${__dirname}/../../lib/${file}`, 'utf8')).not.toContain(jwks.TEST_KEY_ORIGIN_ENV);
+  });
+});
