@@ -142,7 +142,8 @@ export function prepareJwks(config: JwksConfig, request: RequestView, nowMs: num
     // `keys` are the credentials of the key service (Plaid's); the index is that of the credential that fetched
     // the key, 0 for a key already cached. A token over other bytes costs no fetch.
     match: async (keys) => {
-      if (!bodyMatches || keys.length === 0) return -1;
+      // (Plaid's keys need its credentials; a JWK set is public.)
+      if (!bodyMatches || (config.keySource === 'plaid' && keys.length === 0)) return -1;
       const found = await keyFor(config, kid, keys, errors);
       if (!found || !found.cached.key || found.cached.expired) return -1;
       const { key, alg: keyAlg } = found.cached;
