@@ -93,6 +93,7 @@ export function loadJwks(): typeof import('./jwks') {
 const JWKS_ERRORS = {
   authentication: (code: string, message: string) => new AuthenticationError(code, message),
   unavailable: (code: string, message: string, status: number, cause?: unknown) => new InternalError(code, message, { cause, status }),
+  constantTimeEqual: (a: Buffer, b: Buffer) => constantTimeEqual(a, b),
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * `Plaid-Verification` (ES256, key from `POST /webhook_verification_key/get`), and any JWK set on a fixed https host.
  * Bundled into a file of its own (`assets/verifier/jwks.js`) and required on first use (`auth.ts`), like `s3.ts`:
  * a verifier without such a provider never loads it. It shares no module with the main bundle, so the error
- * classes come in as `JwksErrors` (an error must be an instance of the handler's own classes to map to its status).
+ * classes and the constant-time comparison come in as `JwksErrors` (an error must be an instance of the handler's own classes to map to its status).
  *
  * Order of checks, none of which needs a key: the header, the token's syntax, its `alg` (only the configured ones:
  * `none`, `HS256` with the public key as an HMAC secret, anything else is refused here), `kid`, `iat`/`exp`/`nbf`,
@@ -22,16 +22,18 @@
  * set a function's environment can replace its code anyway; and a loopback address in Lambda reaches only the
  * function's own sandbox, where nothing answers, so at worst every fetch fails closed (503).
  */
-import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { JwksConfig } from '../../contract/config';
 import type { PreparedCheck, RequestView } from './auth';
 
-/** The error classes of the main bundle. */
+/** The error classes of the main bundle, and its constant-time comparison. */
 export interface JwksErrors {
   /** 401 with this code. */
   authentication(code: string, message: string): Error;
   /** 5xx (retryable) with this code. */
   unavailable(code: string, message: string, status: number, cause?: unknown): Error;
+  /** The verifier's one constant-time comparison (`auth.ts`). */
+  constantTimeEqual(a: Buffer, b: Buffer): boolean;
 }
 
 export const TEST_KEY_ORIGIN_ENV = 'WEBHOOK_RECEIVER_TEST_KEY_ORIGIN';
@@ -66,10 +68,6 @@ export function resetJwksCache(): void {
   cache.clear();
   pending.clear();
   fetchTimes = [];
-}
-
-function constantTimeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function segmentJson(segment: string, what: string, errors: JwksErrors): Record<string, unknown> {
@@ -132,7 +130,7 @@ export function prepareJwks(config: JwksConfig, request: RequestView, nowMs: num
     if (typeof presented !== 'string' || presented === '') throw errors.authentication('signature_missing', `The token has no ${config.bodyHashClaim} claim.`);
     const encoding = config.bodyHashEncoding ?? 'hex';
     const expected = createHash('sha256').update(request.body).digest(encoding);
-    bodyMatches = constantTimeEqual(Buffer.from(encoding === 'hex' ? presented.toLowerCase() : presented, 'utf8'), Buffer.from(expected, 'utf8'));
+    bodyMatches = errors.constantTimeEqual(Buffer.from(encoding === 'hex' ? presented.toLowerCase() : presented, 'utf8'), Buffer.from(expected, 'utf8'));
   }
   const signature = Buffer.from(signaturePart, 'base64url');
   const content = Buffer.from(`${headerPart}.${payloadPart}`, 'ascii');
