@@ -3,7 +3,8 @@
  * `Plaid-Verification` (ES256, key from `POST /webhook_verification_key/get`), and any JWK set on a fixed https host.
  * Bundled into a file of its own (`assets/verifier/jwks.js`) and required on first use (`auth.ts`), like `s3.ts`:
  * a verifier without such a provider never loads it. It shares no module with the main bundle, so the error
- * classes and the constant-time comparison come in as `JwksErrors` (an error must be an instance of the handler's own classes to map to its status).
+ * classes and the constant-time comparison come in as `JwksErrors` (an error must be an instance of the handler's
+ * own classes to map to its status).
  *
  * Order of checks, none of which needs a key: the header, the token's syntax, its `alg` (only the configured ones:
  * `none`, `HS256` with the public key as an HMAC secret, anything else is refused here), `kid`, `iat`/`exp`/`nbf`,
