@@ -276,6 +276,22 @@ describe('plaid', () => {
     expect(await wrong.messages()).toEqual([]);
   });
 
+  test('after a rotation whose new credentials Plaid does not take yet, the previous version\'s fetch the key (logged as previous)', async () => {
+    // GIVEN a receiver whose secret was rotated to credentials Plaid refuses
+    const rotated = await providerHarness('plaid', { id: 'plaid-rotated', secret: JSON.stringify({ ...CREDENTIALS, environment: 'sandbox' }) });
+    await rotated.rotate(JSON.stringify({ client_id: CREDENTIALS.client_id, secret: 'not-yet-active-secret', environment: 'sandbox' }));
+    const before = fetches();
+
+    // WHEN a genuine webhook arrives
+    const answer = await rotated.send(await signed());
+
+    // THEN the new credentials were refused, the previous ones fetched the key, and the delivery is accepted
+    expect(answer.status).toBe(200);
+    expect(service.calls.slice(before).map((c) => c.secret)).toEqual(['not-yet-active-secret', CREDENTIALS.secret]);
+    expect(answer.logs.some((line) => JSON.parse(line).secretVersion === 'previous')).toBe(true);
+    expect(await rotated.messages()).toHaveLength(1);
+  });
+
   test('a flood of random kids costs at most 10 fetches a minute; over the cap a new kid gets 503 key_fetch_limited, a cached key still verifies', async () => {
     // GIVEN the genuine key cached (one fetch of the minute's budget), and 15 tokens under random kids (a forger's)
     await harness.send(await signed());
