@@ -45,6 +45,10 @@ export interface ProviderDefinition {
    * as a signed timestamp, which changes on every retry. @default - the provider sends none
    */
   readonly eventTime?: EventTimeConfig;
+  /** Its JSON document is this multipart/form-data field, not the body (Dropbox Sign's `json`). @default - the body */
+  readonly multipartJsonField?: string;
+  /** The exact body of every 200 answer, as text (Dropbox Sign). @default - the receiver's JSON answer */
+  readonly replyBody?: string;
 }
 
 const header = (name: string): ValueSourceConfig => ({ header: name });
@@ -782,6 +786,47 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     handshake: 'braintree',
     methods: ['GET', 'POST'],
   },
+  // `Plaid-Verification`: a JWT, ES256 only (checked before anything else), signed with a key Plaid serves by the
+  // token's kid (`POST /webhook_verification_key/get` with the client id and secret held in the receiver's secret,
+  // fetched by `lambda/verifier/jwks.ts` and cached), claim `request_body_sha256` the hex SHA-256 of the body, `iat`
+  // at most 5 minutes old (plaid.com/docs/api/webhooks/webhook-verification). No event id: the body's SHA-256 keys
+  // it (it already holds webhook_type, webhook_code and item_id; a retry repeats it, with a new token).
+  plaid: {
+    name: 'Plaid',
+    factory: 'plaid',
+    scheme: {
+      jwks: {
+        header: 'plaid-verification',
+        algorithms: ['ES256'],
+        keySource: 'plaid',
+        bodyHashClaim: 'request_body_sha256',
+        bodyHashEncoding: 'hex',
+        maxAgeSeconds: 300,
+        clockSkewSeconds: 10,
+      },
+    },
+    deliveryId: [],
+    eventType: { jsonPaths: ['webhook_type', 'webhook_code'] },
+  },
+  // A multipart/form-data post whose field `json` is the event; `event.event_hash` = hex HMAC-SHA256(API key,
+  // event_time + event_type) (@dropbox/sign `EventCallbackHelper.isValid`). The hash does not cover the body: act on
+  // an event only after fetching its signature request from the API. The answer must be 200 with exactly `Hello API
+  // Event Received`. Keyed by hash, time and signature request id (events of one second and type share a hash).
+  'dropbox-sign': {
+    name: 'Dropbox Sign',
+    factory: 'dropboxSign',
+    scheme: { dropboxSign: { field: 'json' } },
+    deliveryId: [
+      { jsonPaths: ['event.event_hash', 'event.event_time', 'signature_request.signature_request_id'] },
+      { jsonPaths: ['event.event_hash', 'event.event_time'] },
+    ],
+    eventType: body('event.event_type'),
+    handshakeEventTypes: ['callback_test'],
+    contentTypes: ['multipart/form-data'],
+    multipartJsonField: 'json',
+    replyBody: 'Hello API Event Received',
+    eventTime: { jsonPath: 'event.event_time', unit: 's' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -799,7 +844,7 @@ export function definitionOf(kind: string): ProviderDefinition {
 
 /** A provider's documented timestamp window in seconds; undefined where it signs no timestamp or bounds none. */
 export function defaultToleranceOf(definition: ProviderDefinition): number | undefined {
-  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds ?? definition.scheme.jwt?.maxAgeSeconds;
+  return definition.scheme.signature?.timestamp?.toleranceSeconds ?? definition.scheme.mailgun?.toleranceSeconds ?? definition.scheme.contentful?.toleranceSeconds ?? definition.scheme.jwt?.maxAgeSeconds ?? definition.scheme.jwks?.maxAgeSeconds;
 }
 
 /** The scheme with its timestamp window set to `seconds` (the receiver's `tolerance`), where it has one. */
@@ -808,6 +853,7 @@ function withTolerance(scheme: SchemeConfig, seconds: number | undefined): Schem
   if (scheme.mailgun) return { ...scheme, mailgun: { toleranceSeconds: seconds } };
   if (scheme.contentful) return { ...scheme, contentful: { toleranceSeconds: seconds } };
   if (scheme.jwt) return scheme.jwt.maxAgeSeconds === undefined ? scheme : { ...scheme, jwt: { ...scheme.jwt, maxAgeSeconds: seconds } };
+  if (scheme.jwks) return scheme.jwks.maxAgeSeconds === undefined ? scheme : { ...scheme, jwks: { ...scheme.jwks, maxAgeSeconds: seconds } };
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };
@@ -861,6 +907,8 @@ function resolveCatalog(id: string, kind: string, config: ProviderConfig): Schem
     jsonBody: definition.jsonBody ?? true,
     items: definition.items,
     eventTime: definition.eventTime,
+    multipartJsonField: definition.multipartJsonField,
+    replyBody: definition.replyBody,
   };
 }
 

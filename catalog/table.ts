@@ -59,10 +59,18 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
   if (scheme.contentful) return [code('x-contentful-signature'), 'method, public path and query, the headers named in `x-contentful-signed-headers`, body', 'HMAC-SHA256 hex'];
   if (scheme.plivo) return [code('x-plivo-signature-v3') + ' (list), ' + code('x-plivo-signature-v3-nonce'), 'URL + sorted query + sorted form params + nonce', 'HMAC-SHA256 base64'];
   if (scheme.basicAuth) return ['`Authorization: Basic`', '-', 'constant-time compare'];
+  if (scheme.jwks) {
+    const jwks = scheme.jwks;
+    const source = jwks.keySource === 'plaid' ? 'key by `kid` from Plaid\'s `/webhook_verification_key/get` (secret `{"client_id", "secret"}`)' : `key by \`kid\` from ${code(jwks.jwksUrl ?? '')}`;
+    const signed = jwks.bodyHashClaim ? `body, as claim ${code(jwks.bodyHashClaim)} = ${jwks.bodyHashEncoding ?? 'hex'} SHA-256 of it` : '- (the body is not signed)';
+    return [`${code(jwks.header)}: <JWT ${jwks.algorithms.join('/')}>`, signed, `${jwks.algorithms.join('/')} (alg fixed), ${source}`];
+  }
+  if (scheme.dropboxSign) return [`multipart field ${code(scheme.dropboxSign.field)}: \`event.event_hash\``, '`event_time` + `event_type` (**the rest is not signed**)', 'HMAC-SHA256 hex, key = API key'];
   return ['?', '?', '?'];
 }
 
 function windowOf(scheme: SchemeConfig): string {
+  if (scheme.jwks?.maxAgeSeconds !== undefined) return `${scheme.jwks.maxAgeSeconds % 60 === 0 ? `${scheme.jwks.maxAgeSeconds / 60} min` : `${scheme.jwks.maxAgeSeconds} s`}; token \`iat\``;
   if (scheme.jwt) {
     const skew = `${scheme.jwt.clockSkewSeconds} s skew`;
     return scheme.jwt.maxAgeSeconds !== undefined ? `${scheme.jwt.maxAgeSeconds % 60 === 0 ? `${scheme.jwt.maxAgeSeconds / 60} min` : `${scheme.jwt.maxAgeSeconds} s`}; token \`iat\` (and \`exp\`, \`nbf\` with ${skew})` : `token \`exp\`, \`nbf\` (${skew})`;

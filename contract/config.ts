@@ -164,6 +164,44 @@ export interface JwtConfig {
   readonly clockSkewSeconds: number;
 }
 
+/**
+ * A JWT in a header signed with a public key the verifier fetches by the token's `kid` (Plaid), from a key service on
+ * a fixed https host: the keys are cached in the container by `kid`, an unknown `kid` is fetched at most once a
+ * minute, and at most a few fetches a minute happen in all (`lambda/verifier/jwks.ts`).
+ */
+export interface JwksConfig {
+  /** The header carrying the token (`plaid-verification`). */
+  readonly header: string;
+  /** The only `alg`s accepted; any other (`none`, `HS256`, ...) is refused before anything else. */
+  readonly algorithms: Array<'ES256' | 'RS256'>;
+  /**
+   * Where keys come from. `plaid`: `POST https://{production|sandbox}.plaid.com/webhook_verification_key/get` with
+   * `client_id`, `secret` (the provider's secret, JSON) and `key_id`. `jwks`: `GET jwksUrl`, a JWK set.
+   */
+  readonly keySource: 'plaid' | 'jwks';
+  /** For `jwks`: the https URL of the JWK set. */
+  readonly jwksUrl?: string;
+  /** The claim holding the hash of the body. Absent: the token does not cover the body. */
+  readonly bodyHashClaim?: string;
+  /** How the claim writes the body's SHA-256. */
+  readonly bodyHashEncoding?: 'hex' | 'base64' | 'base64url';
+  /** Most seconds `iat` may be in the past (and ahead, by `clockSkewSeconds`); the token must then carry `iat`. */
+  readonly maxAgeSeconds?: number;
+  /** Seconds of clock skew allowed on `exp`, `nbf` and a future `iat`. */
+  readonly clockSkewSeconds: number;
+  /** An `iss` the token must carry exactly. Absent: any. */
+  readonly issuer?: string;
+}
+
+/**
+ * Dropbox Sign: a multipart/form-data body whose field `json` holds the event, and `event.event_hash` the hex
+ * HMAC-SHA256 (API key) of `event.event_time` + `event.event_type`. It does not cover the body.
+ */
+export interface DropboxSignConfig {
+  /** The multipart field that holds the event's JSON. */
+  readonly field: string;
+}
+
 /** How requests of a provider are authenticated. Exactly one member is set. */
 export interface SchemeConfig {
   readonly signature?: SignatureConfig;
@@ -190,6 +228,10 @@ export interface SchemeConfig {
   readonly contentful?: { readonly toleranceSeconds: number };
   /** Plivo V3: HMAC-SHA256 over the public URL, its sorted query, the sorted form parameters and the nonce. */
   readonly plivo?: boolean;
+  /** A JWT signed with a public key fetched by its `kid` (Plaid; any JWK set on an https host). */
+  readonly jwks?: JwksConfig;
+  /** Dropbox Sign: `event.event_hash` of the multipart field `json`. */
+  readonly dropboxSign?: DropboxSignConfig;
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */
@@ -264,6 +306,13 @@ export interface ResolvedProvider {
   readonly eventTypes?: string[];
   /** Where the provider's own time of the event is, for providers that send one. */
   readonly eventTime?: EventTimeConfig;
+  /**
+   * The JSON document of the request is this multipart/form-data field, not the body (Dropbox Sign's `json`): JSON
+   * paths of the delivery id, event type and scheme read it.
+   */
+  readonly multipartJsonField?: string;
+  /** The exact body of every 200 answer, as `text/plain` (Dropbox Sign: `Hello API Event Received`). */
+  readonly replyBody?: string;
 }
 
 /**

@@ -789,6 +789,29 @@ export class WebhookProvider {
     return WebhookProvider.catalog('braintree', options);
   }
 
+  /**
+   * Plaid: `Plaid-Verification`, a JWT, ES256 only, signed with a key the verifier fetches from Plaid by the token's
+   * `kid` (`POST https://{production|sandbox}.plaid.com/webhook_verification_key/get`) and caches; the claim
+   * `request_body_sha256` must be the hex SHA-256 of the body, and `iat` at most 5 minutes old. The secret is JSON:
+   * `{"client_id": "...", "secret": "...", "environment": "production"}` (`environment` `production` or `sandbox`,
+   * default `production`). The verifier needs outbound HTTPS to Plaid; when Plaid cannot be reached it answers 503
+   * and Plaid retries. No event id: the body's SHA-256 keys it; the event type is `webhook_type:webhook_code`.
+   */
+  public static plaid(options: TimestampedProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('plaid', options);
+  }
+
+  /**
+   * Dropbox Sign (HelloSign): a multipart/form-data post whose field `json` is the event; `event.event_hash` must
+   * be the hex HMAC-SHA256, under the API key (the secret), of `event_time` + `event_type`. That hash does NOT cover
+   * the rest of the event: act on an event only after fetching its signature request from Dropbox Sign's API. Every
+   * 200 answer is exactly `Hello API Event Received`, as Dropbox Sign requires. `callback_test` is answered, not
+   * enqueued. Keyed by `event_hash`, `event_time` and the signature request id.
+   */
+  public static dropboxSign(options: ProviderOptions): WebhookProvider {
+    return WebhookProvider.catalog('dropbox-sign', options);
+  }
+
   /** Lemon Squeezy: `X-Signature` (hex) over the body; `X-Event-Name`. No delivery id. */
   public static lemonSqueezy(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('lemon-squeezy', options);

@@ -66,7 +66,7 @@ for (const [name, entry] of Object.entries(handlers)) {
     ...common,
     entryPoints: [entry],
     outfile,
-    external: name === 'verifier' ? ['./s3.js'] : [],
+    external: name === 'verifier' ? ['./s3.js', './jwks.js', './multipart.js'] : [],
     plugins: name === 'verifier' ? [lazySchemesFile] : [],
   });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
@@ -90,6 +90,11 @@ await build({
   plugins: [lazySchemesFile, errorsFromMainBundle],
 });
 console.log(`assets/verifier/lazy-schemes.js: ${statSync('assets/verifier/lazy-schemes.js').size} bytes (loaded on first use)`);
+// Schemes few receivers use, each a file of its own required on first use: JWT with fetched keys (Plaid), multipart.
+for (const lazy of ['jwks', 'multipart']) {
+  await build({ ...common, entryPoints: [`lambda/verifier/${lazy}.ts`], outfile: `assets/verifier/${lazy}.js` });
+  console.log(`assets/verifier/${lazy}.js: ${statSync(`assets/verifier/${lazy}.js`).size} bytes (loaded on first use)`);
+}
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
 // `npx cdk-webhook-receiver` needs nothing more installed.

@@ -89,6 +89,8 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['vonage', WebhookProvider.vonage],
   ['livekit', WebhookProvider.livekit],
   ['braintree', WebhookProvider.braintree],
+  ['plaid', WebhookProvider.plaid],
+  ['dropbox-sign', WebhookProvider.dropboxSign],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {

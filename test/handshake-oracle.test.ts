@@ -11,6 +11,7 @@
  */
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { providerHarness, type Answer, type Harness } from './support/provider-harness';
+import { multipart } from './support/multipart';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const hmac = (key: string, content: string, encoding: 'hex' | 'base64') => createHmac('sha256', key).update(content).digest(encoding);
@@ -134,6 +135,7 @@ describe('for every handshake kind, the answer to attacker-chosen input is not a
   const event = (fields: Record<string, unknown>) => JSON.stringify({ ...fields, forged: randomUUID() });
   const BRAINTREE = `pk${randomBytes(4).toString('hex')}:${randomBytes(16).toString('hex')}`;
   const braintreeForm = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const DROPBOX = randomBytes(32).toString('hex');
 
   const cases: Case[] = [
     {
@@ -271,6 +273,23 @@ describe('for every handshake kind, the answer to attacker-chosen input is not a
         body: braintreeForm({ bt_signature: candidate, bt_payload: new URLSearchParams(body).get('bt_payload')! }),
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       }),
+    },
+    {
+      // Dropbox Sign answers every accepted post (its callback_test too) with the constant `Hello API Event Received`:
+      // computed with no key, it signs nothing. Fed the signed content and the body in a genuine callback_test.
+      kind: 'dropbox-sign',
+      secret: DROPBOX,
+      target: (ts) => ({ body: JSON.stringify({ event: { event_time: String(ts), event_type: 'signature_request_signed' }, forged: randomUUID() }), signedContent: `${ts}signature_request_signed` }),
+      handshakes: (content, ts) => {
+        const event = { event_time: String(ts), event_type: 'callback_test', event_hash: hmac(DROPBOX, `${ts}callback_test`, 'hex'), note: content };
+        const form = multipart([['json', JSON.stringify({ event })]]);
+        return [{ body: form.body, headers: { 'Content-Type': form.contentType } }];
+      },
+      forge: (body, _ts, candidate) => {
+        const parsed = JSON.parse(body);
+        const form = multipart([['json', JSON.stringify({ ...parsed, event: { ...parsed.event, event_hash: candidate } })]]);
+        return { body: form.body, headers: { 'Content-Type': form.contentType } };
+      },
     },
   ];
 

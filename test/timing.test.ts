@@ -190,6 +190,9 @@ const REVIEWED: Record<string, string> = {
   'auth.ts: k.equals(key)': "two readings of the same secret (its text, its base64 decoding: Polar), deduplicated before any request is compared; no request byte is involved",
   "braintree.ts: key.indexOf(':')": 'splits the configured secret `<public key>:<private key>` at its separator; compares nothing with the request',
   "request.ts: key.indexOf(' ')": "the HTTP API's route key (`POST /stripe`), public routing data",
+  'jwks.ts: (answer.json as { key: { kid?: unknown } }).key.kid !== kid': "the key service's answer names the kid asked for: key ids are public, and the answer is the service's, not the request's",
+  'multipart.ts: body.subarray(0, delimiter.length).equals(delimiter)': 'the multipart body starts with its boundary, which the request itself declares: syntax, no secret',
+  'multipart.ts: body.subarray(at, at + 2).equals(CRLF)': 'a CRLF after a multipart boundary: syntax, no secret',
 };
 
 interface Finding {

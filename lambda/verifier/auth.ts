@@ -9,7 +9,7 @@
 import { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
-import { AuthenticationError } from './errors';
+import { AuthenticationError, InternalError } from './errors';
 import { lazySchemes } from './lazy';
 
 /** Request headers with case-insensitive lookup. */
@@ -34,9 +34,12 @@ export interface RequestView {
   json(): unknown;
 }
 
-/** A prepared check: tries keys, returns the index of the first that authenticates the request, or -1. */
+/**
+ * A prepared check: tries keys, returns the index of the first that authenticates the request, or -1. Schemes whose
+ * key is fetched (`jwks.ts`) answer asynchronously.
+ */
 export interface PreparedCheck {
-  match(keys: readonly string[]): number;
+  match(keys: readonly string[]): number | Promise<number>;
   /** The signed timestamp as sent, for schemes that sign one (a replay repeats it; a provider's retry does not). */
   readonly timestamp?: string;
 }
@@ -87,7 +90,41 @@ export function prepare(scheme: SchemeConfig, request: RequestView, nowMs: numbe
   if (scheme.contentful) return prepareContentful(scheme.contentful.toleranceSeconds, request, nowMs);
   if (scheme.plivo) return preparePlivo(request);
   if (scheme.braintree) return lazySchemes().prepareBraintree(request);
+  if (scheme.jwks) return loadJwks().prepareJwks(scheme.jwks, request, nowMs, JWKS_ERRORS);
+  if (scheme.dropboxSign) return prepareDropboxSign(request);
   throw new Error('The provider has no authentication scheme.');
+}
+
+/** The JWKS module, beside this bundle (`jwks.js`, kept out of it by esbuild), read on first use. */
+export function loadJwks(): typeof import('./jwks') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./jwks.js') as typeof import('./jwks');
+}
+
+const JWKS_ERRORS = {
+  authentication: (code: string, message: string) => new AuthenticationError(code, message),
+  unavailable: (code: string, message: string, status: number, cause?: unknown) => new InternalError(code, message, { cause, status }),
+  constantTimeEqual: (a: Buffer, b: Buffer) => constantTimeEqual(a, b),
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Dropbox Sign: `event.event_hash` = hex HMAC-SHA256(API key, event_time + event_type), in the JSON of the multipart
+// field `json` (`request.json()` reads that field). It does not cover the rest of the event.
+
+function prepareDropboxSign(request: RequestView): PreparedCheck {
+  const json = request.json();
+  const hash = valueAt(json, 'event.event_hash');
+  if (!hash) throw new AuthenticationError('signature_missing', 'The event carries no event_hash.');
+  const signature = decode(hash, 'hex');
+  if (!signature) throw new AuthenticationError('signature_malformed', 'event_hash is not hex.');
+  const time = valueAt(json, 'event.event_time');
+  const type = valueAt(json, 'event.event_type');
+  if (time === undefined || type === undefined) throw new AuthenticationError('timestamp_missing', 'The event carries no event_time or no event_type.');
+  const content = Buffer.from(time + type, 'utf8');
+  return {
+    timestamp: time,
+    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), signature)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -250,6 +250,9 @@ export function authenticationOf(scheme: SchemeConfig): { method: Authentication
   }
   // A JWT whose claim carries the body's hash: its HMAC covers the body through the hash.
   if (scheme.jwt) return { method: 'hmac', bodySigned: true };
+  // A public-key JWT covers the body only through a body hash claim; Dropbox Sign's hash covers a time and a type.
+  if (scheme.jwks) return { method: 'public-key', bodySigned: scheme.jwks.bodyHashClaim !== undefined };
+  if (scheme.dropboxSign) return { method: 'hmac', bodySigned: false };
   if (scheme.token) return { method: 'shared-token', bodySigned: false };
   if (scheme.basicAuth) return { method: 'basic-auth', bodySigned: false };
   // Twilio signs the form parameters (or the body's SHA-256 in the URL); Adyen signs eight fields of each item,

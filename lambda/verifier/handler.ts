@@ -78,6 +78,9 @@ export function createVerifier(deps: VerifierDependencies): VerifierHandler {
       if (response) {
         return { statusCode: response.statusCode, headers: { 'Content-Type': response.contentType }, body: response.body };
       }
+      // A provider that wants its own words back (Dropbox Sign): a constant, so no answer of ours signs anything.
+      const replyBody = providers.get(event.resource)?.replyBody;
+      if (replyBody !== undefined) return { statusCode: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: replyBody };
       return json(200, {
         ok: true,
         code: outcome.code,
@@ -196,7 +199,7 @@ async function verifyAndEnqueue(
   }
   const headers = headerLookup(event);
   const query = queryLookup(event);
-  const parseJson = lazyJson(body);
+  const parseJson = lazyJson(provider.multipartJsonField === undefined ? body : () => multipartJson(body, headers.get('content-type'), provider.multipartJsonField!));
   const handshakeRequest: HandshakeRequest = { method: event.httpMethod, query: query.get, header: headers.get, json: parseJson };
 
   if (isUnsignedHandshake(provider.handshake, handshakeRequest)) {
@@ -234,18 +237,18 @@ async function verifyAndEnqueue(
   const check = prepare(provider.scheme, request, nowMs);
 
   let secret = secretKeys(await deps.secrets.get(provider.secretId));
-  let match = check.match(secret.keys);
+  let match = await check.match(secret.keys);
   if (match < 0) {
     // Perhaps the secret was rotated since we cached it.
     const fresh = await deps.secrets.refresh(provider.secretId);
     if (fresh) {
       secret = secretKeys(fresh);
-      match = check.match(secret.keys);
+      match = await check.match(secret.keys);
     }
   }
   if (match < 0) {
     // The same answer either way; the log line and metrics tell a provider still signing with a retired secret.
-    if (secret.expiredKeys.length > 0 && check.match(secret.expiredKeys) >= 0) throw new ExpiredPreviousSecretError();
+    if (secret.expiredKeys.length > 0 && (await check.match(secret.expiredKeys)) >= 0) throw new ExpiredPreviousSecretError();
     throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
   progress.secretVersion = secret.labels[match];
@@ -409,12 +412,21 @@ function queryLookup(event: WebhookRequestEvent): { get: (name: string) => strin
   return { get: (name) => single[name] ?? undefined, raw };
 }
 
-function lazyJson(body: Buffer): () => unknown {
+/** The bytes of a multipart field (`multipart.js`, loaded on first use); 400 `body_malformed` when there is none. */
+function multipartJson(body: Buffer, contentType: string | undefined, field: string): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const found = (require('./multipart.js') as typeof import('./multipart')).multipartField(body, contentType, field);
+  if ('error' in found) throw new MalformedRequestError('body_malformed', found.error);
+  return found.value;
+}
+
+/** The request's JSON: of the body, or of the bytes `source` gives (a multipart field). */
+function lazyJson(source: Buffer | (() => Buffer)): () => unknown {
   let parsed: unknown;
   let done = false;
   return () => {
     if (!done) {
-      parsed = parseJsonBody(body);
+      parsed = parseJsonBody(typeof source === 'function' ? source() : source);
       done = true;
     }
     return parsed;

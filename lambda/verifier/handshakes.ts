@@ -22,7 +22,8 @@
  *   like X's CRC: the challenge is held to Braintree's own `^[a-f0-9]{20,32}$`, and a `bt_payload` must decode to
  *   XML, which no such challenge does (`braintree.ts`).
  * - Slack, Twitch and Meta echo a challenge (after a signature or verify-token check); Graph echoes its
- *   validationToken; Discord answers a constant. None is computed with a key, so none is a signature.
+ *   validationToken; Discord answers a constant, and Dropbox Sign gets `Hello API Event Received` for every accepted
+ *   post (`replyBody` in the catalog, answered by the handler). None is computed with a key, so none is a signature.
  */
 import { createHmac } from 'node:crypto';
 import type { HandshakeKind } from '../../contract/config';

@@ -67,6 +67,7 @@ export interface SecretKeys {
  * - the signing secret itself (a plain string);
  * - a JSON array of signing secrets, all accepted (for providers that rotate by adding a secret);
  * - a JSON object `{"signingSecrets": [...]}` or `{"signingSecret": "..."}`, with `"verifyToken"` for Meta.
+ * - a JSON object `{"client_id": "...", "secret": "..."}`: API credentials (Plaid), one key, kept as its JSON.
  */
 export function secretKeys(values: SecretValues): SecretKeys {
   const keys: string[] = [];
@@ -110,6 +111,8 @@ function readSecretValue(value: string): { keys: string[]; verifyToken?: string 
       if (Array.isArray(parsed)) return { keys: usable(strings(parsed)) };
       if (parsed && typeof parsed === 'object') {
         const record = parsed as Record<string, unknown>;
+        // API credentials for a key service (Plaid's `{"client_id", "secret", "environment"}`): one key, its JSON.
+        if (typeof record.client_id === 'string' && typeof record.secret === 'string') return { keys: [trimmed] };
         const single = typeof record.signingSecret === 'string' ? [record.signingSecret] : [];
         return {
           keys: usable([...single, ...strings(record.signingSecrets)]),
