@@ -8,3 +8,4 @@ export * from './processor';
 export * from './ordering';
 export * from './archive';
 export * from './jwt';
+export * from './certificates';

@@ -31,11 +31,14 @@ const handlers = {
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
   // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
-  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js'] : [] });
+  await build({ ...common, entryPoints: [entry], outfile, external: name === 'verifier' ? ['./s3.js', './x509.js'] : [] });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
 await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
 console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
+// The certificate schemes (PayPal, Apple) likewise: lambda/verifier/x509.ts.
+await build({ ...common, entryPoints: ['lambda/verifier/x509.ts'], outfile: 'assets/verifier/x509.js' });
+console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size} bytes (loaded on first use)`);
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
 // `npx cdk-webhook-receiver` needs nothing more installed.
