@@ -14,6 +14,7 @@ import {
   AuthenticationError,
   DeliveryInFlightError,
   ExpiredPreviousSecretError,
+  InternalError,
   MalformedRequestError,
   PayloadTooLargeError,
   MethodNotAllowedError,
@@ -228,7 +229,7 @@ async function verifyAndEnqueue(
   };
   // Schemes verified by certificates (PayPal, Apple) hold no secret: their module checks them whole.
   const byCertificate = provider.scheme.certificateUrl !== undefined || provider.scheme.x5cJws !== undefined;
-  const check = byCertificate ? await certificateModule(deps).prepareCertificates(provider.scheme, request, nowMs) : prepare(provider.scheme, request, nowMs);
+  const check = byCertificate ? await certificateModule(deps).prepareCertificates(provider.scheme, request, nowMs, { AuthenticationError, InternalError }) : prepare(provider.scheme, request, nowMs);
 
   let secret = byCertificate ? CERTIFICATE_KEYS : secretKeys(await deps.secrets.get(provider.secretId!));
   let match = check.match(secret.keys);

@@ -25,7 +25,14 @@ import { X509Certificate, verify as verifySignature, type KeyObject } from 'node
 import { crc32 } from 'node:zlib';
 import type { CertificateUrlConfig, SchemeConfig, X5cJwsConfig } from '../../contract/config';
 import { valueAt, type PreparedCheck, type RequestView } from './auth';
-import { AuthenticationError, InternalError } from './errors';
+import type * as ErrorClasses from './errors';
+
+/**
+ * The verifier's error classes, handed in by the caller: this file is a bundle of its own, and errors of a copy of
+ * `errors.ts` bundled here would not be the `WebhookError`s that `toResponse` maps to 4xx answers.
+ */
+export type CertificateErrors = Pick<typeof ErrorClasses, 'AuthenticationError' | 'InternalError'>;
+let errors: CertificateErrors;
 
 /** The environment variable of the test-only loopback origin (see the module's comment). */
 export const TEST_CERTIFICATE_ORIGIN_ENV = 'WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN';
@@ -58,8 +65,10 @@ export async function prepareCertificates(
   scheme: SchemeConfig,
   request: RequestView,
   nowMs: number,
+  errorClasses: CertificateErrors,
   env: { readonly [name: string]: string | undefined } = process.env,
 ): Promise<PreparedCheck> {
+  errors = errorClasses;
   if (scheme.certificateUrl) return prepareCertificateUrl(scheme.certificateUrl, request, nowMs, env);
   if (scheme.x5cJws) return prepareX5cJws(scheme.x5cJws, request, nowMs);
   throw new Error('The provider has no certificate scheme.');
@@ -70,7 +79,7 @@ export async function prepareCertificates(
 
 function header(request: RequestView, name: string): string {
   const value = request.headers.get(name);
-  if (value === undefined || value.trim() === '') throw new AuthenticationError('signature_missing', `Missing ${name} header.`);
+  if (value === undefined || value.trim() === '') throw new errors.AuthenticationError('signature_missing', `Missing ${name} header.`);
   return value.trim();
 }
 
@@ -78,10 +87,10 @@ async function prepareCertificateUrl(config: CertificateUrlConfig, request: Requ
   const rawSignature = header(request, config.signatureHeader);
   const certUrl = header(request, config.certUrlHeader);
   if (config.algorithmHeader && header(request, config.algorithmHeader.header) !== config.algorithmHeader.value) {
-    throw new AuthenticationError('signature_malformed', `${config.algorithmHeader.header} must be ${config.algorithmHeader.value}.`);
+    throw new errors.AuthenticationError('signature_malformed', `${config.algorithmHeader.header} must be ${config.algorithmHeader.value}.`);
   }
   if (rawSignature.length > MAX_SIGNATURE_CHARS || !BASE64.test(rawSignature)) {
-    throw new AuthenticationError('signature_malformed', `The ${config.signatureHeader} header is not base64.`);
+    throw new errors.AuthenticationError('signature_malformed', `The ${config.signatureHeader} header is not base64.`);
   }
   const signature = Buffer.from(rawSignature, 'base64');
   const content = certificateSignedContent(config, request);
@@ -89,7 +98,7 @@ async function prepareCertificateUrl(config: CertificateUrlConfig, request: Requ
   const certificate = await certificateAt(url, config.fetchTimeoutMs, nowMs);
   checkLeaf(config, certificate, nowMs);
   if (!verifySignature('sha256', content, certificate.leaf.publicKey, signature)) {
-    throw new AuthenticationError('signature_mismatch', 'The signature does not match the request.');
+    throw new errors.AuthenticationError('signature_mismatch', 'The signature does not match the request.');
   }
   return VERIFIED;
 }
@@ -106,7 +115,7 @@ export function certificateSignedContent(config: Pick<CertificateUrlConfig, 'sig
     } else if (piece.startsWith('{header:')) {
       const name = piece.slice('{header:'.length, -1);
       const value = request.headers.get(name);
-      if (value === undefined || value === '') throw new AuthenticationError('signature_missing', `Missing ${name} header.`);
+      if (value === undefined || value === '') throw new errors.AuthenticationError('signature_missing', `Missing ${name} header.`);
       parts.push(Buffer.from(value, 'utf8'));
     } else if (piece !== '') parts.push(Buffer.from(piece, 'utf8'));
   }
@@ -146,7 +155,7 @@ function testOrigin(env: { readonly [name: string]: string | undefined }): strin
 
 /** The certificate URL if it may be fetched; else a 401 before any fetch. */
 function allowedCertificateUrl(config: CertificateUrlConfig, raw: string, env: { readonly [name: string]: string | undefined }): URL {
-  const refused = () => new AuthenticationError('certificate_url_refused', `The ${config.certUrlHeader} URL is not on the provider's certificate hosts.`);
+  const refused = () => new errors.AuthenticationError('certificate_url_refused', `The ${config.certUrlHeader} URL is not on the provider's certificate hosts.`);
   let url: URL;
   try {
     url = new URL(raw);
@@ -186,8 +195,8 @@ async function certificateAt(url: URL, timeoutMs: number, nowMs: number): Promis
   return fetched;
 }
 
-function unavailable(message: string, cause?: unknown): InternalError {
-  return new InternalError('certificate_unavailable', message, { status: 502, cause });
+function unavailable(message: string, cause?: unknown): ErrorClasses.InternalError {
+  return new errors.InternalError('certificate_unavailable', message, { status: 502, cause });
 }
 
 async function fetchCertificateFile(url: URL, timeoutMs: number): Promise<string> {
@@ -218,7 +227,7 @@ async function fetchCertificateFile(url: URL, timeoutMs: number): Promise<string
       chunks.push(Buffer.from(chunk));
     }
   } catch (error) {
-    if (error instanceof InternalError) throw error;
+    if (error instanceof errors.InternalError) throw error;
     throw unavailable('The signing certificate could not be read; retry later.', error);
   }
   return Buffer.concat(chunks).toString('latin1');
@@ -234,8 +243,8 @@ function parsePemChain(pem: string): X509Certificate[] {
   }
 }
 
-function invalid(message: string): AuthenticationError {
-  return new AuthenticationError('certificate_invalid', message);
+function invalid(message: string): ErrorClasses.AuthenticationError {
+  return new errors.AuthenticationError('certificate_invalid', message);
 }
 
 function withinDates(certificate: X509Certificate, atMs: number, skewMs = 0): boolean {
@@ -289,31 +298,31 @@ function jwsJson(segment: string, what: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
-    throw new AuthenticationError('signature_malformed', `The JWS ${what} is not JSON.`);
+    throw new errors.AuthenticationError('signature_malformed', `The JWS ${what} is not JSON.`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AuthenticationError('signature_malformed', `The JWS ${what} is not a JSON object.`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new errors.AuthenticationError('signature_malformed', `The JWS ${what} is not a JSON object.`);
   return parsed as Record<string, unknown>;
 }
 
 function prepareX5cJws(config: X5cJwsConfig, request: RequestView, nowMs: number): PreparedCheck {
   const token = valueAt(request.json(), config.jsonPath);
-  if (token === undefined || token === '') throw new AuthenticationError('signature_missing', `The body has no ${config.jsonPath}.`);
+  if (token === undefined || token === '') throw new errors.AuthenticationError('signature_missing', `The body has no ${config.jsonPath}.`);
   const parts = token.split('.');
   if (token.length > MAX_JWS_CHARS || parts.length !== 3 || !parts.every((part) => part !== '' && BASE64URL.test(part))) {
-    throw new AuthenticationError('signature_malformed', `${config.jsonPath} is not a compact JWS.`);
+    throw new errors.AuthenticationError('signature_malformed', `${config.jsonPath} is not a compact JWS.`);
   }
   const header = jwsJson(parts[0], 'header');
-  if (header.alg !== config.algorithm) throw new AuthenticationError('signature_malformed', `The JWS alg must be ${config.algorithm}.`);
+  if (header.alg !== config.algorithm) throw new errors.AuthenticationError('signature_malformed', `The JWS alg must be ${config.algorithm}.`);
   const x5c = header.x5c;
   if (!Array.isArray(x5c) || x5c.length !== config.chainLength || !x5c.every((entry) => typeof entry === 'string' && BASE64.test(entry))) {
-    throw new AuthenticationError('signature_malformed', `The JWS x5c must hold ${config.chainLength} base64 certificates.`);
+    throw new errors.AuthenticationError('signature_malformed', `The JWS x5c must hold ${config.chainLength} base64 certificates.`);
   }
   let leaf: X509Certificate;
   let intermediate: X509Certificate;
   try {
     [leaf, intermediate] = x5c.slice(0, 2).map((entry) => new X509Certificate(Buffer.from(entry as string, 'base64')));
   } catch {
-    throw new AuthenticationError('signature_malformed', 'A certificate of the JWS x5c cannot be parsed.');
+    throw new errors.AuthenticationError('signature_malformed', 'A certificate of the JWS x5c cannot be parsed.');
   }
   const payload = jwsJson(parts[1], 'payload');
   const signedDate = config.signedDateClaim === undefined ? undefined : payload[config.signedDateClaim];
@@ -336,11 +345,11 @@ function prepareX5cJws(config: X5cJwsConfig, request: RequestView, nowMs: number
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw invalid('The JWS x5c leaf key is not a P-256 key.');
   const content = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
   if (!verifySignature('sha256', content, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2], 'base64url'))) {
-    throw new AuthenticationError('signature_mismatch', 'The JWS signature does not match.');
+    throw new errors.AuthenticationError('signature_mismatch', 'The JWS signature does not match.');
   }
   for (const claim of config.claims ?? []) {
     const found = claim.paths.map((path) => valueAt(payload, path)).find((value) => value !== undefined);
-    if (found !== claim.value) throw new AuthenticationError('claim_mismatch', `The payload's ${claim.name} is not the configured one.`);
+    if (found !== claim.value) throw new errors.AuthenticationError('claim_mismatch', `The payload's ${claim.name} is not the configured one.`);
   }
   return VERIFIED;
 }
