@@ -20,6 +20,8 @@
  * honoured only when it is `http(s)://127.0.0.1:<port>` or `http(s)://[::1]:<port>` and the process is not in AWS
  * Lambda (no `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_RUNTIME_API` or `AWS_EXECUTION_ENV`); set anywhere else it
  * fails every certificate-URL request (500). The construct never sets it and has no property for it.
+ * `WEBHOOK_RECEIVER_TEST_TRUSTED_ROOTS` (tests only): base64 DER roots trusted besides a catalog scheme's built-in
+ * ones (Apple's), so a test chain can stand in for Apple's; refused the same way inside AWS Lambda.
  */
 import { X509Certificate, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -36,6 +38,8 @@ let errors: CertificateErrors;
 
 /** The environment variable of the test-only loopback origin (see the module's comment). */
 export const TEST_CERTIFICATE_ORIGIN_ENV = 'WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN';
+/** The environment variable of test-only roots trusted besides a scheme's built-in ones (see the module's comment). */
+export const TEST_TRUSTED_ROOTS_ENV = 'WEBHOOK_RECEIVER_TEST_TRUSTED_ROOTS';
 /** Most bytes of a certificate file read from its URL. */
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 /** Most certificates kept per container (PayPal rotates by publishing a new URL). */
@@ -70,7 +74,7 @@ export async function prepareCertificates(
 ): Promise<PreparedCheck> {
   errors = errorClasses;
   if (scheme.certificateUrl) return prepareCertificateUrl(scheme.certificateUrl, request, nowMs, env);
-  if (scheme.x5cJws) return prepareX5cJws(scheme.x5cJws, request, nowMs);
+  if (scheme.x5cJws) return prepareX5cJws(scheme.x5cJws, request, nowMs, env);
   throw new Error('The provider has no certificate scheme.');
 }
 
@@ -134,12 +138,17 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
 }
 
 /** The test-only loopback origin, when it may be honoured; throws when it is set where it may not be. */
+/** Throws when a test-only variable is set inside AWS Lambda. */
+function refuseInLambda(name: string, env: { readonly [name: string]: string | undefined }): void {
+  if (env.AWS_LAMBDA_FUNCTION_NAME || env.AWS_LAMBDA_RUNTIME_API || env.AWS_EXECUTION_ENV) {
+    throw new Error(`${name} is for tests only and is refused inside AWS Lambda.`);
+  }
+}
+
 function testOrigin(env: { readonly [name: string]: string | undefined }): string | undefined {
   const raw = env[TEST_CERTIFICATE_ORIGIN_ENV];
   if (raw === undefined || raw === '') return undefined;
-  if (env.AWS_LAMBDA_FUNCTION_NAME || env.AWS_LAMBDA_RUNTIME_API || env.AWS_EXECUTION_ENV) {
-    throw new Error(`${TEST_CERTIFICATE_ORIGIN_ENV} is for tests only and is refused inside AWS Lambda.`);
-  }
+  refuseInLambda(TEST_CERTIFICATE_ORIGIN_ENV, env);
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -280,12 +289,17 @@ function checkLeaf(config: CertificateUrlConfig, certificate: FetchedCertificate
 
 const roots = new Map<string, X509Certificate>();
 
-function rootCertificates(config: X5cJwsConfig): X509Certificate[] {
+function rootCertificates(config: X5cJwsConfig, env: { readonly [name: string]: string | undefined }): X509Certificate[] {
   const encoded = [...(config.builtInRoots ?? []).map((name) => {
     const root = BUILT_IN_ROOTS[name];
     if (!root) throw new Error(`Unknown built-in root "${name}".`);
     return root;
   }), ...(config.rootCertificates ?? [])];
+  const testRoots = env[TEST_TRUSTED_ROOTS_ENV];
+  if (testRoots && config.builtInRoots?.length) {
+    refuseInLambda(TEST_TRUSTED_ROOTS_ENV, env);
+    encoded.push(...testRoots.split(',').map((root) => root.trim()).filter((root) => root !== ''));
+  }
   return encoded.map((base64) => {
     let root = roots.get(base64);
     if (!root) roots.set(base64, (root = new X509Certificate(Buffer.from(base64, 'base64'))));
@@ -304,7 +318,7 @@ function jwsJson(segment: string, what: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function prepareX5cJws(config: X5cJwsConfig, request: RequestView, nowMs: number): PreparedCheck {
+function prepareX5cJws(config: X5cJwsConfig, request: RequestView, nowMs: number, env: { readonly [name: string]: string | undefined }): PreparedCheck {
   const token = valueAt(request.json(), config.jsonPath);
   if (token === undefined || token === '') throw new errors.AuthenticationError('signature_missing', `The body has no ${config.jsonPath}.`);
   const parts = token.split('.');
@@ -330,7 +344,7 @@ function prepareX5cJws(config: X5cJwsConfig, request: RequestView, nowMs: number
 
   // The chain: the intermediate issued and signed by a pinned root (the x5c's own third certificate is not
   // trusted), the leaf by the intermediate, the intermediate a CA, the marker extensions, all valid at the date.
-  const root = rootCertificates(config).find((candidate) => intermediate.checkIssued(candidate) && intermediate.verify(candidate.publicKey));
+  const root = rootCertificates(config, env).find((candidate) => intermediate.checkIssued(candidate) && intermediate.verify(candidate.publicKey));
   if (!root) throw invalid('The JWS x5c does not lead to a trusted root.');
   if (!(leaf.checkIssued(intermediate) && leaf.verify(intermediate.publicKey)) || !intermediate.ca) {
     throw invalid('The JWS x5c leaf is not issued by its intermediate.');
