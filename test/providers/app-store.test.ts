@@ -125,6 +125,14 @@ test('a retry signed anew (the same notificationUUID, a later signedDate) is a d
   expect(await harness.messages()).toHaveLength(1);
 });
 
+test('another chain from the same test root, with both marker OIDs, is accepted (the control of the OID cases below)', async () => {
+  const body = notification({ chain: appleLikeChain({ root: chain.root }) });
+  expect(await appleAccepts(body)).toBe(true);
+
+  expect((await harness.send(request(body))).body).toMatchObject({ ok: true, code: 'accepted' });
+  await harness.messages();
+});
+
 describe('refused as Apple\'s verifier refuses them, nothing enqueued or recorded', () => {
   const other = appleLikeChain();
   const cases: Array<[string, () => string, string]> = [
@@ -135,9 +143,9 @@ describe('refused as Apple\'s verifier refuses them, nothing enqueued or recorde
       return JSON.stringify({ signedPayload: `${header}.${changed}.${signature}` });
     }, 'signature_mismatch'],
     ['a chain to another root', () => notification({ chain: other }), 'certificate_invalid'],
-    ['a leaf without Apple\'s leaf OID', () => notification({ chain: appleLikeChain({ leafOids: [] }) }), 'certificate_invalid'],
-    ['an intermediate without Apple\'s intermediate OID', () => notification({ chain: appleLikeChain({ intermediateOids: [] }) }), 'certificate_invalid'],
-    ['a leaf expired at the signed date', () => notification({ chain: appleLikeChain({ leafNotAfter: new Date(Date.now() + 3600_000) }), signedDate: Date.now() + 3 * 86_400_000 }), 'certificate_invalid'],
+    ['a leaf without Apple\'s leaf OID', () => notification({ chain: appleLikeChain({ root: chain.root, leafOids: [] }) }), 'certificate_invalid'],
+    ['an intermediate without Apple\'s intermediate OID', () => notification({ chain: appleLikeChain({ root: chain.root, intermediateOids: [] }) }), 'certificate_invalid'],
+    ['a leaf expired at the signed date', () => notification({ chain: appleLikeChain({ root: chain.root, leafNotAfter: new Date(Date.now() + 3600_000) }), signedDate: Date.now() + 3 * 86_400_000 }), 'certificate_invalid'],
     ['a leaf issued by the root itself (no intermediate)', () => notification({ header: { alg: 'ES256', x5c: [chain.leaf, chain.root].map((c) => c.der.toString('base64')) } }), 'signature_malformed'],
     ['another app\'s bundle id', () => notification({ bundleId: 'com.example.other' }), 'claim_mismatch'],
     ['a Production notification at a Sandbox route', () => notification({ environment: 'Production' }), 'claim_mismatch'],

@@ -88,8 +88,8 @@ function issuerFile(certificate: TestCertificate): string {
 }
 
 /** A chain as App Store Server Notifications use it: root, intermediate and leaf with Apple's marker OIDs. */
-export function appleLikeChain(options: { leafOids?: string[]; intermediateOids?: string[]; leafNotAfter?: Date } = {}): { root: TestCertificate; intermediate: TestCertificate; leaf: TestCertificate } {
-  const root = issueCertificate({ commonName: 'Test Root CA - G3', ca: true, notAfter: new Date(Date.now() + 3650 * 24 * 3600_000) });
+export function appleLikeChain(options: { root?: TestCertificate; leafOids?: string[]; intermediateOids?: string[]; leafNotAfter?: Date } = {}): { root: TestCertificate; intermediate: TestCertificate; leaf: TestCertificate } {
+  const root = options.root ?? issueCertificate({ commonName: 'Test Root CA - G3', ca: true, notAfter: new Date(Date.now() + 3650 * 24 * 3600_000) });
   const intermediate = issueCertificate({
     commonName: 'Test Worldwide Developer Relations CA - G6',
     ca: true,
