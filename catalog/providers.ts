@@ -827,6 +827,64 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
     replyBody: 'Hello API Event Received',
     eventTime: { jsonPath: 'event.event_time', unit: 's' },
   },
+  // PayPal: `paypal-transmission-sig`, base64 SHA256withRSA over `{transmission id}|{transmission time}|{webhook
+  // id}|{unsigned decimal CRC-32 of the body}`, by the key of the certificate at `paypal-cert-url`, fetched by the
+  // verifier only from PayPal's API hosts (https, no redirect, size and time capped, cached per URL) and held to
+  // PayPal's subject names. The webhook id is configuration, not a secret. No documented window; the event's `id`
+  // (`WH-...`) is the same on every retry.
+  paypal: {
+    name: 'PayPal',
+    factory: 'paypal',
+    scheme: {
+      certificateUrl: {
+        certUrlHeader: 'paypal-cert-url',
+        allowedHosts: ['api.paypal.com', 'api-m.paypal.com', 'api.sandbox.paypal.com', 'api-m.sandbox.paypal.com'],
+        pathPrefix: '/v1/notifications/certs/',
+        signatureHeader: 'paypal-transmission-sig',
+        algorithm: 'rsa-sha256',
+        algorithmHeader: { header: 'paypal-auth-algo', value: 'SHA256withRSA' },
+        signedContent: '{header:paypal-transmission-id}|{header:paypal-transmission-time}|{webhookId}|{crc32}',
+        subjectCommonNames: ['messageverificationcerts.paypal.com', 'messageverificationcerts.sandbox.paypal.com'],
+        fetchTimeoutMs: 2000,
+      },
+    },
+    deliveryId: [body('id')],
+    eventType: body('event_type'),
+    // The event's `create_time` (https://developer.paypal.com/api/rest/webhooks/event-names/).
+    eventTime: { jsonPath: 'create_time', unit: 'rfc3339' },
+  },
+  // App Store Server Notifications V2: the body is `{"signedPayload": "<JWS>"}`, ES256, whose `x5c` chain (leaf,
+  // intermediate, root) must lead to Apple Root CA - G3 (shipped with the verifier), the leaf carrying
+  // 1.2.840.113635.100.6.11.1 and the intermediate 1.2.840.113635.100.6.2.1, valid at the payload's `signedDate`
+  // (as @apple/app-store-server-library's SignedDataVerifier without online checks); then the configured bundle id,
+  // environment and (Production) app Apple id. Nothing is fetched, no OCSP. Keyed by `notificationUUID`.
+  'app-store': {
+    name: 'Apple App Store Server Notifications V2',
+    factory: 'appStore',
+    scheme: {
+      x5cJws: {
+        jsonPath: 'signedPayload',
+        algorithm: 'ES256',
+        builtInRoots: ['apple-root-ca-g3'],
+        chainLength: 3,
+        leafOids: ['1.2.840.113635.100.6.11.1'],
+        intermediateOids: ['1.2.840.113635.100.6.2.1'],
+        signedDateClaim: 'signedDate',
+        claims: [
+          { name: 'bundleId', paths: ['data.bundleId', 'summary.bundleId', 'externalPurchaseToken.bundleId', 'appData.bundleId'], value: '' },
+          { name: 'environment', paths: ['data.environment', 'summary.environment', 'appData.environment'], value: '' },
+          { name: 'appAppleId', paths: ['data.appAppleId', 'summary.appAppleId', 'externalPurchaseToken.appAppleId', 'appData.appAppleId'], value: '' },
+        ],
+      },
+    },
+    deliveryId: [{ jsonPath: 'notificationUUID', inJws: 'signedPayload' }],
+    eventType: [
+      { jsonPaths: ['notificationType', 'subtype'], inJws: 'signedPayload' },
+      { jsonPath: 'notificationType', inJws: 'signedPayload' },
+    ],
+    // `signedDate`, in milliseconds (https://developer.apple.com/documentation/appstoreservernotifications/responsebodyv2decodedpayload).
+    eventTime: { jsonPath: 'signedDate', unit: 'ms', inJws: 'signedPayload' },
+  },
 };
 
 /** The kind of generic schemes (`WebhookProvider.hmac`, ...), whose configuration carries the whole scheme. */
@@ -857,6 +915,23 @@ function withTolerance(scheme: SchemeConfig, seconds: number | undefined): Schem
   const timestamp = scheme.signature?.timestamp;
   if (!scheme.signature || !timestamp || timestamp.toleranceSeconds === undefined) return scheme;
   return { ...scheme, signature: { ...scheme.signature, timestamp: { ...timestamp, toleranceSeconds: seconds } } };
+}
+
+/**
+ * The scheme with a certificate provider's settings filled in: PayPal's webhook id; the App Store's claims, only
+ * those given a value (the factory requires bundle id and environment).
+ */
+function withCertificateSettings(scheme: SchemeConfig, config: ProviderConfig): SchemeConfig {
+  const settings = config.certificates;
+  if (scheme.certificateUrl) return { ...scheme, certificateUrl: { ...scheme.certificateUrl, webhookId: settings?.webhookId } };
+  if (scheme.x5cJws) {
+    const claims = (scheme.x5cJws.claims ?? []).flatMap((claim) => {
+      const value = settings?.claims?.[claim.name];
+      return value === undefined ? [] : [{ ...claim, value }];
+    });
+    return { ...scheme, x5cJws: { ...scheme.x5cJws, claims } };
+  }
+  return scheme;
 }
 
 /** The media types a provider accepts: its own configuration, else its kind's default. */
@@ -898,7 +973,7 @@ function resolveCatalog(id: string, kind: string, config: ProviderConfig): Schem
     throw new Error(`Provider ${id}: unknown kind "${kind}".`);
   }
   return {
-    scheme: withTolerance(definition.scheme, config.toleranceSeconds),
+    scheme: withCertificateSettings(withTolerance(definition.scheme, config.toleranceSeconds), config),
     deliveryId: definition.deliveryId,
     eventType: definition.eventType,
     handshake: definition.handshake,

@@ -66,6 +66,26 @@ function authenticationOf(scheme: SchemeConfig): [string, string, string] {
     return [`${code(jwks.header)}: <JWT ${jwks.algorithms.join('/')}>`, signed, `${jwks.algorithms.join('/')} (alg fixed), ${source}`];
   }
   if (scheme.dropboxSign) return [`multipart field ${code(scheme.dropboxSign.field)}: \`event.event_hash\``, '`event_time` + `event_type` (**the rest is not signed**)', 'HMAC-SHA256 hex, key = API key'];
+  if (scheme.certificateUrl) {
+    const c = scheme.certificateUrl;
+    const hosts = c.allowedHosts.map(code).join(', ');
+    return [
+      `${code(c.signatureHeader)} (base64); certificate from ${code(c.certUrlHeader)}, fetched only from https ${hosts}${c.pathPrefix ? ` under ${code(c.pathPrefix)}` : ''} (no redirect, ${c.fetchTimeoutMs / 1000} s, 64 KiB, cached per URL; 502 when it cannot be had)`,
+      // A `|` inside a table cell ends it unless escaped, also in a code span.
+      code(c.signedContent.replace(/\{header:([^}]+)\}/g, '{$1}')).replace(/\|/g, '\\|') + (c.signedContent.includes('{crc32}') ? ' (`{crc32}`: unsigned decimal CRC-32 of the body)' : ''),
+      `${c.algorithm === 'rsa-sha256' ? 'SHA256withRSA' : 'ECDSA SHA-256'}; no secret${c.subjectCommonNames ? `; certificate CN ${c.subjectCommonNames.map(code).join(' or ')}` : ''}, dates checked`,
+    ];
+  }
+  if (scheme.x5cJws) {
+    const x = scheme.x5cJws;
+    const oids = [...(x.leafOids ?? []).map((oid) => `leaf ${code(oid)}`), ...(x.intermediateOids ?? []).map((oid) => `intermediate ${code(oid)}`)].join(', ');
+    const claims = (x.claims ?? []).map((claim) => code(claim.name)).join(', ');
+    return [
+      `body ${code(x.jsonPath)}: JWS with ${code('x5c')} (${x.chainLength} certificates)`,
+      `the JWS payload${claims ? `; configured ${claims} checked` : ''}`,
+      `${x.algorithm}; chain to ${(x.builtInRoots ?? []).map(code).join(', ') || 'the pinned roots'} (shipped)${oids ? `, ${oids}` : ''}, valid at ${x.signedDateClaim ? code(x.signedDateClaim) : 'now'}; no secret, nothing fetched`,
+    ];
+  }
   return ['?', '?', '?'];
 }
 
@@ -78,6 +98,7 @@ function windowOf(scheme: SchemeConfig): string {
   const timestamp: TimestampConfig | undefined = scheme.signature?.timestamp;
   if (scheme.contentful) return `${scheme.contentful.toleranceSeconds % 60 === 0 ? `${scheme.contentful.toleranceSeconds / 60} min` : `${scheme.contentful.toleranceSeconds} s`}; \`x-contentful-timestamp\` (ms)`;
   const seconds = timestamp?.toleranceSeconds ?? scheme.mailgun?.toleranceSeconds;
+  if (scheme.x5cJws) return 'none (the chain is checked at the signed date)';
   if (!timestamp && seconds === undefined) return 'none signed';
   const where = timestamp?.source === 'header' ? `${code(timestamp.header!)}` : timestamp?.source === 'jsonPath' ? `body ${code(timestamp.jsonPath!)}` : timestamp ? 'in the signature header' : 'body `signature.timestamp`';
   const unit = timestamp?.unit === 'ms' ? ' (ms)' : timestamp?.unit === 'rfc3339' ? ' (RFC 3339)' : '';
@@ -86,6 +107,7 @@ function windowOf(scheme: SchemeConfig): string {
 }
 
 function sourceOf(source: ValueSourceConfig): string {
+  if (source.inJws) return `${code(source.inJws)} payload ${(source.jsonPaths ?? [source.jsonPath ?? '']).map(code).join(' + ')}`;
   if (source.header) return code(source.header);
   if (source.jsonPath) return `body ${code(source.jsonPath)}`;
   if (source.jsonPaths) return `body ${source.jsonPaths.map(code).join(' + ')}`;
@@ -95,6 +117,7 @@ function sourceOf(source: ValueSourceConfig): string {
 function eventTimeOf(time: EventTimeConfig | undefined): string {
   if (!time) return '-';
   const unit = time.unit === 'rfc3339' ? 'RFC 3339' : time.unit;
+  if (time.inJws) return `${code(time.inJws)} payload ${code(time.jsonPath!)} (${unit})`;
   return `${time.header ? code(time.header) : `body ${code(time.jsonPath!)}`} (${unit})`;
 }
 

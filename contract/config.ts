@@ -20,6 +20,11 @@ export interface ValueSourceConfig {
   readonly jsonPaths?: string[];
   /** The event type, as the provider's event type source reads it (only in `dedupKey`). */
   readonly eventType?: true;
+  /**
+   * `jsonPath`/`jsonPaths` are read in the payload of the compact JWS found at this path of the body (Apple's
+   * `signedPayload`), not in the body itself. Its values are used only once the scheme has verified that JWS.
+   */
+  readonly inJws?: string;
 }
 
 /** Where the provider's own time of an event is, and how it is written. */
@@ -30,6 +35,8 @@ export interface EventTimeConfig {
   readonly jsonPath?: string;
   /** Whole (or fractional) seconds or milliseconds since the epoch, or an RFC 3339 date-time. */
   readonly unit: 's' | 'ms' | 'rfc3339';
+  /** `jsonPath` is read in the payload of the JWS at this path of the body (see `ValueSourceConfig.inJws`). */
+  readonly inJws?: string;
 }
 
 /** How the signature header is laid out. */
@@ -232,6 +239,74 @@ export interface SchemeConfig {
   readonly jwks?: JwksConfig;
   /** Dropbox Sign: `event.event_hash` of the multipart field `json`. */
   readonly dropboxSign?: DropboxSignConfig;
+  /** A signature by the key of an X.509 certificate fetched from an allowlisted URL the request names (PayPal). */
+  readonly certificateUrl?: CertificateUrlConfig;
+  /** A JWS in the body whose `x5c` chain leads to a pinned root (Apple App Store Server Notifications V2). */
+  readonly x5cJws?: X5cJwsConfig;
+}
+
+/**
+ * A signature made with the private key of an X.509 certificate that the verifier fetches from a URL named in a
+ * request header (PayPal's `paypal-cert-url`). Nothing secret: trust comes from the allowlisted https hosts the
+ * certificate is fetched from (over TLS, no redirect followed), the certificate's subject and validity, and the
+ * signature. Verified in `lambda/verifier/x509.ts`, loaded on first use.
+ */
+export interface CertificateUrlConfig {
+  /** The header naming the certificate's URL. */
+  readonly certUrlHeader: string;
+  /**
+   * Hosts the certificate may be fetched from, over https on the default port: exact names, or `*.example.com`
+   * for any name under it (not itself).
+   */
+  readonly allowedHosts: string[];
+  /** A path every certificate URL starts with (`/v1/notifications/certs/`). Absent: any path. */
+  readonly pathPrefix?: string;
+  /** The header carrying the signature, base64. */
+  readonly signatureHeader: string;
+  /** The signature algorithm; the certificate's key must be of its kind. */
+  readonly algorithm: 'rsa-sha256' | 'ecdsa-sha256';
+  /** A header that must be present with exactly this value (PayPal's `paypal-auth-algo: SHA256withRSA`). */
+  readonly algorithmHeader?: { readonly header: string; readonly value: string };
+  /**
+   * The signed content as a template over `{header:<name>}` (a header's value; a missing header refuses the
+   * request), `{webhookId}` (the configured `webhookId`), `{crc32}` (the unsigned decimal CRC-32 of the body) and
+   * `{body}` (the exact bytes); other characters are literal.
+   */
+  readonly signedContent: string;
+  /** The value of `{webhookId}` (PayPal: the id of the webhook, shown in the developer dashboard). */
+  readonly webhookId?: string;
+  /** Common names the leaf certificate's subject must have one of. Absent: any. */
+  readonly subjectCommonNames?: string[];
+  /** How long a fetch of the certificate may take, in milliseconds. */
+  readonly fetchTimeoutMs: number;
+}
+
+/**
+ * A compact JWS in a field of the JSON body whose header's `x5c` (leaf, intermediate, root) chains to a pinned
+ * root, as App Store Server Notifications V2 are signed (`@apple/app-store-server-library` `SignedDataVerifier`).
+ */
+export interface X5cJwsConfig {
+  /** The body's field holding the JWS (`signedPayload`). */
+  readonly jsonPath: string;
+  /** The one `alg` accepted. */
+  readonly algorithm: 'ES256';
+  /** Pinned roots, base64 DER. */
+  readonly rootCertificates?: string[];
+  /** Roots shipped with the verifier, by name (`apple-root-ca-g3`). */
+  readonly builtInRoots?: string[];
+  /** How many certificates `x5c` must hold (Apple: 3). */
+  readonly chainLength: number;
+  /** Extension OIDs the leaf certificate must carry (Apple: 1.2.840.113635.100.6.11.1). */
+  readonly leafOids?: string[];
+  /** Extension OIDs the intermediate certificate must carry (Apple: 1.2.840.113635.100.6.2.1). */
+  readonly intermediateOids?: string[];
+  /**
+   * A payload claim in milliseconds since the epoch at which the chain must be valid (Apple's `signedDate`, as its
+   * library checks without online checks). Absent, or absent from the payload: now.
+   */
+  readonly signedDateClaim?: string;
+  /** Values the verified payload must carry: each `paths` is tried in order, the first present must equal `value`. */
+  readonly claims?: Array<{ readonly name: string; readonly paths: string[]; readonly value: string }>;
 }
 
 /** Requests a provider sends to prove the endpoint is theirs, answered synchronously and never enqueued. */
@@ -247,8 +322,11 @@ export interface ProviderConfig {
   readonly id?: string;
   /** Provider family (`stripe`, `github`, ...; `custom` for generic schemes). Absent: the same as `id`. */
   readonly kind?: string;
-  /** Secret id (full ARN, or name when only the name is known) of the signing secret. */
-  readonly secretId: string;
+  /**
+   * Secret id (full ARN, or name when only the name is known) of the signing secret. Absent for schemes that
+   * verify with certificates only (`certificateUrl`, `x5cJws`).
+   */
+  readonly secretId?: string;
   /** How long a delivery id is remembered, in seconds. Absent: `DEFAULT_DEDUP_WINDOW_SECONDS`. */
   readonly dedupWindowSeconds?: number;
   /** Catalog providers: replay window in seconds, where the provider signs a timestamp. */
@@ -257,6 +335,8 @@ export interface ProviderConfig {
   readonly publicUrl?: string;
   /** Generic providers: the whole scheme. */
   readonly scheme?: SchemeConfig;
+  /** Catalog providers verified by certificates: PayPal's webhook id, Apple's bundle id and environment. */
+  readonly certificates?: CertificateSettingsConfig;
   /** Generic providers: delivery id sources, in order; none found means the body's SHA-256 is the id. */
   readonly deliveryId?: ValueSourceConfig[];
   /** Generic providers: where the event type is. */
@@ -278,10 +358,19 @@ export interface ProviderConfig {
   readonly contentTypes?: string[];
 }
 
+/** The settings a catalog provider verified by certificates takes from its configuration. */
+export interface CertificateSettingsConfig {
+  /** `certificateUrl.webhookId`. */
+  readonly webhookId?: string;
+  /** Values of the scheme's `x5cJws.claims`, by claim name (`bundleId`, `environment`, `appAppleId`). */
+  readonly claims?: { [name: string]: string };
+}
+
 /** A provider with its scheme filled in, as the verifier uses it. */
 export interface ResolvedProvider {
   readonly id: string;
-  readonly secretId: string;
+  /** Absent for schemes verified by certificates only. */
+  readonly secretId?: string;
   readonly dedupWindowSeconds: number;
   readonly scheme: SchemeConfig;
   readonly deliveryId: ValueSourceConfig[];

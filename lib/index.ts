@@ -9,3 +9,4 @@ export * from './ordering';
 export * from './archive';
 export * from './jwt';
 export * from './logging';
+export * from './certificates';

@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { reconcileSettings, type ReconcileSettings } from './private/reconcile';
 import { BodyHashEncoding, JwtAlgorithm, type JwtProviderOptions } from './jwt';
+import { AppStoreEnvironment, CertificateSignatureAlgorithm, type AppStoreProviderOptions, type CertificateProviderOptions, type CertificateUrlProviderOptions, type PayPalProviderOptions, type X5cJwsProviderOptions } from './certificates';
 import { providerSecurity } from './private/security';
 import type { GitHubReconciliationOptions, ReconciliationOptions } from './reconcile';
 import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
@@ -440,6 +442,8 @@ interface Traits {
   readonly signsUrl?: boolean;
   /** HTTP methods its route takes. @default ['POST'] */
   readonly methods?: readonly string[];
+  /** Verified by certificates: no secret. @default false */
+  readonly keyless?: boolean;
 }
 
 /**
@@ -954,6 +958,167 @@ export class WebhookProvider {
     return WebhookProvider.generic(options, { basicAuth: true });
   }
 
+  /**
+   * PayPal: `paypal-transmission-sig`, SHA256withRSA over `{transmission id}|{transmission time}|{webhook id}|{CRC-32
+   * of the body}`, by the certificate at `paypal-cert-url`, which the verifier fetches only from PayPal's API hosts
+   * (`api.paypal.com`, `api-m.paypal.com` and their `sandbox.` forms, https, under `/v1/notifications/certs/`, no
+   * redirect, 2 s, 64 KiB), caches per URL, and holds to PayPal's subject names and validity dates. No secret: the
+   * webhook id is configuration. A fetch that fails is answered 502 so PayPal retries. Body `id`, `event_type`.
+   */
+  public static paypal(options: PayPalProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.paypal()', options, "{ webhookId: '8PT597110X687430LKGECATA' }");
+    if (typeof options.webhookId !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(options.webhookId)) {
+      throw new Error(`webhookId of WebhookProvider.paypal() must be PayPal's webhook id (1-64 letters, digits or dashes), got ${describeValue(options.webhookId)}.`);
+    }
+    return WebhookProvider.certificateCatalog('paypal', options, { webhookId: options.webhookId });
+  }
+
+  /**
+   * Apple App Store Server Notifications V2: the body `{"signedPayload": "<JWS>"}`, ES256, its `x5c` chain leading
+   * to Apple Root CA - G3 (shipped with the verifier) with Apple's marker extensions, valid at the payload's
+   * `signedDate`; then `bundleId`, `environment` and (Production) `appAppleId`. Nothing is fetched (no OCSP).
+   * Keyed by `notificationUUID`; the event type is `notificationType:subtype` (or `notificationType`).
+   */
+  public static appStore(options: AppStoreProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.appStore()', options, "{ bundleId: 'com.example.app', appAppleId: 1234567890 }");
+    if (typeof options.bundleId !== 'string' || !/^[A-Za-z0-9.-]{1,155}$/.test(options.bundleId)) {
+      throw new Error(`bundleId of WebhookProvider.appStore() must be the app's bundle id (e.g. "com.example.app"), got ${describeValue(options.bundleId)}.`);
+    }
+    const environment = options.environment ?? AppStoreEnvironment.PRODUCTION;
+    if (!Object.values(AppStoreEnvironment).includes(environment)) {
+      throw new Error(`environment of WebhookProvider.appStore() must be one of ${Object.values(AppStoreEnvironment).join(', ')}, got ${describeValue(environment)}.`);
+    }
+    if (options.appAppleId !== undefined && (!Number.isSafeInteger(options.appAppleId) || options.appAppleId <= 0)) {
+      throw new Error(`appAppleId of WebhookProvider.appStore() must be the app's numeric Apple id, got ${describeValue(options.appAppleId)}.`);
+    }
+    if (environment === AppStoreEnvironment.PRODUCTION && options.appAppleId === undefined) {
+      throw new Error('WebhookProvider.appStore() in Production needs appAppleId (App Store Connect, App Information), as Apple\'s library does.');
+    }
+    const claims: { [name: string]: string } = { bundleId: options.bundleId, environment };
+    if (options.appAppleId !== undefined && environment === AppStoreEnvironment.PRODUCTION) claims.appAppleId = String(options.appAppleId);
+    return WebhookProvider.certificateCatalog('app-store', options, { claims });
+  }
+
+  /**
+   * Any provider that signs with the key of an X.509 certificate whose URL it sends in a header (PayPal's scheme,
+   * configurable). The verifier fetches the certificate only from `allowedHosts`, over https, without following
+   * redirects, and caches it per URL; a fetch that fails is answered 502 so the provider retries.
+   */
+  public static certificateUrl(options: CertificateUrlProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.certificateUrl()', options, OPTIONS_EXAMPLE);
+    checkHeaderName(options.certificateUrlHeader);
+    checkHeaderName(options.signatureHeader);
+    checkArray('allowedHosts', options.allowedHosts, (name, v) => checkString(name, v));
+    if (!Array.isArray(options.allowedHosts) || options.allowedHosts.length === 0) throw new Error('allowedHosts must list at least one host.');
+    for (const host of options.allowedHosts) {
+      if (!/^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host)) {
+        throw new Error(`allowedHosts entry "${host}" must be a lowercase DNS name (or *.name), not an address, a port or a URL.`);
+      }
+    }
+    checkString('certificatePathPrefix', options.certificatePathPrefix);
+    if (options.certificatePathPrefix !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@\/-]*$/.test(options.certificatePathPrefix)) {
+      throw new Error(`certificatePathPrefix must be a URL path starting with "/", got "${options.certificatePathPrefix}".`);
+    }
+    const algorithm = options.algorithm ?? CertificateSignatureAlgorithm.RSA_SHA256;
+    if (!Object.values(CertificateSignatureAlgorithm).includes(algorithm)) {
+      throw new Error(`algorithm must be one of ${Object.values(CertificateSignatureAlgorithm).join(', ')}, got ${describeValue(algorithm)}.`);
+    }
+    const signedContent = options.signedContent ?? '{body}';
+    const placeholders: string[] = signedContent.match(/\{[^}]*\}/g) ?? [];
+    const unknown = placeholders.filter((p) => !/^\{(?:header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|webhookId|crc32|body)\}$/.test(p));
+    if (unknown.length > 0) throw new Error(`signedContent "${signedContent}" uses ${unknown.join(', ')}; only {header:<name>}, {webhookId}, {crc32} and {body} exist.`);
+    if (!placeholders.includes('{body}') && !placeholders.includes('{crc32}')) {
+      throw new Error(`signedContent "${signedContent}" must include {body} or {crc32}: a signature that does not cover the body proves nothing about it.`);
+    }
+    if (placeholders.includes('{webhookId}') !== (options.webhookId !== undefined)) {
+      throw new Error('Set webhookId exactly when signedContent uses {webhookId}.');
+    }
+    checkString('webhookId', options.webhookId);
+    checkArray('subjectCommonNames', options.subjectCommonNames, (name, v) => checkString(name, v));
+    checkDuration('fetchTimeout', options.fetchTimeout);
+    const fetchTimeoutMs = (options.fetchTimeout ?? Duration.seconds(2)).toMilliseconds();
+    if (!Token.isUnresolved(fetchTimeoutMs) && (fetchTimeoutMs < 100 || fetchTimeoutMs > 10_000)) {
+      throw new Error(`fetchTimeout must be 100 ms to 10 seconds, got ${fetchTimeoutMs} ms.`);
+    }
+    return WebhookProvider.certificateGeneric(options, {
+      certificateUrl: {
+        certUrlHeader: options.certificateUrlHeader.toLowerCase(),
+        allowedHosts: [...options.allowedHosts],
+        pathPrefix: options.certificatePathPrefix,
+        signatureHeader: options.signatureHeader.toLowerCase(),
+        algorithm,
+        signedContent: signedContent.replace(/\{header:([^}]+)\}/g, (_all, name: string) => `{header:${name.toLowerCase()}}`),
+        webhookId: options.webhookId,
+        subjectCommonNames: options.subjectCommonNames ? [...options.subjectCommonNames] : undefined,
+        fetchTimeoutMs,
+      },
+    }, (options.deliveryId ?? []).map((v) => v._toConfig()), options.eventType?._toConfig());
+  }
+
+  /**
+   * Any provider whose JSON body holds a compact JWS (ES256) whose `x5c` chain leads to a pinned root (the App
+   * Store's scheme, configurable): roots, marker extension OIDs, the date the chain must be valid at, and claims
+   * the payload must carry. Nothing is fetched.
+   */
+  public static x5cJws(options: X5cJwsProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.x5cJws()', options, OPTIONS_EXAMPLE);
+    checkJsonPath(options.jwsField);
+    checkArray('rootCertificates', options.rootCertificates, (name, v) => checkString(name, v));
+    if (!Array.isArray(options.rootCertificates) || options.rootCertificates.length === 0) throw new Error('rootCertificates must list at least one root certificate.');
+    const rootCertificates = options.rootCertificates.map((text, index) => {
+      try {
+        const certificate = text.includes('-----BEGIN') ? new X509Certificate(text) : new X509Certificate(Buffer.from(text, 'base64'));
+        return certificate.raw.toString('base64');
+      } catch {
+        throw new Error(`rootCertificates[${index}] is not a certificate (PEM, or base64 DER).`);
+      }
+    });
+    const chainLength = options.chainLength ?? 3;
+    if (!Number.isInteger(chainLength) || chainLength < 2 || chainLength > 5) throw new Error(`chainLength must be 2 to 5, got ${describeValue(chainLength)}.`);
+    for (const oid of [...(options.leafOids ?? []), ...(options.intermediateOids ?? [])]) {
+      if (typeof oid !== 'string' || !/^[0-2]\.(?:0|[1-9][0-9]{0,8})(?:\.(?:0|[1-9][0-9]{0,8}))+$/.test(oid)) throw new Error(`OID "${oid}" must be dotted decimal, e.g. 1.2.840.113635.100.6.11.1.`);
+    }
+    if (options.signedDateClaim !== undefined) checkJsonPath(options.signedDateClaim);
+    if (options.deliveryIdClaim !== undefined) checkJsonPath(options.deliveryIdClaim);
+    if (options.eventTypeClaim !== undefined) checkJsonPath(options.eventTypeClaim);
+    const claims = Object.entries(options.requiredClaims ?? {}).map(([path, value]) => {
+      checkJsonPath(path);
+      checkString(`requiredClaims["${path}"]`, value);
+      return { name: path, paths: [path], value };
+    });
+    const inJws = options.jwsField;
+    return WebhookProvider.certificateGeneric(options, {
+      x5cJws: {
+        jsonPath: options.jwsField,
+        algorithm: 'ES256',
+        rootCertificates,
+        chainLength,
+        leafOids: options.leafOids ? [...options.leafOids] : undefined,
+        intermediateOids: options.intermediateOids ? [...options.intermediateOids] : undefined,
+        signedDateClaim: options.signedDateClaim,
+        claims,
+      },
+    }, options.deliveryIdClaim ? [{ jsonPath: options.deliveryIdClaim, inJws }] : [], options.eventTypeClaim ? { jsonPath: options.eventTypeClaim, inJws } : undefined);
+  }
+
+  /** A catalog provider verified by certificates: no secret, its settings in the configuration. */
+  private static certificateCatalog(kind: string, options: CertificateProviderOptions, certificates: ProviderConfig['certificates']): WebhookProvider {
+    const provider = options as unknown as ProviderOptions;
+    checkProviderOptions(kind, provider, false);
+    const definition = definitionOf(kind);
+    return new WebhookProvider(kind, provider, { certificates }, { signsUrl: definition.signsUrl, methods: definition.methods, keyless: true });
+  }
+
+  /** A generic scheme verified by certificates: no secret. */
+  private static certificateGeneric(options: CertificateProviderOptions, scheme: SchemeConfig, deliveryId: ValueSourceConfig[], eventType: ValueSourceConfig | undefined): WebhookProvider {
+    const provider = options as unknown as ProviderOptions;
+    checkProviderOptions('custom', provider, false);
+    if (options.id === undefined) {
+      throw new Error('A generic provider needs an id (e.g. "acme"): it names the route and the events.');
+    }
+    return new WebhookProvider('custom', provider, { scheme, deliveryId, eventType }, { keyless: true });
+  }
+
   /** A catalog provider: its defaults (window, methods, URL signing) come from its definition in `catalog/`. */
   private static catalog(kind: string, options: ProviderOptions): WebhookProvider {
     checkProviderOptions(kind, options);
@@ -985,8 +1150,8 @@ export class WebhookProvider {
   /** The provider family: `stripe`, `github`, ..., or `custom` for generic schemes. */
   public readonly kind: string;
 
-  /** The secret that verifies this provider's requests. */
-  public readonly secret: secretsmanager.ISecret;
+  /** The secret that verifies this provider's requests; undefined for providers verified by certificates (PayPal, the App Store). */
+  public readonly secret?: secretsmanager.ISecret;
 
   /** How long a delivery id is remembered. */
   public readonly dedupWindow: Duration;
@@ -1019,7 +1184,7 @@ export class WebhookProvider {
     private readonly scheme: Omit<ProviderConfig, 'id' | 'kind' | 'secretId' | 'dedupWindowSeconds'>,
     private readonly traits: Traits,
   ) {
-    checkProviderOptions(kind, options);
+    checkProviderOptions(kind, options, !traits.keyless);
     this.kind = kind;
     this.id = options.id ?? kind;
     if (!ID_PATTERN.test(this.id) || this.id.includes('--')) {
@@ -1097,7 +1262,7 @@ export class WebhookProvider {
     return {
       kind: this.kind === this.id ? undefined : this.kind,
       // A secret imported by name has only a partial ARN, which GetSecretValue may not resolve: use the name.
-      secretId: this.secret.secretFullArn ?? this.secret.secretName,
+      secretId: this.secret ? (this.secret.secretFullArn ?? this.secret.secretName) : undefined,
       dedupWindowSeconds: dedupWindowSeconds === DEFAULT_DEDUP_WINDOW_SECONDS ? undefined : dedupWindowSeconds,
       ...this.scheme,
       publicUrl: this.traits.signsUrl ? (this.scheme.publicUrl ?? defaultUrl) : undefined,
@@ -1113,7 +1278,7 @@ export class WebhookProvider {
  * with "grantRead is not a function" when the provider is added. The message never repeats the string, which
  * may be the secret itself.
  */
-function checkProviderOptions(kind: string, options: ProviderOptions): void {
+function checkProviderOptions(kind: string, options: ProviderOptions, secretRequired = true): void {
   const factory = kind === 'custom' ? 'WebhookProvider' : `WebhookProvider.${kind}()`;
   checkPropsObject(factory, options, OPTIONS_EXAMPLE);
   checkString(`id of ${factory}`, options.id);
@@ -1123,8 +1288,11 @@ function checkProviderOptions(kind: string, options: ProviderOptions): void {
     options.secret,
     ['grantRead'],
     'a secretsmanager.ISecret holding the signing secret (e.g. secretsmanager.Secret.fromSecretNameV2(this, \'Secret\', \'webhooks/name\')), never the secret\'s value itself',
-    true,
+    secretRequired,
   );
+  if (!secretRequired && options.secret !== undefined) {
+    throw new Error(`${factory} takes no secret: its requests are verified by certificates.`);
+  }
   checkDuration(`dedupWindow of ${named}`, options.dedupWindow);
   checkDuration(`tolerance of ${named}`, (options as TimestampedProviderOptions).tolerance);
   checkString(`publicUrl of ${named}`, (options as UrlSigningProviderOptions).publicUrl);

@@ -705,7 +705,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
     }
     this.monitoring.addProvider(provider.id);
     // Only the two versions the verifier reads, and only this secret.
-    provider.secret.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
+    provider.secret?.grantRead(this.verifier, ['AWSCURRENT', 'AWSPREVIOUS']);
     const reconciliation = provider._reconciliation();
     if (reconciliation && this.ordering) {
       // The reconciler sends without a message group, which a FIFO queue refuses.
@@ -799,7 +799,7 @@ export class WebhookReceiver extends WebhookReceiverBase {
         const config = p._toConfig(PUBLIC_URL_PLACEHOLDER);
         return [`/${p.id}`, {
           ...config,
-          secretId: secretIdOf(p.secret, this, values, arnPrefix) as unknown as string,
+          secretId: p.secret ? (secretIdOf(p.secret, this, values, arnPrefix) as unknown as string) : undefined,
           publicUrl: config.publicUrl === PUBLIC_URL_PLACEHOLDER ? { $ref: [...apiUrl().$ref, p.id] } as unknown as string : config.publicUrl,
         }];
       })),

@@ -66,7 +66,7 @@ for (const [name, entry] of Object.entries(handlers)) {
     ...common,
     entryPoints: [entry],
     outfile,
-    external: name === 'verifier' ? ['./s3.js', './jwks.js', './multipart.js'] : [],
+    external: name === 'verifier' ? ['./s3.js', './jwks.js', './multipart.js', './x509.js'] : [],
     plugins: name === 'verifier' ? [lazySchemesFile] : [],
   });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
@@ -95,6 +95,9 @@ for (const lazy of ['jwks', 'multipart']) {
   await build({ ...common, entryPoints: [`lambda/verifier/${lazy}.ts`], outfile: `assets/verifier/${lazy}.js` });
   console.log(`assets/verifier/${lazy}.js: ${statSync(`assets/verifier/${lazy}.js`).size} bytes (loaded on first use)`);
 }
+// The certificate schemes (PayPal, Apple) likewise: lambda/verifier/x509.ts.
+await build({ ...common, entryPoints: ['lambda/verifier/x509.ts'], outfile: 'assets/verifier/x509.js' });
+console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size} bytes (loaded on first use)`);
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
 // `npx cdk-webhook-receiver` needs nothing more installed.

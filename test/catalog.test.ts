@@ -3,6 +3,7 @@
  * knows, the right routes (GET only where a handshake needs it), the public URL for URL-signing providers,
  * and clear errors for bad generic options.
  */
+import { catalogOptions } from './support/catalog-options';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -91,15 +92,17 @@ const CATALOG: Array<[string, (o: ProviderOptions) => WebhookProvider]> = [
   ['braintree', WebhookProvider.braintree],
   ['plaid', WebhookProvider.plaid],
   ['dropbox-sign', WebhookProvider.dropboxSign],
+  ['paypal', WebhookProvider.paypal as unknown as (o: ProviderOptions) => WebhookProvider],
+  ['app-store', WebhookProvider.appStore as unknown as (o: ProviderOptions) => WebhookProvider],
 ];
 
 test('every catalog entry has its factory, each a distinct kind the shipped verifier knows', () => {
   const { stack } = stackWithProcessor();
   const secret = new secretsmanager.Secret(stack, 'Secret');
-  const kinds = CATALOG.map(([, factory]) => factory({ secret }).kind);
+  const kinds = CATALOG.map(([id, factory]) => factory(catalogOptions(id, secret)).kind);
   expect(new Set(kinds).size).toBe(Object.keys(DEFINITIONS).length);
   for (const kind of kinds) expect(PROVIDER_KINDS).toContain(kind);
-  expect(CATALOG.map(([id, factory]) => factory({ secret }).id)).toEqual(CATALOG.map(([id]) => id));
+  expect(CATALOG.map(([id, factory]) => factory(catalogOptions(id, secret)).id)).toEqual(CATALOG.map(([id]) => id));
 });
 
 test('every catalog definition has its factory, which takes its defaults from the definition', () => {
@@ -111,7 +114,7 @@ test('every catalog definition has its factory, which takes its defaults from th
   const providers = Object.entries(DEFINITIONS).map(([kind, definition]) => {
     const factory = (WebhookProvider as unknown as Record<string, (o: ProviderOptions) => WebhookProvider>)[definition.factory];
     expect({ kind, factory: typeof factory }).toEqual({ kind, factory: 'function' });
-    return factory({ secret });
+    return factory(catalogOptions(kind, secret));
   });
   const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
 
@@ -167,7 +170,7 @@ test('URL-signing providers get the route URL, or the one configured', () => {
 test('defaults are left out of the configuration, so one receiver carries every catalog provider (secrets imported by name) in 4 KB', () => {
   const { stack, processor } = stackWithProcessor();
   const providers = CATALOG.map(([id, factory]) =>
-    factory({ secret: secretsmanager.Secret.fromSecretNameV2(stack, `S${id}`, `webhooks/${id}`) }),
+    factory(catalogOptions(id, secretsmanager.Secret.fromSecretNameV2(stack, `S${id}`, `webhooks/${id}`))),
   );
   expect(() => new WebhookReceiver(stack, 'Receiver', { providers, processor })).not.toThrow();
 });

@@ -9,6 +9,7 @@
  * bundle loaded from the staged asset directory of the cloud assembly, with the environment the template gives
  * it (intrinsics evaluated as CloudFormation would), against the emulators.
  */
+import { catalogOptions } from './support/catalog-options';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -63,7 +64,7 @@ function sixtyProviders(stack: Stack, style: SecretStyle): WebhookProvider[] {
   const kinds = Object.keys(CATALOG).filter((kind) => kind !== 'stripe');
   for (const kind of [...kinds, 'stripe']) {
     const factory = (WebhookProvider as unknown as Record<string, (o: ProviderOptions) => WebhookProvider>)[CATALOG[kind].factory];
-    providers.push(factory({ secret: secretFor(stack, kind, style) }));
+    providers.push(factory(catalogOptions(kind, secretFor(stack, kind, style))));
   }
   return providers;
 }
@@ -147,7 +148,7 @@ describe('the verifier of a 60-provider receiver, as staged in the cloud assembl
       [logicalIdOf(receiver.api!)]: 'abcdef1234',
     };
     for (const provider of providers) {
-      refs[logicalIdOf(provider.secret)] = provider.id === 'stripe' ? stripeSecretArn : `arn:aws:secretsmanager:us-east-1:000000000000:secret:${provider.id}-AbCdEf`;
+      if (provider.secret) refs[logicalIdOf(provider.secret)] = provider.id === 'stripe' ? stripeSecretArn : `arn:aws:secretsmanager:us-east-1:000000000000:secret:${provider.id}-AbCdEf`;
     }
     process.env[CONFIG_VALUES_ENV] = evaluate(valuesEnv, refs);
     let verifier: VerifierModule | undefined;

@@ -248,6 +248,10 @@ export function authenticationOf(scheme: SchemeConfig): { method: Authentication
     const publicKey = scheme.signature.algorithm === 'ed25519' || scheme.signature.algorithm === 'ecdsa-p256-sha256';
     return { method: publicKey ? 'public-key' : 'hmac', bodySigned: scheme.signature.signedContent.includes('{body}') };
   }
+  // PayPal signs the body's CRC-32 (with the transmission id): a CRC is no cryptographic hash, so the body is not
+  // counted as signed; Apple's JWS is the whole body's content.
+  if (scheme.certificateUrl) return { method: 'public-key', bodySigned: scheme.certificateUrl.signedContent.includes('{body}') };
+  if (scheme.x5cJws) return { method: 'public-key', bodySigned: true };
   // A JWT whose claim carries the body's hash: its HMAC covers the body through the hash.
   if (scheme.jwt) return { method: 'hmac', bodySigned: true };
   // A public-key JWT covers the body only through a body hash claim; Dropbox Sign's hash covers a time and a type.

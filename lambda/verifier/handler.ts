@@ -14,6 +14,7 @@ import {
   AuthenticationError,
   DeliveryInFlightError,
   ExpiredPreviousSecretError,
+  InternalError,
   MalformedRequestError,
   PayloadTooLargeError,
   MethodNotAllowedError,
@@ -45,6 +46,8 @@ export interface VerifierDependencies {
   readonly bodyStore?: BodyStore;
   /** The raw archive of a request to this provider. @default - nothing is archived */
   readonly archive?: (provider: ResolvedProvider, request: ArchivedRequest) => Archive;
+  /** The certificate schemes' module (`x509.ts`), loaded on first use. @default - such providers fail (500) */
+  readonly certificates?: () => typeof import('./x509');
   readonly now?: () => number;
 }
 
@@ -207,8 +210,8 @@ async function verifyAndEnqueue(
     // Re-reads stay bounded to one per refresh interval.
     const values =
       provider.handshake === 'x'
-        ? ((await deps.secrets.refresh(provider.secretId)) ?? (await deps.secrets.get(provider.secretId)))
-        : await deps.secrets.get(provider.secretId);
+        ? ((await deps.secrets.refresh(provider.secretId!)) ?? (await deps.secrets.get(provider.secretId!)))
+        : await deps.secrets.get(provider.secretId!);
     const secret = secretKeys(values);
     const response = answerUnsigned(provider.handshake!, handshakeRequest, secret.keys, secret.verifyToken);
     return { code: 'handshake', provider: provider.id, response };
@@ -234,13 +237,15 @@ async function verifyAndEnqueue(
     id: fields.deliveryId,
     json: parseJson,
   };
-  const check = prepare(provider.scheme, request, nowMs);
+  // Schemes verified by certificates (PayPal, Apple) hold no secret: their module checks them whole.
+  const byCertificate = provider.scheme.certificateUrl !== undefined || provider.scheme.x5cJws !== undefined;
+  const check = byCertificate ? await certificateModule(deps).prepareCertificates(provider.scheme, request, nowMs, { AuthenticationError, InternalError }) : prepare(provider.scheme, request, nowMs);
 
-  let secret = secretKeys(await deps.secrets.get(provider.secretId));
+  let secret = byCertificate ? CERTIFICATE_KEYS : secretKeys(await deps.secrets.get(provider.secretId!));
   let match = await check.match(secret.keys);
   if (match < 0) {
     // Perhaps the secret was rotated since we cached it.
-    const fresh = await deps.secrets.refresh(provider.secretId);
+    const fresh = byCertificate ? undefined : await deps.secrets.refresh(provider.secretId!);
     if (fresh) {
       secret = secretKeys(fresh);
       match = await check.match(secret.keys);
@@ -321,6 +326,14 @@ async function verifyAndEnqueue(
     ...base,
     ...(provider.items ? { deliveryId: events[0].deliveryId, events: all.length, enqueued: result.enqueued } : {}),
   };
+}
+
+/** The keys of a provider verified by certificates: one, matched by the certificate check, labelled as such. */
+const CERTIFICATE_KEYS = { keys: [''], labels: ['certificate'], expiredKeys: [] as string[] };
+
+function certificateModule(deps: VerifierDependencies): typeof import('./x509') {
+  if (!deps.certificates) throw new Error('This verifier was built without its certificate module.');
+  return deps.certificates();
 }
 
 /**
@@ -443,8 +456,19 @@ type Read = (source: ValueSourceConfig) => string | undefined;
 
 /** Reads request values: headers, and fields of the JSON body (a body that is not JSON has none). */
 function readerOf(headers: Headers, json: () => unknown): Read {
+  const payloads = new Map<string, unknown>();
   const read: Read = (source) => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
+    if (source.inJws !== undefined) {
+      // A field of a JWS's payload (Apple's signedPayload): decoded here, used only once the scheme verified it.
+      if (!payloads.has(source.inJws)) payloads.set(source.inJws, jwsPayloadOf(read({ jsonPath: source.inJws })));
+      const payload = payloads.get(source.inJws);
+      if (source.jsonPaths !== undefined) {
+        const parts = source.jsonPaths.map((path) => valueAt(payload, path));
+        return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
+      }
+      return source.jsonPath === undefined ? undefined : valueAt(payload, source.jsonPath);
+    }
     if (source.jsonPaths !== undefined) {
       const parts = source.jsonPaths.map((path) => read({ jsonPath: path }));
       return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
@@ -462,6 +486,17 @@ function readerOf(headers: Headers, json: () => unknown): Read {
     return undefined;
   };
   return read;
+}
+
+/** The JSON payload of a compact JWS, unverified; undefined when it is not one. */
+function jwsPayloadOf(token: string | undefined): unknown {
+  const parts = token?.split('.');
+  if (!parts || parts.length !== 3) return undefined;
+  try {
+    return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {

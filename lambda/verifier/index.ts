@@ -44,6 +44,12 @@ export function loadS3(): typeof import('./s3') {
   return require('./s3.js') as typeof import('./s3');
 }
 
+/** The certificate schemes (`x509.js`, built from `./x509.ts`), read on first use by a PayPal or App Store route. */
+export function loadX509(): typeof import('./x509') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./x509.js') as typeof import('./x509');
+}
+
 let s3: S3Client | undefined;
 /**
  * The S3 client of the claim check, created (and its module loaded) on first use: a container that never stores
@@ -78,6 +84,7 @@ export function verifierFromConfig(config: VerifierConfig): VerifierHandler {
     metrics: config.metrics ? emfMetrics(config.metrics) : undefined,
     bodyStore: config.bodyStore ? s3BodyStore(config.bodyStore, s3Client, () => loadS3().PutObjectCommand) : undefined,
     archive: config.archive ? archiveOf(config.archive) : undefined,
+    certificates: loadX509,
   });
 }
 

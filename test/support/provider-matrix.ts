@@ -51,6 +51,8 @@ export interface ProviderDescription {
   readonly requiredHeaders?: Array<[header: string, code: string]>;
   /** The envelope's `auth`. @default 'hmac' */
   readonly auth?: string;
+  /** The envelope's `bodySigned` (false where the signature covers only a checksum of the body). @default true */
+  readonly bodySigned?: boolean;
   /** Where a timestamp is signed: the window in seconds, so the matrix sends one twice as old and twice as far ahead. */
   readonly windowSeconds?: number;
   /** The delivery id and event type the envelope of a request must carry. */
@@ -114,7 +116,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId, ...description.answer }]);
       const messages = await harness.messages();
       expect(messages).toHaveLength(1);
-      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
+      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: description.bodySigned ?? true, bodyEncoding: 'utf8', body: request.body });
       if (eventType === undefined) expect(messages[0].eventType).toBeUndefined();
     });
 
