@@ -53,6 +53,18 @@ export interface ProviderDescription {
   readonly auth?: string;
   /** Where a timestamp is signed: the window in seconds, so the matrix sends one twice as old and twice as far ahead. */
   readonly windowSeconds?: number;
+  /**
+   * Where the provider's package bounds only the age of a timestamp: why ours refuses one ahead anyway. The matrix
+   * then checks that the package accepts the request twice the window ahead (a pinned difference) and ours refuses it.
+   */
+  readonly packageAcceptsFuture?: string;
+  /** Refusals particular to the provider (a malformed header, a tampered signed field), checked as the matrix's own. */
+  readonly refusals?: Array<[name: string, make: () => SignedRequest, code: string]>;
+  /**
+   * A request signed by `otherSecret` and by `secret` at once (the provider's own way of sending several signatures
+   * while a secret is rolled): the package accepts it, and ours accepts it once.
+   */
+  rotated?(body: string): SignedRequest;
   /** The delivery id and event type the envelope of a request must carry. */
   expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
   /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
@@ -61,6 +73,8 @@ export interface ProviderDescription {
   readonly answer?: Record<string, unknown>;
   /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
   invalidUtf8Body?(): Buffer;
+  /** The delivery id and event type the envelope of the body that is not UTF-8 carries, where the matrix should check them. */
+  invalidUtf8Expected?(body: Buffer): { readonly deliveryId: string; readonly eventType?: string };
 }
 
 export interface Matrix {
@@ -70,15 +84,15 @@ export interface Matrix {
 
 const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
-function without(request: SignedRequest, name: string): SignedRequest {
+export function without(request: SignedRequest, name: string): SignedRequest {
   return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
 }
 
-function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
+export function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
   return { body: request.body, headers: { ...without(request, name).headers, [name]: value } };
 }
 
-function headerOf(request: SignedRequest, name: string): string {
+export function headerOf(request: SignedRequest, name: string): string {
   const entry = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
   if (!entry) throw new Error(`The signed request has no ${name} header.`);
   return entry[1];
@@ -139,8 +153,11 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       ]),
       ...(description.windowSeconds === undefined ? [] : [
         [`a timestamp ${2 * description.windowSeconds} s old (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(-2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
-        [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+        ...(description.packageAcceptsFuture === undefined ? [
+          [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+        ] : []),
       ] as Array<[string, () => SignedRequest, string]>),
+      ...(description.refusals ?? []),
     ];
 
     test.each(cases)('refused: %s', async (_name, make, code) => {
@@ -151,6 +168,32 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       // WHEN / THEN ours refuses it with the right code, and nothing is enqueued or recorded
       await expectRejected(harness, request, code);
     });
+
+    if (description.packageAcceptsFuture !== undefined) {
+      const window = description.windowSeconds;
+      if (window === undefined) throw new Error(`${description.kind}: packageAcceptsFuture needs windowSeconds.`);
+      test(`pinned difference: a timestamp ${2 * window} s ahead (window ${window} s) is accepted by the provider's package, refused by ours (${description.packageAcceptsFuture})`, async () => {
+        // GIVEN a genuine signature over a timestamp ahead of the window, which the package accepts
+        const request = description.sign(description.event(), { at: seconds(2 * window) });
+        expect(await description.accepts(request)).toBe(true);
+
+        // WHEN / THEN ours bounds both directions
+        await expectRejected(harness, request, 'timestamp_out_of_window');
+      });
+    }
+
+    if (description.rotated) {
+      test('several signatures (a secret being rolled): any may match, as the provider\'s package accepts', async () => {
+        // GIVEN a request carrying a signature by another secret and one by ours
+        const request = description.rotated!(description.event());
+        expect(await description.accepts(request)).toBe(true);
+
+        // WHEN / THEN it is accepted once
+        const answer = await harness.send(request);
+        expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: description.expected(request).deliveryId, ...description.answer });
+        expect(await harness.messages()).toHaveLength(1);
+      });
+    }
 
     test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
       // GIVEN a signed body with accents, a symbol, an emoji and CJK characters
@@ -184,6 +227,10 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       const [message] = await harness.messages();
       expect(message.bodyEncoding).toBe('base64');
       expect(bytesOf(message).equals(body)).toBe(true);
+      if (description.invalidUtf8Expected) {
+        const { deliveryId, eventType } = description.invalidUtf8Expected(body);
+        expect([message.deliveryId, message.eventType]).toEqual([deliveryId, eventType]);
+      }
     });
   });
 
