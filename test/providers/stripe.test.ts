@@ -94,7 +94,7 @@ const description: ProviderDescription = {
   ],
   invalidUtf8Body: () => invalidUtf8Json(`{"id":"evt_${randomUUID().replace(/-/g, '')}","object":"event","type":"charge.updated","data":{"note":"`, '"}}'),
   // The invalid bytes sit inside a string value: read as Latin-1, the body's id and type are intact
-  invalidUtf8Expected: (body) => ({ deliveryId: JSON.parse(body.toString('latin1')).id, eventType: 'charge.updated' }),
+  invalidUtf8Expected: ({ body }) => ({ deliveryId: JSON.parse(Buffer.from(body).toString('latin1')).id, eventType: 'charge.updated' }),
 };
 
 providerMatrix(description);

@@ -13,11 +13,16 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Envelope } from '../../contract/config';
-import { expectRejected, invalidUtf8Json, providerHarness, type Harness, type HarnessOptions } from './provider-harness';
+import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness, type HarnessOptions } from './provider-harness';
 
 export interface SignedRequest {
   readonly body: string | Buffer;
   readonly headers: Record<string, string>;
+}
+
+export interface HandshakeRequest extends SignedRequest {
+  readonly method?: string;
+  readonly query?: Record<string, string>;
 }
 
 export interface SignOptions {
@@ -40,7 +45,7 @@ export interface ProviderDescription {
   /** A fresh JSON event body with `extra` among its fields. */
   event(extra?: Record<string, unknown>): string;
   /** The request as the provider sends it, signed by the provider's own package. */
-  sign(body: string, options?: SignOptions): SignedRequest;
+  sign(body: string, options?: SignOptions): SignedRequest | Promise<SignedRequest>;
   /** The provider's own verifier's verdict on a request (signed with `secret`). */
   accepts(request: SignedRequest): boolean | Promise<boolean>;
   /** The documented scheme over raw bytes, returning the request's headers (for a body that is not UTF-8). */
@@ -59,12 +64,12 @@ export interface ProviderDescription {
    */
   readonly packageAcceptsFuture?: string;
   /** Refusals particular to the provider (a malformed header, a tampered signed field), checked as the matrix's own. */
-  readonly refusals?: Array<[name: string, make: () => SignedRequest, code: string]>;
+  readonly refusals?: Array<[name: string, make: () => SignedRequest | Promise<SignedRequest>, code: string]>;
   /**
    * A request signed by `otherSecret` and by `secret` at once (the provider's own way of sending several signatures
    * while a secret is rolled): the package accepts it, and ours accepts it once.
    */
-  rotated?(body: string): SignedRequest;
+  rotated?(body: string): SignedRequest | Promise<SignedRequest>;
   /** The delivery id and event type the envelope of a request must carry. */
   expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
   /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
@@ -74,7 +79,19 @@ export interface ProviderDescription {
   /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
   invalidUtf8Body?(): Buffer;
   /** The delivery id and event type the envelope of the body that is not UTF-8 carries, where the matrix should check them. */
-  invalidUtf8Expected?(body: Buffer): { readonly deliveryId: string; readonly eventType?: string };
+  invalidUtf8Expected?(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
+  /**
+   * A handshake the provider sends (signed as it signs it), and the answer it must get: answered directly, neither
+   * enqueued nor recorded. A forged handshake belongs in `refusals`.
+   */
+  readonly handshake?: {
+    readonly name: string;
+    request(): Promise<HandshakeRequest> | HandshakeRequest;
+    /** The provider's own verifier's verdict on the handshake, where it judges one. */
+    readonly accepted?: boolean;
+    /** What the provider requires of the answer. */
+    expectAnswer(answer: Answer, request: HandshakeRequest): void;
+  };
 }
 
 export interface Matrix {
@@ -117,7 +134,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
   describe(`${description.kind}: the standard matrix`, () => {
     test('a genuine delivery is accepted and enqueued once, with its delivery id, event type and exact body', async () => {
       // GIVEN a request signed by the provider's package, which its verifier accepts
-      const request = description.sign(description.event());
+      const request = await description.sign(description.event());
       expect(await description.accepts(request)).toBe(true);
 
       // WHEN it is delivered
@@ -133,22 +150,22 @@ export function providerMatrix(description: ProviderDescription): Matrix {
     });
 
     const [from, to] = description.tamper;
-    const cases: Array<[string, () => SignedRequest, string]> = [
-      ['a tampered body', () => {
-        const request = description.sign(description.event());
+    const cases: Array<[string, () => SignedRequest | Promise<SignedRequest>, string]> = [
+      ['a tampered body', async () => {
+        const request = await description.sign(description.event());
         const body = String(request.body);
         if (!body.includes(from)) throw new Error(`The event body has no ${from} to tamper with.`);
         return { ...request, body: body.replace(from, to) };
       }, 'signature_mismatch'],
-      ['a tampered signature', () => {
-        const request = description.sign(description.event());
+      ['a tampered signature', async () => {
+        const request = await description.sign(description.event());
         return withHeader(request, description.signatureHeader, tamperedSignature(headerOf(request, description.signatureHeader)));
       }, 'signature_mismatch'],
       ['a signature made with another secret', () => description.sign(description.event(), { secret: description.otherSecret }), 'signature_mismatch'],
-      ['no signature header', () => without(description.sign(description.event()), description.signatureHeader), 'signature_missing'],
-      ...(description.requiredHeaders ?? []).map(([header, code]): [string, () => SignedRequest, string] => [
+      ['no signature header', async () => without(await description.sign(description.event()), description.signatureHeader), 'signature_missing'],
+      ...(description.requiredHeaders ?? []).map(([header, code]): [string, () => Promise<SignedRequest>, string] => [
         `no ${header} header`,
-        () => without(description.sign(description.event()), header),
+        async () => without(await description.sign(description.event()), header),
         code,
       ]),
       ...(description.windowSeconds === undefined ? [] : [
@@ -156,13 +173,13 @@ export function providerMatrix(description: ProviderDescription): Matrix {
         ...(description.packageAcceptsFuture === undefined ? [
           [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
         ] : []),
-      ] as Array<[string, () => SignedRequest, string]>),
+      ] as Array<[string, () => SignedRequest | Promise<SignedRequest>, string]>),
       ...(description.refusals ?? []),
     ];
 
     test.each(cases)('refused: %s', async (_name, make, code) => {
       // GIVEN a request the provider's own verifier refuses
-      const request = make();
+      const request = await make();
       expect(await description.accepts(request)).toBe(false);
 
       // WHEN / THEN ours refuses it with the right code, and nothing is enqueued or recorded
@@ -174,7 +191,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       if (window === undefined) throw new Error(`${description.kind}: packageAcceptsFuture needs windowSeconds.`);
       test(`pinned difference: a timestamp ${2 * window} s ahead (window ${window} s) is accepted by the provider's package, refused by ours (${description.packageAcceptsFuture})`, async () => {
         // GIVEN a genuine signature over a timestamp ahead of the window, which the package accepts
-        const request = description.sign(description.event(), { at: seconds(2 * window) });
+        const request = await description.sign(description.event(), { at: seconds(2 * window) });
         expect(await description.accepts(request)).toBe(true);
 
         // WHEN / THEN ours bounds both directions
@@ -185,7 +202,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
     if (description.rotated) {
       test('several signatures (a secret being rolled): any may match, as the provider\'s package accepts', async () => {
         // GIVEN a request carrying a signature by another secret and one by ours
-        const request = description.rotated!(description.event());
+        const request = await description.rotated!(description.event());
         expect(await description.accepts(request)).toBe(true);
 
         // WHEN / THEN it is accepted once
@@ -195,9 +212,27 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       });
     }
 
+    if (description.handshake) {
+      const handshake = description.handshake;
+      test(`the handshake (${handshake.name}) is answered directly, neither enqueued nor recorded`, async () => {
+        // GIVEN the handshake as the provider sends it
+        const request = await handshake.request();
+        if (handshake.accepted !== undefined) expect(await description.accepts(request)).toBe(handshake.accepted);
+        const before = await harness.records();
+
+        // WHEN it is delivered
+        const answer = await harness.send(request);
+
+        // THEN the provider gets the answer it requires, and nothing reaches the queue or the inbox
+        handshake.expectAnswer(answer, request);
+        expect(await harness.messages()).toEqual([]);
+        expect(await harness.records()).toBe(before);
+      });
+    }
+
     test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
       // GIVEN a signed body with accents, a symbol, an emoji and CJK characters
-      const request = description.sign(description.event({ memo: 'café ☕ 🚀 漢字' }));
+      const request = await description.sign(description.event({ memo: 'café ☕ 🚀 漢字' }));
       expect(await description.accepts(request)).toBe(true);
 
       // WHEN it is delivered
@@ -216,11 +251,12 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       const at = new Date();
       const utf8Body = description.event({ memo: 'café ☕' });
       const bySignBytes = description.signBytes(Buffer.from(utf8Body), { id, at });
-      expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(description.sign(utf8Body, { id, at }), description.signatureHeader));
+      expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(await description.sign(utf8Body, { id, at }), description.signatureHeader));
       const body = description.invalidUtf8Body?.() ?? invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
 
       // WHEN a body with bytes that are not UTF-8 is delivered with that signature
-      const answer = await harness.send({ body, headers: description.signBytes(body, { id, at }) });
+      const sent = { body, headers: description.signBytes(body, { id, at }) };
+      const answer = await harness.send(sent);
 
       // THEN it is accepted and the envelope carries the same bytes, base64-encoded
       expect(answer.status).toBe(200);
@@ -228,7 +264,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect(message.bodyEncoding).toBe('base64');
       expect(bytesOf(message).equals(body)).toBe(true);
       if (description.invalidUtf8Expected) {
-        const { deliveryId, eventType } = description.invalidUtf8Expected(body);
+        const { deliveryId, eventType } = description.invalidUtf8Expected(sent);
         expect([message.deliveryId, message.eventType]).toEqual([deliveryId, eventType]);
       }
     });
