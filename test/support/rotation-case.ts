@@ -22,7 +22,7 @@ export function rotationTest(description: ProviderDescription, options: Rotation
 
     // WHEN deliveries signed with the new and with the previous secret arrive (the provider's verifier accepts the old one)
     const byOld = await description.sign(description.event());
-    expect(await description.accepts(byOld)).toBe(true);
+    if (description.accepts) expect(await description.accepts(byOld)).toBe(true);
     const byNew = await harness.send(await description.sign(description.event(), { secret: options.signingSecret ?? options.stored }));
     const byPrevious = await harness.send(byOld);
 
