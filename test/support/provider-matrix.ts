@@ -83,6 +83,11 @@ export interface ProviderDescription {
   readonly answer?: Record<string, unknown>;
   /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
   invalidUtf8Body?(): Buffer;
+  /**
+   * The provider's retry of a delivered request (its own way: the same body signed anew, a new attempt header).
+   * @default the same body signed again now, with the same delivery id
+   */
+  redeliver?(request: SignedRequest): SignedRequest | Promise<SignedRequest>;
   /** The delivery id and event type the envelope of the body that is not UTF-8 carries, where the matrix should check them. */
   invalidUtf8Expected?(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
   /**
@@ -157,6 +162,24 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect(messages).toHaveLength(1);
       expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
       if (eventType === undefined) expect(messages[0].eventType).toBeUndefined();
+    });
+
+    test('the provider\'s retry of a delivered request is a duplicate: answered 2xx, neither enqueued nor recorded again', async () => {
+      // GIVEN a genuine delivery, accepted and enqueued
+      const request = await description.sign(description.event());
+      expect((await harness.send(request)).body?.code).toBe('accepted');
+      expect(await harness.messages()).toHaveLength(1);
+      const records = await harness.records();
+
+      // WHEN the provider retries it
+      const retry = await (description.redeliver?.(request) ?? description.sign(String(request.body), { id: description.expected(request).deliveryId }));
+      await expectVerdict(retry, description, true);
+      const answer = await harness.send(retry);
+
+      // THEN it is a duplicate under the same delivery id, and nothing is added
+      expect({ status: answer.status, code: answer.body?.code }).toEqual({ status: 200, code: 'duplicate' });
+      expect(await harness.messages()).toEqual([]);
+      expect(await harness.records()).toBe(records);
     });
 
     const [from, to] = description.tamper;
