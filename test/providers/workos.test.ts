@@ -52,6 +52,7 @@ beforeAll(async () => {
 
 const matrix = providerMatrix({
   kind: 'workos',
+  rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: userCreated,

@@ -16,6 +16,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Envelope } from '../../contract/config';
 import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness, type HarnessOptions } from './provider-harness';
+import { rotationTest, type RotationOptions } from './rotation-case';
 
 export interface SignedRequest {
   readonly body: string | Buffer;
@@ -88,6 +89,8 @@ export interface ProviderDescription {
    * @default the same body signed again now, with the same delivery id
    */
   redeliver?(request: SignedRequest): SignedRequest | Promise<SignedRequest>;
+  /** A secret to rotate to: the matrix then checks that after a rotation the new and the previous secret both verify (rotation-case.ts). */
+  readonly rotation?: RotationOptions;
   /** The delivery id and event type the envelope of the body that is not UTF-8 carries, where the matrix should check them. */
   invalidUtf8Expected?(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
   /**
@@ -302,6 +305,8 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       }
     });
   });
+
+  if (description.rotation) rotationTest(description, description.rotation);
 
   return { harness: () => harness };
 }
