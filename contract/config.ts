@@ -20,6 +20,11 @@ export interface ValueSourceConfig {
   readonly jsonPaths?: string[];
   /** The event type, as the provider's event type source reads it (only in `dedupKey`). */
   readonly eventType?: true;
+  /**
+   * `sha256:` and the hex SHA-256 of a field of a form-encoded body, trailing newlines dropped (Braintree's
+   * `bt_payload`: the notification, the same in every retry, whose signature covers it with or without one).
+   */
+  readonly formFieldSha256?: string;
 }
 
 /** Where the provider's own time of an event is, and how it is written. */

@@ -787,7 +787,7 @@ export class WebhookProvider {
    * private key) over `bt_payload` (the base64 of the XML notification). The secret is
    * `<public key>:<private key>`. Answers the GET `bt_challenge` handshake, only for challenges of 20 to 32
    * lowercase hex characters (as Braintree's SDK), and takes only payloads that are XML. No delivery id: the
-   * body's hash keys it.
+   * hash of `bt_payload` (the notification, the same in every retry) keys it.
    */
   public static braintree(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('braintree', options);
