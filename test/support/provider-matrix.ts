@@ -78,8 +78,13 @@ export interface ProviderDescription {
   rotated?(body: string): SignedRequest | Promise<SignedRequest>;
   /** The delivery id and event type the envelope of a request must carry. */
   expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
-  /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
-  readonly tamper: readonly [from: string, to: string];
+  /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. Required where the body is signed. */
+  readonly tamper?: readonly [from: string, to: string];
+  /**
+   * Whether the provider's signature covers the body. A shared token (GitLab) does not: the matrix then expects
+   * `bodySigned: false` in the envelope and has no tampered-body case. @default true
+   */
+  readonly bodySigned?: boolean;
   /** Fields the genuine delivery's answer carries besides `ok`, `code` and `deliveryId` (a batch's `events`, `enqueued`). */
   readonly answer?: Record<string, unknown>;
   /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
@@ -163,7 +168,7 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect([answer.status, answer.body]).toEqual([200, { ok: true, code: 'accepted', deliveryId, ...description.answer }]);
       const messages = await harness.messages();
       expect(messages).toHaveLength(1);
-      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: true, bodyEncoding: 'utf8', body: request.body });
+      expect(messages[0]).toMatchObject({ provider: harness.id, deliveryId, ...(eventType === undefined ? {} : { eventType }), auth: description.auth ?? 'hmac', bodySigned: description.bodySigned ?? true, bodyEncoding: 'utf8', body: request.body });
       if (eventType === undefined) expect(messages[0].eventType).toBeUndefined();
     });
 
@@ -185,14 +190,16 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       expect(await harness.records()).toBe(records);
     });
 
-    const [from, to] = description.tamper;
+    const bodySigned = description.bodySigned ?? true;
+    if (bodySigned && !description.tamper) throw new Error(`${description.kind}: a provider that signs its body needs a tamper field.`);
+    const [from, to] = description.tamper ?? ['', ''];
     const cases: Array<[string, () => SignedRequest | Promise<SignedRequest>, string]> = [
-      ['a tampered body', async () => {
+      ...(!bodySigned ? [] : [['a tampered body', async () => {
         const request = await description.sign(description.event());
         const body = String(request.body);
         if (!body.includes(from)) throw new Error(`The event body has no ${from} to tamper with.`);
         return { ...request, body: body.replace(from, to) };
-      }, 'signature_mismatch'],
+      }, 'signature_mismatch']] as Array<[string, () => Promise<SignedRequest>, string]>),
       ['a tampered signature', async () => {
         const request = await description.sign(description.event());
         return withHeader(request, description.signatureHeader, tamperedSignature(headerOf(request, description.signatureHeader)));
