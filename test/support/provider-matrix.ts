@@ -21,6 +21,8 @@ import { rotationTest, type RotationOptions } from './rotation-case';
 export interface SignedRequest {
   readonly body: string | Buffer;
   readonly headers: Record<string, string>;
+  /** The query string's parameters, where the provider signs a URL that carries them (Twilio's bodySHA256). */
+  readonly query?: Record<string, string>;
 }
 
 export interface HandshakeRequest extends SignedRequest {
@@ -55,7 +57,9 @@ export interface ProviderDescription {
    */
   accepts?(request: SignedRequest): boolean | Promise<boolean>;
   /** The documented scheme over raw bytes, returning the request's headers (for a body that is not UTF-8). */
-  signBytes(body: Buffer, options: { id: string; at: Date }): Record<string, string>;
+  signBytes?(body: Buffer, options: { id: string; at: Date }): Record<string, string>;
+  /** As `signBytes`, for a provider whose request carries more than headers (a signed query): the whole request. */
+  signRaw?(body: Buffer, options: { id: string; at: Date }): SignedRequest;
   /** The signature header as sent (any case); the matrix changes one character of it. */
   readonly signatureHeader: string;
   /** Other headers every request needs, with the code a request without each gets. */
@@ -127,11 +131,11 @@ export interface Matrix {
 const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
 export function without(request: SignedRequest, name: string): SignedRequest {
-  return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
+  return { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
 }
 
 export function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
-  return { body: request.body, headers: { ...without(request, name).headers, [name]: value } };
+  return { ...request, headers: { ...without(request, name).headers, [name]: value } };
 }
 
 export function headerOf(request: SignedRequest, name: string): string {
@@ -303,13 +307,19 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       const id = `msg_${randomUUID()}`;
       const at = new Date();
       const utf8Body = description.event({ memo: 'café ☕' });
-      const bySignBytes = description.signBytes(Buffer.from(utf8Body), { id, at });
-      if (description.randomizedSignature) await expectVerdict({ body: utf8Body, headers: bySignBytes }, description, true);
+      const raw = (bytes: Buffer): SignedRequest => {
+        if (description.signRaw) return description.signRaw(bytes, { id, at });
+        if (!description.signBytes) throw new Error(`${description.kind}: the description needs signBytes or signRaw.`);
+        return { body: bytes, headers: description.signBytes(bytes, { id, at }) };
+      };
+      const byRaw = raw(Buffer.from(utf8Body));
+      const bySignBytes = byRaw.headers;
+      if (description.randomizedSignature) await expectVerdict({ ...byRaw, body: utf8Body }, description, true);
       else expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(await description.sign(utf8Body, { id, at }), description.signatureHeader));
       const body = description.invalidUtf8Body?.() ?? invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
 
       // WHEN a body with bytes that are not UTF-8 is delivered with that signature
-      const sent = { body, headers: description.signBytes(body, { id, at }) };
+      const sent = raw(body);
       const answer = await harness.send(sent);
 
       // THEN it is accepted and the envelope carries the same bytes, base64-encoded
