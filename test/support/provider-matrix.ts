@@ -2,8 +2,10 @@
  * The standard matrix every provider passes, declared from a small per-provider description: a genuine delivery
  * (accepted once, with its delivery id, event type and exact body); a tampered body, a tampered signature, a
  * signature made with another secret, each required header missing, and, where a timestamp is signed, one too old
- * and one too far ahead, all refused with the right code and no side effect; a non-ASCII body and a body that is
- * not UTF-8, both byte-exact in the envelope.
+ * and one too far ahead, all refused with the right code and no side effect; the provider's retry of a delivered
+ * request, a duplicate; a non-ASCII body and a body that is not UTF-8, both byte-exact in the envelope; and where
+ * the description says so, its handshake, several signatures while a secret is rolled, and a rotation of the
+ * stored secret (rotation-case.ts).
  *
  * Requests are signed by the provider's own package (`sign`) and judged by its own verifier (`accepts`): the
  * matrix checks that the package agrees with every verdict. A body that is not UTF-8 cannot go through packages
