@@ -775,12 +775,13 @@ export const CATALOG: { readonly [kind: string]: ProviderDefinition } = {
   // A form post of bt_signature (`<public key>|<hex HMAC-SHA1>` pairs, keyed with SHA-1 of the private key) over
   // bt_payload, the base64 of the XML notification (braintree_node `webhook_notification_gateway.js`). The secret is
   // `<public key>:<private key>`. The GET bt_challenge handshake is answered as the SDK's `verify` does, only for
-  // the challenges it accepts. No delivery id: the body's hash keys it.
+  // the challenges it accepts. No delivery id: the hash of bt_payload (the notification) keys it, not the form's,
+  // whose bt_signature gains a pair when the merchant adds an API key between two attempts.
   braintree: {
     name: 'Braintree',
     factory: 'braintree',
     scheme: { braintree: true },
-    deliveryId: [],
+    deliveryId: [{ formFieldSha256: 'bt_payload' }],
     contentTypes: [FORM_MEDIA_TYPE],
     jsonBody: false,
     handshake: 'braintree',

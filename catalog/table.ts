@@ -111,6 +111,7 @@ function sourceOf(source: ValueSourceConfig): string {
   if (source.header) return code(source.header);
   if (source.jsonPath) return `body ${code(source.jsonPath)}`;
   if (source.jsonPaths) return `body ${source.jsonPaths.map(code).join(' + ')}`;
+  if (source.formFieldSha256) return `hash of form field ${code(source.formFieldSha256)}`;
   return '?';
 }
 

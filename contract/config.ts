@@ -25,6 +25,11 @@ export interface ValueSourceConfig {
    * `signedPayload`), not in the body itself. Its values are used only once the scheme has verified that JWS.
    */
   readonly inJws?: string;
+  /**
+   * `sha256:` and the hex SHA-256 of a field of a form-encoded body, trailing newlines dropped (Braintree's
+   * `bt_payload`: the notification, the same in every retry, whose signature covers it with or without one).
+   */
+  readonly formFieldSha256?: string;
 }
 
 /** Where the provider's own time of an event is, and how it is written. */

@@ -275,8 +275,9 @@ export interface TimestampedProviderOptions extends ProviderOptions {
    * How far the signed timestamp may be from now, in both directions.
    *
    * @default - the provider's documented window: Stripe, Slack, Zoom, Mailgun, HubSpot, Standard Webhooks,
-   * Svix, Resend and Clerk 5 minutes; Calendly 3 minutes; Twitch and SendGrid 10 minutes; Paddle and Linear 1
-   * minute
+   * Svix, Resend, Clerk, OpenAI, Mux, Polar, Webflow, Sanity, Telnyx and Vonage 5 minutes; Calendly and WorkOS 3
+   * minutes; Twitch, SendGrid and Box 10 minutes; ElevenLabs 30 minutes; Paddle and Linear 1 minute; Contentful
+   * 30 seconds
    */
   readonly tolerance?: Duration;
 }
@@ -316,6 +317,9 @@ export interface UrlSigningProviderOptions extends ProviderOptions {
 
 /** Options of `WebhookProvider.hubspot`. */
 export interface HubSpotProviderOptions extends TimestampedProviderOptions, UrlSigningProviderOptions {}
+
+/** Options of `WebhookProvider.contentful`: it signs its path and a timestamp. */
+export interface ContentfulProviderOptions extends TimestampedProviderOptions, UrlSigningProviderOptions {}
 
 /** Options of the generic schemes, which have no name of their own. */
 export interface GenericProviderOptions extends ProviderOptions {
@@ -723,7 +727,7 @@ export class WebhookProvider {
    * window; the `x-contentful-topic` header. Contentful signs its path: set `publicUrl` when the route is reached
    * through a custom domain.
    */
-  public static contentful(options: UrlSigningProviderOptions): WebhookProvider {
+  public static contentful(options: ContentfulProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('contentful', options);
   }
 
@@ -787,7 +791,7 @@ export class WebhookProvider {
    * private key) over `bt_payload` (the base64 of the XML notification). The secret is
    * `<public key>:<private key>`. Answers the GET `bt_challenge` handshake, only for challenges of 20 to 32
    * lowercase hex characters (as Braintree's SDK), and takes only payloads that are XML. No delivery id: the
-   * body's hash keys it.
+   * hash of `bt_payload` (the notification, the same in every retry) keys it.
    */
   public static braintree(options: ProviderOptions): WebhookProvider {
     return WebhookProvider.catalog('braintree', options);

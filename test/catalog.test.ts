@@ -268,3 +268,34 @@ describe('generic schemes', () => {
     expect(providers['/basic'].scheme).toEqual({ basicAuth: true });
   });
 });
+
+describe('a provider whose timestamp is signed can have its window set, as its @default documents', () => {
+  // The jsii assembly is what TypeScript, Python, Java and .NET users see of each factory
+  const assembly = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '.jsii'), 'utf8'));
+  const propsOf = (fqn: string): Array<{ name: string; docs?: { default?: string } }> => {
+    const type = assembly.types[fqn];
+    return [...(type.properties ?? []), ...(type.interfaces ?? []).flatMap((parent: string) => propsOf(parent))];
+  };
+  const factories: Array<{ name: string; fqn: string }> = assembly.types['cdk-webhook-receiver.WebhookProvider'].methods.map((m: any) => ({ name: m.name, fqn: m.parameters?.[0]?.type?.fqn }));
+  const windowed = Object.entries(DEFINITIONS).filter(([, definition]) => defaultToleranceOf(definition) !== undefined);
+
+  test.each(windowed)('%s: its factory takes `tolerance`, whose @default names it', (kind, definition) => {
+    // GIVEN the factory's options type in the assembly
+    const factory = factories.find((f) => f.name === definition.factory)!;
+    const tolerance = propsOf(factory.fqn).find((p) => p.name === 'tolerance');
+
+    // THEN it has a tolerance option, and the option's documented default names this provider's window
+    expect({ kind, options: factory.fqn, tolerance: tolerance !== undefined }).toEqual({ kind, options: factory.fqn, tolerance: true });
+    expect({ kind, named: tolerance!.docs?.default?.includes(definition.name.split(' ')[0]) }).toEqual({ kind, named: true });
+  });
+
+  test('Contentful: a tolerance widens its 30-second window (its factory took only publicUrl)', () => {
+    // GIVEN a Contentful provider with a 90-second tolerance
+    const { stack, processor } = stackWithProcessor();
+    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'webhooks/contentful');
+    const receiver = new WebhookReceiver(stack, 'Receiver', { providers: [WebhookProvider.contentful({ secret, tolerance: Duration.seconds(90) })], processor });
+
+    // THEN the verifier gets that window
+    expect(verifierConfig(stack, receiver).providers['/contentful'].toleranceSeconds).toBe(90);
+  });
+});

@@ -226,7 +226,7 @@ async function verifyAndEnqueue(
   // Refused here, before any AWS call, unless the request carries no event to key: a handshake, or an event of a
   // type that is ignored.
   const keyed = provider.dedupKey && !isSignedHandshake(provider.handshake, handshakeRequest) && !isHandshakeType(provider, fields.eventType) && !isIgnored(provider, fields.eventType)
-    ? dedupIdOf(provider.dedupKey, fields.eventType, readerOf(headers, parseJson))
+    ? dedupIdOf(provider.dedupKey, fields.eventType, readerOf(headers, parseJson, body))
     : undefined;
   const request: RequestView = {
     body,
@@ -286,7 +286,7 @@ async function verifyAndEnqueue(
         deliveryId,
         ...(keyed !== undefined && fields.deliveryId !== undefined ? { providerDeliveryId: fields.deliveryId } : {}),
         eventType: fields.eventType,
-        eventTime: provider.eventTime && eventTimeOf(provider.eventTime, readerOf(headers, parseJson)),
+        eventTime: provider.eventTime && eventTimeOf(provider.eventTime, readerOf(headers, parseJson, body)),
         payloadSha256: bodySha256,
       }];
   // Items of a body of several events are filtered one by one.
@@ -455,7 +455,7 @@ interface Fields {
 type Read = (source: ValueSourceConfig) => string | undefined;
 
 /** Reads request values: headers, and fields of the JSON body (a body that is not JSON has none). */
-function readerOf(headers: Headers, json: () => unknown): Read {
+function readerOf(headers: Headers, json: () => unknown, body?: Buffer): Read {
   const payloads = new Map<string, unknown>();
   const read: Read = (source) => {
     if (source.header !== undefined) return headers.get(source.header) || undefined;
@@ -472,6 +472,10 @@ function readerOf(headers: Headers, json: () => unknown): Read {
     if (source.jsonPaths !== undefined) {
       const parts = source.jsonPaths.map((path) => read({ jsonPath: path }));
       return parts.every((part) => part !== undefined) ? parts.join(':') : undefined;
+    }
+    if (source.formFieldSha256 !== undefined) {
+      const value = body && new URLSearchParams(body.toString('utf8')).get(source.formFieldSha256)?.replace(/\n+$/, '');
+      return value ? `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}` : undefined;
     }
     if (source.jsonPath !== undefined) {
       // A body that is not JSON has no such field (Slack's form-encoded slash commands): the body's hash keys
@@ -500,7 +504,7 @@ function jwsPayloadOf(token: string | undefined): unknown {
 }
 
 function extractFields(provider: ResolvedProvider, headers: Headers, body: Buffer, json: () => unknown): Fields {
-  const read = readerOf(headers, json);
+  const read = readerOf(headers, json, body);
 
   let deliveryId: string | undefined;
   for (const source of provider.deliveryId) {

@@ -4,7 +4,8 @@
  * payloads of our own) and judged by `gateway.webhookNotification.parse(signature, payload)`; the `bt_challenge`
  * answer is checked against the SDK's `webhookNotification.verify(challenge)`. The receiver's secret is
  * `<public key>:<private key>`. The body is ASCII form text whatever the XML holds, so the matrix's non-UTF-8 case is
- * the XML's bytes, carried byte-exact in `bt_payload`. No delivery id: the body's hash keys a delivery.
+ * the XML's bytes, carried byte-exact in `bt_payload`. No delivery id: the hash of `bt_payload` (the notification)
+ * keys a delivery, so a retry whose `bt_signature` changed is still the same delivery.
  *
  * The challenge answer is an HMAC of the challenge under the payload-signing key (X's CRC flaw): the last describe
  * shows Braintree's own signature check would accept a challenge answer as the signature of a payload equal to the
@@ -53,7 +54,7 @@ beforeAll(async () => {
 });
 
 describe('braintree: the standard matrix', () => {
-  test('a notification made by the SDK is accepted once, keyed by the body\'s hash, the form byte-exact', async () => {
+  test('a notification made by the SDK is accepted once, keyed by the hash of bt_payload, the form byte-exact', async () => {
     // GIVEN a sample notification, which the SDK's parse accepts
     const fields = await sample();
     expect(await braintreeAccepts(fields)).toBe(true);
@@ -62,8 +63,8 @@ describe('braintree: the standard matrix', () => {
     // WHEN it is delivered twice
     const answers = [await harness.send(request), await harness.send(request)];
 
-    // THEN it is enqueued once, with the exact form body
-    const deliveryId = `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+    // THEN it is enqueued once, with the exact form body, keyed by the hash of the notification (bt_payload)
+    const deliveryId = `sha256:${createHash('sha256').update(fields.bt_payload.replace(/\n+$/, '')).digest('hex')}`;
     expect(answers.map((a) => a.body)).toEqual([{ ok: true, code: 'accepted', deliveryId }, { ok: true, code: 'duplicate', deliveryId }]);
     const messages = await harness.messages();
     expect(messages).toHaveLength(1);
@@ -112,6 +113,26 @@ describe('braintree: the standard matrix', () => {
     expect(bytesOf(message.body).equals(xml)).toBe(true);
   });
 
+  test('a retry whose bt_signature gained a pair (the merchant added an API key since) is a duplicate: the notification, not the form, is keyed', async () => {
+    // GIVEN a notification already delivered
+    const fields = await sample();
+    expect((await harness.send(form(fields))).body?.code).toBe('accepted');
+    expect(await harness.messages()).toHaveLength(1);
+    const records = await harness.records();
+
+    // WHEN Braintree retries it after the merchant created another API key: one more <public key>|<hex> pair, which
+    // the SDK (picking the pair of its own public key) still accepts
+    const added = await gatewayOf(`pk${randomBytes(6).toString('hex')}`, randomBytes(16).toString('hex')).webhookTesting.sampleSignature(fields.bt_payload);
+    const retry = { ...fields, bt_signature: `${added}&${fields.bt_signature}` };
+    expect(await braintreeAccepts(retry)).toBe(true);
+    const answer = await harness.send(form(retry));
+
+    // THEN it is the same delivery: a duplicate, nothing enqueued or recorded again
+    expect({ status: answer.status, code: answer.body?.code }).toEqual({ status: 200, code: 'duplicate' });
+    expect(await harness.messages()).toEqual([]);
+    expect(await harness.records()).toBe(records);
+  });
+
   test('the SDK also accepts a bt_payload that lost the trailing newline it was signed with; so do we', async () => {
     const xml = '<notification><kind>check</kind></notification>';
     const payload = Buffer.from(xml).toString('base64');
@@ -126,8 +147,9 @@ describe('braintree: the standard matrix', () => {
     const rotating = await providerHarness('braintree', { id: 'braintree-rotation', secret: `${PUBLIC_KEY}:${PRIVATE_KEY}` });
     const next = { publicKey: `pk${randomBytes(6).toString('hex')}`, privateKey: randomBytes(16).toString('hex') };
     await rotating.rotate(`${next.publicKey}:${next.privateKey}`);
-    const fresh = await gatewayOf(next.publicKey, next.privateKey).webhookTesting.sampleNotification('check', 'a');
-    const old = await sample('check');
+    // (Two different notifications: a 'check' sample's XML carries no id, so two made in one second are the same one)
+    const fresh = await gatewayOf(next.publicKey, next.privateKey).webhookTesting.sampleNotification('subscription_went_past_due', `sub_${randomBytes(4).toString('hex')}`);
+    const old = await sample();
     expect([(await rotating.send(form(fresh))).status, (await rotating.send(form(old))).status]).toEqual([200, 200]);
     expect(await rotating.messages()).toHaveLength(2);
   });

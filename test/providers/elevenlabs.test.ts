@@ -45,6 +45,7 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 
 const matrix = providerMatrix({
   kind: 'elevenlabs',
+  rotation: { stored: `wsec_${randomBytes(32).toString('hex')}` },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: postCallTranscription,

@@ -54,6 +54,7 @@ const idOf = (body: string | Buffer) => JSON.parse(String(body)).events[0].id as
 
 const matrix = providerMatrix({
   kind: 'gocardless',
+  rotation: { stored: randomBytes(30).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: (extra) => batch([event(extra)]),

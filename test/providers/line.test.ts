@@ -44,6 +44,7 @@ function lineAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'line',
+  rotation: { stored: randomBytes(16).toString('hex') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: (extra) => batch([event(extra)]),

@@ -2,9 +2,8 @@
  * Mollie (next-generation webhooks): `X-Mollie-Signature: sha256=<hex>`, the hex HMAC-SHA256 of the raw body keyed
  * with the signing secret's text; no timestamp. While a secret is rotated Mollie signs with both, one header per
  * secret. `mollie-api-typescript`'s `SignatureValidator` is the signer (`createSignature`, asynchronous) and the
- * oracle (`validate(payload, secrets, signatures)`). The matrix signs synchronously, so it signs with the documented
- * formula, which `beforeAll` checks equals the package's signature; the tests below the matrix sign with the
- * package. The delivery id is the body's `id`, the event type its `type`, the event time its `createdAt`.
+ * oracle (`validate(payload, secrets, signatures)`). The matrix signs with the package; its raw-bytes case uses the
+ * documented formula, which `beforeAll` checks equals the package's signature. The delivery id is the body's `id`, the event type its `type`, the event time its `createdAt`.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { SignatureValidator } from 'mollie-api-typescript/utils/webhooks/signature_validator.js';
@@ -60,7 +59,7 @@ const description: ProviderDescription = {
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: paymentLinkPaid,
-  sign: (body, options) => sign(body, options),
+  sign: (body, options) => signByPackage(body, options?.secret),
   accepts: mollieAccepts,
   signBytes: (body) => sign(body).headers,
   signatureHeader: 'X-Mollie-Signature',

@@ -47,6 +47,7 @@ async function muxAccepts(request: SignedRequest): Promise<boolean> {
 
 const matrix = providerMatrix({
   kind: 'mux',
+  rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: assetReady,

@@ -45,6 +45,7 @@ const keyOf = (body: string | Buffer) => {
 
 const matrix = providerMatrix({
   kind: 'onfido',
+  rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: (extra) => checkCompleted(extra),

@@ -41,7 +41,8 @@ async function openaiAccepts(request: SignedRequest, secret = SECRET): Promise<b
   }
 }
 
-const matrix = providerMatrix(standardWebhooksDescription({
+const matrix = providerMatrix({
+  ...standardWebhooksDescription({
   kind: 'openai',
   prefix: 'webhook',
   secret: SECRET,
@@ -51,7 +52,9 @@ const matrix = providerMatrix(standardWebhooksDescription({
   tamper: ['4200', '4201'],
   signature: (secret, id, at, body) => new Webhook(secret).sign(id, at, body),
   accepts: (request) => openaiAccepts(request),
-}));
+  }),
+  rotation: { stored: `whsec_${randomBytes(32).toString('base64')}` },
+});
 
 test('the envelope carries the event\'s created_at as its event time', async () => {
   // GIVEN a genuine delivery, which the openai package accepts

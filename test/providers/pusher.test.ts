@@ -18,6 +18,7 @@ const Token: new (key: string, secret: string) => { sign(text: string): string }
 const APP_KEY = randomBytes(10).toString('hex');
 const APP_SECRET = randomBytes(10).toString('hex');
 const OTHER_SECRET = randomBytes(10).toString('hex');
+const ROTATED_SECRET = randomBytes(10).toString('hex');
 const TIME_MS = 1764590400000;
 
 function event(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -49,6 +50,7 @@ const keyOf = (item: unknown, timeMs = TIME_MS) => `sha256:${createHash('sha256'
 const matrix = providerMatrix({
   kind: 'pusher',
   secret: `${APP_KEY}:${APP_SECRET}`,
+  rotation: { stored: `${APP_KEY}:${ROTATED_SECRET}`, signingSecret: ROTATED_SECRET },
   otherSecret: OTHER_SECRET,
   event: (extra) => batch([event({ ...extra, subscription_count: 4200 })], Date.now()),
   sign: (body, options) => sign(body, { secret: options?.secret }),

@@ -43,6 +43,7 @@ function razorpayAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'razorpay',
+  rotation: { stored: randomBytes(16).toString('hex') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: paymentCaptured,

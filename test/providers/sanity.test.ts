@@ -3,8 +3,8 @@
  * HMAC-SHA256 of `{t}.{raw body}` keyed with the webhook's secret, the timestamp in MILLISECONDS.
  * `@sanity/webhook` signs (`encodeSignatureHeader`, asynchronous) and verifies (`isValidSignature`), but bounds no
  * window: ours refuses a timestamp more than 5 minutes away, so the oracle is that package plus the window, and one
- * test pins what the package alone accepts. The matrix signs synchronously with the documented formula, which
- * `beforeAll` checks equals the package's header; the tests below the matrix sign with the package. The delivery id
+ * test pins what the package alone accepts. The matrix signs with the package; its raw-bytes case uses the
+ * documented formula, which `beforeAll` checks equals the package's header. The delivery id
  * is the `idempotency-key` header (the same on every attempt), the event type the `sanity-operation` header.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -38,8 +38,8 @@ function sign(body: string | Buffer, { secret = SECRET, at = new Date(), id = `i
 }
 
 /** Sanity's header, by Sanity's package. */
-async function signByPackage(body: string, { secret = SECRET, at = new Date() }: { secret?: string; at?: Date } = {}): Promise<SignedRequest> {
-  return { body, headers: headersOf(await encodeSignatureHeader(body, at.getTime(), secret), `idem-${randomUUID()}`) };
+async function signByPackage(body: string, { secret = SECRET, at = new Date(), id = `idem-${randomUUID()}` }: { secret?: string; at?: Date; id?: string } = {}): Promise<SignedRequest> {
+  return { body, headers: headersOf(await encodeSignatureHeader(body, at.getTime(), secret), id) };
 }
 
 /** The @sanity/webhook package's verdict alone. */
@@ -69,7 +69,7 @@ const description: ProviderDescription = {
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: documentUpdated,
-  sign: (body, options) => sign(body, options),
+  sign: (body, options) => signByPackage(body, options),
   accepts: sanityAccepts,
   signBytes: (body, { id, at }) => sign(body, { id, at }).headers,
   signatureHeader: 'sanity-webhook-signature',

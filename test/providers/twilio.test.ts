@@ -5,26 +5,22 @@
  * are signed with Twilio's own `getExpectedTwilioSignature` and `getExpectedBodyHash`, and Twilio's own
  * `validateRequest` / `validateRequestWithBody` are the oracle: they must accept every request ours accepts and
  * refuse the forgeries ours refuses. The published vector from Twilio's documentation is checked too. The
- * delivery id is the `I-Twilio-Idempotency-Token` header; Twilio signs no timestamp and defines no handshake.
+ * delivery id is the `I-Twilio-Idempotency-Token` header; Twilio signs no timestamp and defines no handshake. The
+ * standard matrix (test/support/provider-matrix.ts) runs on JSON posts; this file holds the form posts and what else
+ * is particular to Twilio.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { getExpectedBodyHash, getExpectedTwilioSignature, validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks';
 import type { Envelope } from '../../contract/config';
-import { expectRejected, invalidUtf8Json, providerHarness, type Harness } from '../support/provider-harness';
+import { expectRejected, providerHarness, type Harness } from '../support/provider-harness';
+import { providerMatrix, withHeader, without, type SignedRequest } from '../support/provider-matrix';
 
 type Params = Record<string, string | string[]>;
-type SignedRequest = { body: string | Buffer; headers: Record<string, string>; query?: Record<string, string> };
 
-// An auth token in Twilio's format: 32 hex characters.
 const TOKEN = randomBytes(16).toString('hex');
 const OTHER_TOKEN = randomBytes(16).toString('hex');
 const PUBLIC_URL = 'https://hooks.example.com/webhooks/twilio';
 const FORM = 'application/x-www-form-urlencoded';
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await providerHarness('twilio', { secret: TOKEN, publicUrl: PUBLIC_URL });
-});
 
 function incomingSms(extra: Params = {}): Params {
   return {
@@ -56,21 +52,20 @@ function paramsOf(body: string): Params {
 }
 
 const urlWith = (query?: Record<string, string>) => (query ? `${PUBLIC_URL}?${new URLSearchParams(query)}` : PUBLIC_URL);
+const tokenOf = (request: SignedRequest) => request.headers['I-Twilio-Idempotency-Token'];
 
 /** A form post signed by Twilio's own helper over the public URL (with `query`) and the parameters. */
-function signedForm(params: Params, options: { token?: string; query?: Record<string, string>; signedUrl?: string } = {}): SignedRequest & { token: string } {
-  const token = randomUUID();
+function signedForm(params: Params, options: { token?: string; query?: Record<string, string>; signedUrl?: string } = {}): SignedRequest {
   const body = formBody(params);
   const signature = getExpectedTwilioSignature(options.token ?? TOKEN, options.signedUrl ?? urlWith(options.query), paramsOf(body));
-  return { token, body, query: options.query, headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature, 'I-Twilio-Idempotency-Token': token } };
+  return { body, query: options.query, headers: { 'Content-Type': FORM, 'X-Twilio-Signature': signature, 'I-Twilio-Idempotency-Token': randomUUID() } };
 }
 
 /** A JSON post as Twilio sends it: bodySHA256 (Twilio's getExpectedBodyHash) in the URL, the URL signed. */
-function signedJson(body: string, options: { token?: string; bodyHash?: string } = {}): SignedRequest & { token: string } {
-  const token = randomUUID();
-  const query = { bodySHA256: options.bodyHash ?? getExpectedBodyHash(body) };
+function signedJson(body: string | Buffer, options: { token?: string; bodyHash?: string; id?: string } = {}): SignedRequest {
+  const query = { bodySHA256: options.bodyHash ?? getExpectedBodyHash(String(body)) };
   const signature = getExpectedTwilioSignature(options.token ?? TOKEN, urlWith(query), {});
-  return { token, body, query, headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature, 'I-Twilio-Idempotency-Token': token } };
+  return { body, query, headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature, 'I-Twilio-Idempotency-Token': options.id ?? randomUUID() } };
 }
 
 /** Twilio's own verdict on a request. */
@@ -82,161 +77,31 @@ function twilioAccepts(request: SignedRequest): boolean {
     : validateRequestWithBody(TOKEN, signature, url, request.body.toString());
 }
 
+const deliveryEvent = (extra: Record<string, unknown> = {}) => JSON.stringify({ specversion: '1.0', type: 'com.twilio.messaging.message.delivered', id: randomUUID(), data: { status: 'delivered', ...extra } });
 const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-function without(request: SignedRequest, name: string): SignedRequest {
-  return { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key !== name)) };
-}
-
-describe('form posts (SMS and voice webhooks)', () => {
-  test('a genuine form post is accepted and enqueued once, keyed by I-Twilio-Idempotency-Token', async () => {
-    // GIVEN an incoming SMS signed by Twilio's helper, which Twilio's validator accepts
-    const request = signedForm(incomingSms());
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered
-    const answer = await harness.send(request);
-
-    // THEN it is accepted, and exactly one envelope carries the idempotency token and the exact body (no event type:
-    // Twilio sends none)
-    expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    const messages = await harness.messages();
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ provider: 'twilio', deliveryId: request.token, auth: 'hmac', bodySigned: true, contentType: FORM, bodyEncoding: 'utf8', body: request.body });
-    expect(messages[0].eventType).toBeUndefined();
-  });
-
-  test('a public URL with a query string is signed with it', async () => {
-    // GIVEN a webhook URL configured with a query string, signed by Twilio's helper
-    const request = signedForm(incomingSms(), { query: { tenant: 'acme', region: 'eu-west-1' } });
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered with that query string
-    const answer = await harness.send(request);
-
-    // THEN it is accepted; the same request without its query string is not
-    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    expect(await harness.messages()).toHaveLength(1);
-    await expectRejected(harness, { ...request, query: undefined }, 'signature_mismatch');
-  });
-
-  test('a signature over the URL with the default port :443 is accepted, as Twilio\'s validator accepts it', async () => {
-    // GIVEN a signature over https://host:443/..., which Twilio produces for some configurations
-    const request = signedForm(incomingSms(), { signedUrl: PUBLIC_URL.replace('hooks.example.com', 'hooks.example.com:443') });
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    expect((await harness.send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    expect(await harness.messages()).toHaveLength(1);
-  });
-
-  test('a repeated parameter is signed with its values sorted, as Twilio\'s helper signs it', async () => {
-    // GIVEN a form with a parameter repeated, its values out of order
-    const request = signedForm(incomingSms({ MediaUrl: ['https://example.com/b.png', 'https://example.com/a.png'] }));
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    expect((await harness.send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    expect(await harness.messages()).toHaveLength(1);
-  });
-
-  test('a value repeated under the same name is signed once, as Twilio\'s helper signs it', async () => {
-    // GIVEN a form where one name carries the same value twice: Twilio's helper signs each distinct value once
-    const request = signedForm(incomingSms({ MediaUrl: ['https://example.com/b.png', 'https://example.com/a.png', 'https://example.com/b.png'] }));
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    expect((await harness.send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    expect(await harness.messages()).toHaveLength(1);
-  });
-
-  test('without an idempotency token, the delivery is keyed by the hash of its bytes', async () => {
-    // GIVEN a signed form post without I-Twilio-Idempotency-Token
-    const request = without(signedForm(incomingSms()), 'I-Twilio-Idempotency-Token');
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered
-    const answer = await harness.send(request);
-
-    // THEN its delivery id is sha256:<hex of the body>
-    const deliveryId = `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
-    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId });
-    expect((await harness.messages())[0]).toMatchObject({ deliveryId });
-  });
-
-  test('a form body with non-ASCII text verifies over the decoded values and arrives byte-identical', async () => {
-    // GIVEN an SMS whose text has accents, a symbol, an emoji and CJK characters (percent-encoded in the form)
-    const request = signedForm(incomingSms({ Body: 'café ☕ 🚀 漢字' }));
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered
-    const answer = await harness.send(request);
-
-    // THEN the envelope holds exactly the bytes that were sent
-    expect(answer.status).toBe(200);
-    const [message] = await harness.messages();
-    expect(bytesOf(message).equals(Buffer.from(request.body as string, 'utf8'))).toBe(true);
-    expect(new URLSearchParams(message.body).get('Body')).toBe('café ☕ 🚀 漢字');
-  });
-});
-
-describe('JSON posts, with bodySHA256 in the URL', () => {
-  const event = (extra: Record<string, unknown> = {}) => JSON.stringify({ specversion: '1.0', type: 'com.twilio.messaging.message.delivered', id: randomUUID(), data: { status: 'delivered', ...extra } });
-
-  test('a genuine JSON post is accepted and enqueued once, keyed by I-Twilio-Idempotency-Token', async () => {
-    // GIVEN a JSON body whose hash is in the signed URL, which Twilio's validator accepts
-    const request = signedJson(event());
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered
-    const answer = await harness.send(request);
-
-    // THEN it is accepted with its exact body
-    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    const messages = await harness.messages();
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ deliveryId: request.token, contentType: 'application/json', bodyEncoding: 'utf8', body: request.body });
-  });
-
-  test('a JSON body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
-    // GIVEN a JSON body with accents, a symbol, an emoji and CJK characters
-    const request = signedJson(event({ note: 'café ☕ 🚀 漢字' }));
-    expect(twilioAccepts(request)).toBe(true);
-
-    // WHEN it is delivered
-    const answer = await harness.send(request);
-
-    // THEN the envelope holds exactly the bytes that were signed
-    expect(answer.status).toBe(200);
-    const [message] = await harness.messages();
-    expect(message.bodyEncoding).toBe('utf8');
-    expect(bytesOf(message).equals(Buffer.from(request.body as string, 'utf8'))).toBe(true);
-  });
-
-  test('a body that is not valid UTF-8 verifies over its bytes and arrives base64-encoded, byte-identical', async () => {
-    // GIVEN the documented body hash computed over raw bytes, which for a UTF-8 body equals Twilio's own
-    // (Twilio's getExpectedBodyHash takes strings only); the URL it goes into is signed by Twilio's helper
-    const utf8Body = event({ note: 'café ☕' });
-    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-    expect(sha256(Buffer.from(utf8Body))).toBe(getExpectedBodyHash(utf8Body));
-    const body = invalidUtf8Json();
-    const request = { ...signedJson('', { bodyHash: sha256(body) }), body };
-
-    // WHEN a body with bytes that are not UTF-8 is delivered with that hash and signature
-    const answer = await harness.send(request);
-
-    // THEN it is accepted and the envelope carries the same bytes, base64-encoded
-    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: request.token });
-    const [message] = await harness.messages();
-    expect(message.bodyEncoding).toBe('base64');
-    expect(bytesOf(message).equals(body)).toBe(true);
-  });
-});
-
-describe('forged or broken requests are refused as Twilio refuses them', () => {
-  const withSignature = (request: SignedRequest, value: string): SignedRequest => ({ ...request, headers: { ...request.headers, 'X-Twilio-Signature': value } });
-  const cases: Array<[string, () => SignedRequest, string]> = [
+const matrix = providerMatrix({
+  kind: 'twilio',
+  secret: TOKEN,
+  otherSecret: OTHER_TOKEN,
+  rotation: { stored: randomBytes(16).toString('hex') },
+  harness: { publicUrl: PUBLIC_URL },
+  event: deliveryEvent,
+  sign: (body, options) => signedJson(body, { token: options?.secret, id: options?.id }),
+  accepts: twilioAccepts,
+  // The documented scheme over raw bytes: bodySHA256 is the SHA-256 of the bytes, the URL signed by Twilio's helper
+  signRaw: (body, { id }) => signedJson(body, { bodyHash: sha256Hex(body), id }),
+  signatureHeader: 'X-Twilio-Signature',
+  expected: (request) => ({ deliveryId: tokenOf(request) }),
+  tamper: ['"delivered"', '"failed"'],
+  refusals: [
+    ['a JSON post with body and bodySHA256 both replaced (the URL is signed)', () => {
+      const request = signedJson(JSON.stringify({ status: 'delivered' }));
+      const body = JSON.stringify({ status: 'failed' });
+      return { ...request, body, query: { bodySHA256: getExpectedBodyHash(body) } };
+    }, 'signature_mismatch'],
+    ['a JSON post without bodySHA256', () => ({ ...signedJson(JSON.stringify({ status: 'delivered' })), query: undefined }), 'signature_malformed'],
     ['a form post with a tampered parameter', () => {
       const request = signedForm(incomingSms());
       return { ...request, body: (request.body as string).replace('Hello', 'Hullo') };
@@ -248,33 +113,105 @@ describe('forged or broken requests are refused as Twilio refuses them', () => {
     ['a form post with a tampered signature (one base64 character changed)', () => {
       const request = signedForm(incomingSms());
       const signature = request.headers['X-Twilio-Signature'];
-      return withSignature(request, (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1));
+      return withHeader(request, 'X-Twilio-Signature', (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1));
     }, 'signature_mismatch'],
-    ['a form post with a signature that is not base64', () => withSignature(signedForm(incomingSms()), 'not*base64!'), 'signature_malformed'],
+    ['a form post with a signature that is not base64', () => withHeader(signedForm(incomingSms()), 'X-Twilio-Signature', 'not*base64!'), 'signature_malformed'],
     ['a form post signed with another auth token', () => signedForm(incomingSms(), { token: OTHER_TOKEN }), 'signature_mismatch'],
     ['a form post signed for another URL', () => signedForm(incomingSms(), { signedUrl: 'https://evil.example.com/webhooks/twilio' }), 'signature_mismatch'],
     ['a form post without X-Twilio-Signature', () => without(signedForm(incomingSms()), 'X-Twilio-Signature'), 'signature_missing'],
-    ['a JSON post with a tampered body (no longer matching bodySHA256)', () => {
-      const request = signedJson(JSON.stringify({ status: 'delivered' }));
-      return { ...request, body: JSON.stringify({ status: 'failed' }) };
-    }, 'signature_mismatch'],
-    ['a JSON post with body and bodySHA256 both replaced (the URL is signed)', () => {
-      const request = signedJson(JSON.stringify({ status: 'delivered' }));
-      const body = JSON.stringify({ status: 'failed' });
-      return { ...request, body, query: { bodySHA256: getExpectedBodyHash(body) } };
-    }, 'signature_mismatch'],
-    ['a JSON post signed with another auth token', () => signedJson(JSON.stringify({ status: 'delivered' }), { token: OTHER_TOKEN }), 'signature_mismatch'],
-    ['a JSON post without bodySHA256', () => ({ ...signedJson(JSON.stringify({ status: 'delivered' })), query: undefined }), 'signature_malformed'],
-    ['a JSON post without X-Twilio-Signature', () => without(signedJson(JSON.stringify({ status: 'delivered' })), 'X-Twilio-Signature'), 'signature_missing'],
-  ];
+  ],
+});
 
-  test.each(cases)('%s', async (_name, make, code) => {
-    // GIVEN a request Twilio's own validator refuses
-    const request = make();
-    expect(twilioAccepts(request)).toBe(false);
+describe('form posts (SMS and voice webhooks)', () => {
+  test('a genuine form post is accepted and enqueued once, keyed by I-Twilio-Idempotency-Token', async () => {
+    // GIVEN an incoming SMS signed by Twilio's helper, which Twilio's validator accepts
+    const request = signedForm(incomingSms());
+    expect(twilioAccepts(request)).toBe(true);
 
-    // WHEN / THEN ours refuses it too, with the right code, and nothing is enqueued or recorded
-    await expectRejected(harness, request, code);
+    // WHEN it is delivered
+    const answer = await matrix.harness().send(request);
+
+    // THEN it is accepted, and exactly one envelope carries the idempotency token and the exact body (no event type:
+    // Twilio sends none)
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: tokenOf(request) });
+    const messages = await matrix.harness().messages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ provider: 'twilio', deliveryId: tokenOf(request), auth: 'hmac', bodySigned: true, contentType: FORM, bodyEncoding: 'utf8', body: request.body });
+    expect(messages[0].eventType).toBeUndefined();
+  });
+
+  test('a public URL with a query string is signed with it', async () => {
+    // GIVEN a webhook URL configured with a query string, signed by Twilio's helper
+    const request = signedForm(incomingSms(), { query: { tenant: 'acme', region: 'eu-west-1' } });
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN it is delivered with that query string
+    const answer = await matrix.harness().send(request);
+
+    // THEN it is accepted; the same request without its query string is not
+    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: tokenOf(request) });
+    expect(await matrix.harness().messages()).toHaveLength(1);
+    await expectRejected(matrix.harness(), { ...request, query: undefined }, 'signature_mismatch');
+  });
+
+  test('a signature over the URL with the default port :443 is accepted, as Twilio\'s validator accepts it', async () => {
+    // GIVEN a signature over https://host:443/..., which Twilio produces for some configurations
+    const request = signedForm(incomingSms(), { signedUrl: PUBLIC_URL.replace('hooks.example.com', 'hooks.example.com:443') });
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN / THEN it is accepted
+    expect((await matrix.harness().send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: tokenOf(request) });
+    expect(await matrix.harness().messages()).toHaveLength(1);
+  });
+
+  test('a repeated parameter is signed with its values sorted, as Twilio\'s helper signs it', async () => {
+    // GIVEN a form with a parameter repeated, its values out of order
+    const request = signedForm(incomingSms({ MediaUrl: ['https://example.com/b.png', 'https://example.com/a.png'] }));
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN / THEN it is accepted
+    expect((await matrix.harness().send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: tokenOf(request) });
+    expect(await matrix.harness().messages()).toHaveLength(1);
+  });
+
+  test('a value repeated under the same name is signed once, as Twilio\'s helper signs it', async () => {
+    // GIVEN a form where one name carries the same value twice: Twilio's helper signs each distinct value once
+    const request = signedForm(incomingSms({ MediaUrl: ['https://example.com/b.png', 'https://example.com/a.png', 'https://example.com/b.png'] }));
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN / THEN it is accepted
+    expect((await matrix.harness().send(request)).body).toEqual({ ok: true, code: 'accepted', deliveryId: tokenOf(request) });
+    expect(await matrix.harness().messages()).toHaveLength(1);
+  });
+
+  test('without an idempotency token, the delivery is keyed by the hash of its bytes', async () => {
+    // GIVEN a signed form post without I-Twilio-Idempotency-Token
+    const request = without(signedForm(incomingSms()), 'I-Twilio-Idempotency-Token');
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN it is delivered
+    const answer = await matrix.harness().send(request);
+
+    // THEN its delivery id is sha256:<hex of the body>
+    const deliveryId = `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+    expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId });
+    expect((await matrix.harness().messages())[0]).toMatchObject({ deliveryId });
+  });
+
+  test('a form body with non-ASCII text verifies over the decoded values and arrives byte-identical', async () => {
+    // GIVEN an SMS whose text has accents, a symbol, an emoji and CJK characters (percent-encoded in the form)
+    const request = signedForm(incomingSms({ Body: 'café ☕ 🚀 漢字' }));
+    expect(twilioAccepts(request)).toBe(true);
+
+    // WHEN it is delivered
+    const answer = await matrix.harness().send(request);
+
+    // THEN the envelope holds exactly the bytes that were sent
+    expect(answer.status).toBe(200);
+    const [message] = await matrix.harness().messages();
+    expect(bytesOf(message).equals(Buffer.from(request.body as string, 'utf8'))).toBe(true);
+    expect(new URLSearchParams(message.body).get('Body')).toBe('café ☕ 🚀 漢字');
   });
 });
 

@@ -55,6 +55,7 @@ function vonageAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'vonage',
+  rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: (extra) => status(extra),

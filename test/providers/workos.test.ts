@@ -33,11 +33,7 @@ async function workosAccepts(request: SignedRequest): Promise<boolean> {
   }
 }
 
-/**
- * The matrix signs synchronously and WorkOS's package signs asynchronously, so the matrix's requests are signed
- * with the documented formula, which `beforeAll` checks equals the package's signature; every verdict is still the
- * package's, and the tests below this matrix sign with the package itself.
- */
+/** The documented formula, which `beforeAll` checks equals the package's signature (the matrix signs with the package). */
 function signSync(body: string, { secret = SECRET, at = new Date() }: { secret?: string; at?: Date } = {}): SignedRequest {
   const t = String(at.getTime());
   return { body, headers: { 'WorkOS-Signature': `t=${t}, v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` } };
@@ -52,10 +48,11 @@ beforeAll(async () => {
 
 const matrix = providerMatrix({
   kind: 'workos',
+  rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: userCreated,
-  sign: (body, options) => signSync(body, options),
+  sign: (body, options) => sign(body, options),
   accepts: workosAccepts,
   signBytes: (body, { at }) => {
     const t = String(at.getTime());

@@ -2,22 +2,34 @@
  * The standard matrix every provider passes, declared from a small per-provider description: a genuine delivery
  * (accepted once, with its delivery id, event type and exact body); a tampered body, a tampered signature, a
  * signature made with another secret, each required header missing, and, where a timestamp is signed, one too old
- * and one too far ahead, all refused with the right code and no side effect; a non-ASCII body and a body that is
- * not UTF-8, both byte-exact in the envelope.
+ * and one too far ahead, all refused with the right code and no side effect; the provider's retry of a delivered
+ * request, a duplicate; a non-ASCII body and a body that is not UTF-8, both byte-exact in the envelope; and where
+ * the description says so, its handshake, several signatures while a secret is rolled, and a rotation of the
+ * stored secret (rotation-case.ts).
  *
  * Requests are signed by the provider's own package (`sign`) and judged by its own verifier (`accepts`): the
  * matrix checks that the package agrees with every verdict. A body that is not UTF-8 cannot go through packages
  * that hash strings, so it is signed with `signBytes`, the documented scheme over raw bytes, which the matrix
- * first checks equals the package's signature on a UTF-8 body. A provider's test file keeps only what is
- * particular to it, using `harness()` for its own tests.
+ * first checks equals the package's signature on a UTF-8 body. A provider that publishes no package is signed as
+ * documented, and has no `accepts`. A provider's test file keeps only what is particular to it, using `harness()`
+ * for its own tests; its own refusals, its handshake and its way of carrying several signatures go in the
+ * description, so the matrix checks them as it checks its own cases.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Envelope } from '../../contract/config';
-import { expectRejected, invalidUtf8Json, providerHarness, type Harness, type HarnessOptions } from './provider-harness';
+import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness, type HarnessOptions } from './provider-harness';
+import { rotationTest, type RotationOptions } from './rotation-case';
 
 export interface SignedRequest {
   readonly body: string | Buffer;
   readonly headers: Record<string, string>;
+  /** The query string's parameters, where the provider signs a URL that carries them (Twilio's bodySHA256). */
+  readonly query?: Record<string, string>;
+}
+
+export interface HandshakeRequest extends SignedRequest {
+  readonly method?: string;
+  readonly query?: Record<string, string>;
 }
 
 export interface SignOptions {
@@ -40,11 +52,16 @@ export interface ProviderDescription {
   /** A fresh JSON event body with `extra` among its fields. */
   event(extra?: Record<string, unknown>): string;
   /** The request as the provider sends it, signed by the provider's own package. */
-  sign(body: string, options?: SignOptions): SignedRequest;
-  /** The provider's own verifier's verdict on a request (signed with `secret`). */
-  accepts(request: SignedRequest): boolean | Promise<boolean>;
+  sign(body: string, options?: SignOptions): SignedRequest | Promise<SignedRequest>;
+  /**
+   * The provider's own verifier's verdict on a request (signed with `secret`), where the provider publishes one.
+   * Without it, requests are signed as documented (or by the provider's signing package) and ours alone is judged.
+   */
+  accepts?(request: SignedRequest): boolean | Promise<boolean>;
   /** The documented scheme over raw bytes, returning the request's headers (for a body that is not UTF-8). */
-  signBytes(body: Buffer, options: { id: string; at: Date }): Record<string, string>;
+  signBytes?(body: Buffer, options: { id: string; at: Date }): Record<string, string>;
+  /** As `signBytes`, for a provider whose request carries more than headers (a signed query): the whole request. */
+  signRaw?(body: Buffer, options: { id: string; at: Date }): SignedRequest;
   /** The signature header as sent (any case); the matrix changes one character of it. */
   readonly signatureHeader: string;
   /** Other headers every request needs, with the code a request without each gets. */
@@ -55,14 +72,59 @@ export interface ProviderDescription {
   readonly bodySigned?: boolean;
   /** Where a timestamp is signed: the window in seconds, so the matrix sends one twice as old and twice as far ahead. */
   readonly windowSeconds?: number;
+  /**
+   * Where the provider's package bounds only the age of a timestamp: why ours refuses one ahead anyway. The matrix
+   * then checks that the package accepts the request twice the window ahead (a pinned difference) and ours refuses it.
+   */
+  readonly packageAcceptsFuture?: string;
+  /** Where the provider's package bounds no window at all: why ours refuses an old timestamp (a pinned difference, as above). */
+  readonly packageAcceptsStale?: string;
+  /**
+   * Whether two signatures of the same content differ (ECDSA): the non-UTF-8 case then checks that the provider's
+   * package accepts `signBytes`'s signature on a UTF-8 body, instead of comparing it with `sign`'s.
+   */
+  readonly randomizedSignature?: boolean;
+  /** Refusals particular to the provider (a malformed header, a tampered signed field), checked as the matrix's own. */
+  readonly refusals?: Array<[name: string, make: () => SignedRequest | Promise<SignedRequest>, code: string]>;
+  /**
+   * A request signed by `otherSecret` and by `secret` at once (the provider's own way of sending several signatures
+   * while a secret is rolled): the package accepts it, and ours accepts it once.
+   */
+  rotated?(body: string): SignedRequest | Promise<SignedRequest>;
   /** The delivery id and event type the envelope of a request must carry. */
   expected(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
-  /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. */
-  readonly tamper: readonly [from: string, to: string];
+  /** A field of `event`'s body whose value the tampered-body case changes, e.g. `"amount":4200`. Required where the body is signed. */
+  readonly tamper?: readonly [from: string, to: string];
+  /**
+   * Whether the provider's signature covers the body. A shared token (GitLab) does not: the matrix then expects
+   * `bodySigned: false` in the envelope and has no tampered-body case. @default true
+   */
+  readonly bodySigned?: boolean;
   /** Fields the genuine delivery's answer carries besides `ok`, `code` and `deliveryId` (a batch's `events`, `enqueued`). */
   readonly answer?: Record<string, unknown>;
   /** A JSON-looking body with bytes that are not UTF-8 that the provider would key. @default invalidUtf8Json with a `type` */
   invalidUtf8Body?(): Buffer;
+  /**
+   * The provider's retry of a delivered request (its own way: the same body signed anew, a new attempt header).
+   * @default the same body signed again now, with the same delivery id
+   */
+  redeliver?(request: SignedRequest): SignedRequest | Promise<SignedRequest>;
+  /** A secret to rotate to: the matrix then checks that after a rotation the new and the previous secret both verify (rotation-case.ts). */
+  readonly rotation?: RotationOptions;
+  /** The delivery id and event type the envelope of the body that is not UTF-8 carries, where the matrix should check them. */
+  invalidUtf8Expected?(request: SignedRequest): { readonly deliveryId: string; readonly eventType?: string };
+  /**
+   * A handshake the provider sends (signed as it signs it), and the answer it must get: answered directly, neither
+   * enqueued nor recorded. A forged handshake belongs in `refusals`.
+   */
+  readonly handshake?: {
+    readonly name: string;
+    request(): Promise<HandshakeRequest> | HandshakeRequest;
+    /** The provider's own verifier's verdict on the handshake, where it judges one. */
+    readonly accepted?: boolean;
+    /** What the provider requires of the answer. */
+    expectAnswer(answer: Answer, request: HandshakeRequest): void;
+  };
 }
 
 export interface Matrix {
@@ -72,15 +134,15 @@ export interface Matrix {
 
 const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
 
-function without(request: SignedRequest, name: string): SignedRequest {
-  return { body: request.body, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
+export function without(request: SignedRequest, name: string): SignedRequest {
+  return { ...request, headers: Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase())) };
 }
 
-function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
-  return { body: request.body, headers: { ...without(request, name).headers, [name]: value } };
+export function withHeader(request: SignedRequest, name: string, value: string): SignedRequest {
+  return { ...request, headers: { ...without(request, name).headers, [name]: value } };
 }
 
-function headerOf(request: SignedRequest, name: string): string {
+export function headerOf(request: SignedRequest, name: string): string {
   const entry = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
   if (!entry) throw new Error(`The signed request has no ${name} header.`);
   return entry[1];
@@ -91,6 +153,11 @@ function tamperedSignature(value: string): string {
   const at = value.length - 5;
   // Compared case-insensitively: 'a' -> 'A' would be the same hex digit.
   return value.slice(0, at) + (value[at].toUpperCase() === 'A' ? 'B' : 'A') + value.slice(at + 1);
+}
+
+/** Checks the provider's own verifier's verdict, where the description has one. */
+async function expectVerdict(request: SignedRequest, description: ProviderDescription, accepted: boolean): Promise<void> {
+  if (description.accepts) expect(await description.accepts(request)).toBe(accepted);
 }
 
 /** Declares the standard matrix's tests for one provider. Call at the top level of a test file. */
@@ -105,8 +172,8 @@ export function providerMatrix(description: ProviderDescription): Matrix {
   describe(`${description.kind}: the standard matrix`, () => {
     test('a genuine delivery is accepted and enqueued once, with its delivery id, event type and exact body', async () => {
       // GIVEN a request signed by the provider's package, which its verifier accepts
-      const request = description.sign(description.event());
-      expect(await description.accepts(request)).toBe(true);
+      const request = await description.sign(description.event());
+      await expectVerdict(request, description, true);
 
       // WHEN it is delivered
       const answer = await harness.send(request);
@@ -120,44 +187,114 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       if (eventType === undefined) expect(messages[0].eventType).toBeUndefined();
     });
 
-    const [from, to] = description.tamper;
-    const cases: Array<[string, () => SignedRequest, string]> = [
-      ['a tampered body', () => {
-        const request = description.sign(description.event());
+    test('the provider\'s retry of a delivered request is a duplicate: answered 2xx, neither enqueued nor recorded again', async () => {
+      // GIVEN a genuine delivery, accepted and enqueued
+      const request = await description.sign(description.event());
+      expect((await harness.send(request)).body?.code).toBe('accepted');
+      expect(await harness.messages()).toHaveLength(1);
+      const records = await harness.records();
+
+      // WHEN the provider retries it
+      const retry = await (description.redeliver?.(request) ?? description.sign(String(request.body), { id: description.expected(request).deliveryId }));
+      await expectVerdict(retry, description, true);
+      const answer = await harness.send(retry);
+
+      // THEN it is a duplicate under the same delivery id, and nothing is added
+      expect({ status: answer.status, code: answer.body?.code }).toEqual({ status: 200, code: 'duplicate' });
+      expect(await harness.messages()).toEqual([]);
+      expect(await harness.records()).toBe(records);
+    });
+
+    const bodySigned = description.bodySigned ?? true;
+    if (bodySigned && !description.tamper) throw new Error(`${description.kind}: a provider that signs its body needs a tamper field.`);
+    const [from, to] = description.tamper ?? ['', ''];
+    const cases: Array<[string, () => SignedRequest | Promise<SignedRequest>, string]> = [
+      ...(!bodySigned ? [] : [['a tampered body', async () => {
+        const request = await description.sign(description.event());
         const body = String(request.body);
         if (!body.includes(from)) throw new Error(`The event body has no ${from} to tamper with.`);
         return { ...request, body: body.replace(from, to) };
-      }, 'signature_mismatch'],
-      ['a tampered signature', () => {
-        const request = description.sign(description.event());
+      }, 'signature_mismatch']] as Array<[string, () => Promise<SignedRequest>, string]>),
+      ['a tampered signature', async () => {
+        const request = await description.sign(description.event());
         return withHeader(request, description.signatureHeader, tamperedSignature(headerOf(request, description.signatureHeader)));
       }, 'signature_mismatch'],
       ['a signature made with another secret', () => description.sign(description.event(), { secret: description.otherSecret }), 'signature_mismatch'],
-      ['no signature header', () => without(description.sign(description.event()), description.signatureHeader), 'signature_missing'],
-      ...(description.requiredHeaders ?? []).map(([header, code]): [string, () => SignedRequest, string] => [
+      ['no signature header', async () => without(await description.sign(description.event()), description.signatureHeader), 'signature_missing'],
+      ...(description.requiredHeaders ?? []).map(([header, code]): [string, () => Promise<SignedRequest>, string] => [
         `no ${header} header`,
-        () => without(description.sign(description.event()), header),
+        async () => without(await description.sign(description.event()), header),
         code,
       ]),
       ...(description.windowSeconds === undefined ? [] : [
-        [`a timestamp ${2 * description.windowSeconds} s old (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(-2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
-        [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
-      ] as Array<[string, () => SignedRequest, string]>),
+        ...(description.packageAcceptsStale === undefined ? [
+          [`a timestamp ${2 * description.windowSeconds} s old (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(-2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+        ] : []),
+        ...(description.packageAcceptsFuture === undefined ? [
+          [`a timestamp ${2 * description.windowSeconds} s ahead (window ${description.windowSeconds} s)`, () => description.sign(description.event(), { at: seconds(2 * description.windowSeconds!) }), 'timestamp_out_of_window'],
+        ] : []),
+      ] as Array<[string, () => SignedRequest | Promise<SignedRequest>, string]>),
+      ...(description.refusals ?? []),
     ];
 
     test.each(cases)('refused: %s', async (_name, make, code) => {
       // GIVEN a request the provider's own verifier refuses
-      const request = make();
-      expect(await description.accepts(request)).toBe(false);
+      const request = await make();
+      await expectVerdict(request, description, false);
 
       // WHEN / THEN ours refuses it with the right code, and nothing is enqueued or recorded
       await expectRejected(harness, request, code);
     });
 
+    for (const [direction, reason, factor] of [['ahead', description.packageAcceptsFuture, 1], ['old', description.packageAcceptsStale, -1]] as const) {
+      if (reason === undefined) continue;
+      const window = description.windowSeconds;
+      if (window === undefined || !description.accepts) throw new Error(`${description.kind}: a pinned window difference needs windowSeconds and accepts.`);
+      test(`pinned difference: a timestamp ${2 * window} s ${direction} (window ${window} s) is accepted by the provider's package, refused by ours (${reason})`, async () => {
+        // GIVEN a genuine signature over a timestamp outside the window, which the package accepts
+        const request = await description.sign(description.event(), { at: seconds(factor * 2 * window) });
+        await expectVerdict(request, description, true);
+
+        // WHEN / THEN ours bounds it
+        await expectRejected(harness, request, 'timestamp_out_of_window');
+      });
+    }
+
+    if (description.rotated) {
+      test(`several signatures (a secret being rolled): any may match${description.accepts ? ', as the provider\'s package accepts' : ''}`, async () => {
+        // GIVEN a request carrying a signature by another secret and one by ours
+        const request = await description.rotated!(description.event());
+        await expectVerdict(request, description, true);
+
+        // WHEN / THEN it is accepted once
+        const answer = await harness.send(request);
+        expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: description.expected(request).deliveryId, ...description.answer });
+        expect(await harness.messages()).toHaveLength(1);
+      });
+    }
+
+    if (description.handshake) {
+      const handshake = description.handshake;
+      test(`the handshake (${handshake.name}) is answered directly, neither enqueued nor recorded`, async () => {
+        // GIVEN the handshake as the provider sends it
+        const request = await handshake.request();
+        if (handshake.accepted !== undefined) await expectVerdict(request, description, handshake.accepted);
+        const before = await harness.records();
+
+        // WHEN it is delivered
+        const answer = await harness.send(request);
+
+        // THEN the provider gets the answer it requires, and nothing reaches the queue or the inbox
+        handshake.expectAnswer(answer, request);
+        expect(await harness.messages()).toEqual([]);
+        expect(await harness.records()).toBe(before);
+      });
+    }
+
     test('a body with non-ASCII UTF-8 verifies and arrives byte-identical', async () => {
       // GIVEN a signed body with accents, a symbol, an emoji and CJK characters
-      const request = description.sign(description.event({ memo: 'café ☕ 🚀 漢字' }));
-      expect(await description.accepts(request)).toBe(true);
+      const request = await description.sign(description.event({ memo: 'café ☕ 🚀 漢字' }));
+      await expectVerdict(request, description, true);
 
       // WHEN it is delivered
       const answer = await harness.send(request);
@@ -174,20 +311,34 @@ export function providerMatrix(description: ProviderDescription): Matrix {
       const id = `msg_${randomUUID()}`;
       const at = new Date();
       const utf8Body = description.event({ memo: 'café ☕' });
-      const bySignBytes = description.signBytes(Buffer.from(utf8Body), { id, at });
-      expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(description.sign(utf8Body, { id, at }), description.signatureHeader));
+      const raw = (bytes: Buffer): SignedRequest => {
+        if (description.signRaw) return description.signRaw(bytes, { id, at });
+        if (!description.signBytes) throw new Error(`${description.kind}: the description needs signBytes or signRaw.`);
+        return { body: bytes, headers: description.signBytes(bytes, { id, at }) };
+      };
+      const byRaw = raw(Buffer.from(utf8Body));
+      const bySignBytes = byRaw.headers;
+      if (description.randomizedSignature) await expectVerdict({ ...byRaw, body: utf8Body }, description, true);
+      else expect(headerOf({ body: utf8Body, headers: bySignBytes }, description.signatureHeader)).toBe(headerOf(await description.sign(utf8Body, { id, at }), description.signatureHeader));
       const body = description.invalidUtf8Body?.() ?? invalidUtf8Json('{"type":"invalid.utf8","note":"', '"}');
 
       // WHEN a body with bytes that are not UTF-8 is delivered with that signature
-      const answer = await harness.send({ body, headers: description.signBytes(body, { id, at }) });
+      const sent = raw(body);
+      const answer = await harness.send(sent);
 
       // THEN it is accepted and the envelope carries the same bytes, base64-encoded
       expect(answer.status).toBe(200);
       const [message] = await harness.messages();
       expect(message.bodyEncoding).toBe('base64');
       expect(bytesOf(message).equals(body)).toBe(true);
+      if (description.invalidUtf8Expected) {
+        const { deliveryId, eventType } = description.invalidUtf8Expected(sent);
+        expect([message.deliveryId, message.eventType]).toEqual([deliveryId, eventType]);
+      }
     });
   });
+
+  if (description.rotation) rotationTest(description, description.rotation);
 
   return { harness: () => harness };
 }

@@ -21,14 +21,14 @@ export function rotationTest(description: ProviderDescription, options: Rotation
     await harness.rotate(options.stored);
 
     // WHEN deliveries signed with the new and with the previous secret arrive (the provider's verifier accepts the old one)
-    const byOld = description.sign(description.event());
-    expect(await description.accepts(byOld)).toBe(true);
-    const byNew = await harness.send(description.sign(description.event(), { secret: options.signingSecret ?? options.stored }));
+    const byOld = await description.sign(description.event());
+    if (description.accepts) expect(await description.accepts(byOld)).toBe(true);
+    const byNew = await harness.send(await description.sign(description.event(), { secret: options.signingSecret ?? options.stored }));
     const byPrevious = await harness.send(byOld);
 
     // THEN both are accepted, and a third secret still is not
     expect([byNew.body?.code, byPrevious.body?.code]).toEqual(['accepted', 'accepted']);
     expect(await harness.messages()).toHaveLength(2);
-    await expectRejected(harness, description.sign(description.event(), { secret: description.otherSecret }), 'signature_mismatch');
+    await expectRejected(harness, await description.sign(description.event(), { secret: description.otherSecret }), 'signature_mismatch');
   });
 }
