@@ -22,6 +22,7 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import '@shopify/shopify-api/adapters/web-api';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { isValidSlackRequest } from '@slack/bolt';
+import { EventCallbackHelper, EventCallbackRequest } from '@dropbox/sign';
 import { verifySignature as vonageVerify } from '@vonage/jwt';
 import { WorkOS } from '@workos-inc/node';
 import { WebhooksManager } from 'box-typescript-sdk-gen/managers/webhooks.generated';
@@ -45,6 +46,7 @@ import { WebflowClient } from 'webflow-api';
 import { CATALOG } from '../catalog/providers';
 import { localTestKeyPair, localTestSecret, sampleEventTypes, signRequest, signableProviders, generateTestKeyPair, type SignedWebhookRequest } from '../testing';
 import { providerHarness, type Harness } from './support/provider-harness';
+import { parsedByUndici } from './support/multipart';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const braintree = require('braintree');
@@ -276,6 +278,20 @@ const CASES: { readonly [kind: string]: Case } = {
       return attempt(() => new LiveKitReceiver(key, secret).receive(text(r), header(r, 'authorization')));
     },
   },
+  'dropbox-sign': {
+    secret: () => hex(32),
+    accepts: async (r, s) => {
+      // Node's own multipart reader, then the SDK's check of the event
+      const fields = await parsedByUndici({ body: r.body, contentType: header(r, 'content-type') });
+      const json = fields.find(([name]) => name === 'json')?.[1];
+      return json !== undefined && EventCallbackHelper.isValid(s, EventCallbackRequest.init(JSON.parse(json)));
+    },
+    deliveryId: (r) => {
+      const json = /\r\n\r\n([\s\S]*)\r\n--/.exec(text(r))![1];
+      const { event, signature_request: request } = JSON.parse(json);
+      return `${event.event_hash}:${event.event_time}:${request.signature_request_id}`;
+    },
+  },
   braintree: {
     secret: () => `pk${hex(6)}:${hex(16)}`,
     accepts: (r, s) => {
@@ -284,6 +300,8 @@ const CASES: { readonly [kind: string]: Case } = {
       const form = new URLSearchParams(text(r));
       return attempt(() => gateway.webhookNotification.parse(form.get('bt_signature'), form.get('bt_payload')));
     },
+    // Keyed by the notification (bt_payload without its trailing newlines), the same in every retry
+    deliveryId: (r) => `sha256:${createHash('sha256').update(new URLSearchParams(text(r)).get('bt_payload')!.replace(/\n+$/, '')).digest('hex')}`,
   },
 };
 
@@ -298,7 +316,20 @@ beforeAll(async () => {
   linearVerify = (secret, body, signature) => new LinearWebhookClient(secret).verify(body, signature);
 });
 
-const KINDS = Object.keys(CATALOG);
+/**
+ * The providers whose requests the kit cannot sign: they sign with keys only they hold, served from their own hosts
+ * (PayPal's certificates, Plaid's key service) or chained to their own root (Apple). Their own test files sign with
+ * test keys that the verifier trusts through test-only overrides.
+ */
+const NOT_SIGNABLE = ['app-store', 'paypal', 'plaid'];
+const KINDS = Object.keys(CATALOG).filter((kind) => !NOT_SIGNABLE.includes(kind));
+
+test('the providers the kit cannot sign are exactly those whose keys live with the provider, and signRequest says so', () => {
+  expect(Object.keys(CATALOG).filter((kind) => !signableProviders().includes(kind)).sort()).toEqual(NOT_SIGNABLE);
+  for (const kind of NOT_SIGNABLE) {
+    expect(() => signRequest(kind, { secret: 'x' })).toThrow(/signs with keys that only it holds, served from its own hosts or chained to its own root: the test kit cannot sign its requests/);
+  }
+});
 
 test('every catalog provider has a signer with a sample event, and a case in this file', () => {
   // GIVEN the catalog / WHEN the kit lists what it signs / THEN nothing is missing (a new provider must add both)
@@ -324,8 +355,10 @@ describe.each(KINDS)('%s', (kind) => {
     // WHEN it is delivered to the shipped verifier
     const answer = await harness.send({ body: request.body, headers: request.headers, ...(request.query ? { query: Object.fromEntries(new URLSearchParams(request.query)) } : {}) });
 
-    // THEN it is accepted, and its one event is enqueued with the exact bytes, its id and its type
-    expect([answer.status, answer.body?.ok, answer.body?.code]).toEqual([200, true, 'accepted']);
+    // THEN it is accepted (answered with the provider's required reply where it has one), and its one event is
+    // enqueued with the exact bytes, its id and its type
+    if (definition.replyBody !== undefined) expect([answer.status, answer.text]).toEqual([200, definition.replyBody]);
+    else expect([answer.status, answer.body?.ok, answer.body?.code]).toEqual([200, true, 'accepted']);
     const messages = await harness.messages();
     expect(messages).toHaveLength(1);
     const keyed = definition.deliveryId.length > 0 || definition.items?.deliveryId !== undefined;

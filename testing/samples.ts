@@ -450,6 +450,17 @@ export const SAMPLES: { readonly [kind: string]: SampleDefinition } = {
       body: { event: eventType, room: { sid: `RM_${alnum(12)}`, name: 'my-room', emptyTimeout: 300, creationTime: String(seconds(nowMs)) }, id, createdAt: String(seconds(nowMs)) },
     }),
   },
+  'dropbox-sign': {
+    eventTypes: ['signature_request_signed', 'signature_request_sent', 'signature_request_all_signed', 'signature_request_declined'],
+    newId: () => hex(20),
+    build: ({ eventType, id, nowMs }) => ({
+      // The event (the `json` field); sign.ts sets event.event_hash and wraps it in a multipart/form-data body.
+      body: {
+        event: { event_time: String(seconds(nowMs)), event_type: eventType, event_hash: '', event_metadata: { related_signature_id: hex(20), reported_for_account_id: hex(20), reported_for_app_id: null, event_message: null } },
+        signature_request: { signature_request_id: id, title: 'NDA with Acme Co.', is_complete: eventType === 'signature_request_all_signed', signatures: [{ signature_id: hex(20), signer_email_address: 'jack@example.com', status_code: 'signed' }] },
+      },
+    }),
+  },
   braintree: {
     eventTypes: ['subscription_charged_successfully', 'subscription_went_past_due', 'disbursement', 'check'],
     newId: () => hex(8),

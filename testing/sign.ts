@@ -128,6 +128,10 @@ export function localTestSecret(target: SignTarget): string | undefined {
 export function signRequest(target: SignTarget, options: SignRequestOptions = {}): SignedWebhookRequest {
   const resolved = resolveTarget(target);
   const { id, kind, scheme, definition } = resolved;
+  if (scheme.certificateUrl || scheme.x5cJws || scheme.jwks) {
+    // PayPal, App Store, Plaid: keys served from the provider's own hosts or chained to its own root.
+    throw new Error(`${definition?.name ?? id} signs with keys that only it holds, served from its own hosts or chained to its own root: the test kit cannot sign its requests.`);
+  }
   const sample = sampleOf(kind);
   const nowMs = options.timestamp === undefined ? Date.now() : typeof options.timestamp === 'number' ? options.timestamp : options.timestamp.getTime();
   if (!Number.isFinite(nowMs)) throw new Error('timestamp must be a Date or a number of milliseconds since the epoch.');
@@ -233,6 +237,15 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
     const hmac = createHmac('sha1', createHash('sha1').update(privateKey, 'utf8').digest()).update(payload, 'latin1').digest('hex');
     body = Buffer.from(new URLSearchParams({ bt_signature: `${publicKey}|${hmac}`, bt_payload: payload }).toString(), 'utf8');
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  } else if (scheme.dropboxSign) {
+    // event.event_hash = hex HMAC-SHA256(API key, event_time + event_type), the event in the multipart field `json`.
+    const object = jsonObject('the event hash is a field of the event');
+    const event = (object.event ?? {}) as Record<string, unknown>;
+    event.event_hash = createHmac('sha256', Buffer.from(secret!, 'utf8')).update(`${String(event.event_time ?? '')}${String(event.event_type ?? '')}`, 'utf8').digest('hex');
+    object.event = event;
+    const boundary = `----cdkwebhookreceiver${randomBytes(12).toString('hex')}`;
+    body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${scheme.dropboxSign.field}"\r\n\r\n${JSON.stringify(object)}\r\n--${boundary}--\r\n`, 'utf8');
+    headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`;
   } else if (scheme.jwt) {
     body = bodyBytes(bodyValue);
     headers[headerName(scheme.jwt.header)] = jwtFor(scheme.jwt, body, secret!, nowMs, deliveryId);
