@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import Stripe from 'stripe';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { main } from '../cli/index';
+import { localTestSecret } from '../testing';
 import { secretEnvName, secretLookup } from '../cli/dev/secrets';
 import { webhookProcessor } from '../lambda/runtime';
 import { WebhookProvider, WebhookReceiver } from '../lib';
@@ -263,6 +264,11 @@ describe('secrets', () => {
     expect(generated.value).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(JSON.parse(readFileSync(file, 'utf8')).shopify).toBe(generated.value);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // AND a provider that signs with its own private key gets the local test key pair's public key, which `send`
+    // and signRequest sign for
+    const discord = lookup.get('Payments', 'discord', 'discord');
+    expect(discord).toEqual({ value: localTestSecret('discord'), source: 'generated' });
+    expect(JSON.parse(readFileSync(file, 'utf8')).discord).toBe(localTestSecret('discord'));
   });
 
   test('fails if the secrets file is not JSON, without quoting it', () => {

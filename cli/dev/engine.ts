@@ -328,7 +328,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         const url = `${base}${routeOf(r, resource)}`;
         // URL-signing providers sign the URL they post to: here, the local one.
         if (provider.publicUrl !== undefined) provider.publicUrl = url;
-        const secret = options.secrets.get(r.spec.path, id);
+        const secret = options.secrets.get(r.spec.path, id, typeof provider.kind === 'string' ? provider.kind : id);
         // A secret of this run only: a run sharing the stand-ins never reads another's value, not even as AWSPREVIOUS.
         provider.secretId = `${provider.secretId}#${run}`;
         await emulators.putSecret(provider.secretId, secret.value);

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { localTestSecret } from '../../testing/sign';
 import { CommandError } from '../shared/io';
 
 export const DEFAULT_SECRETS_FILE = '.webhook-secrets.json';
@@ -18,8 +19,12 @@ export const DEFAULT_SECRETS_FILE = '.webhook-secrets.json';
 export type SecretSource = 'environment' | 'file' | 'generated' | 'given';
 
 export interface SecretLookup {
-  /** The secret of a provider of a receiver, and where it came from. */
-  get(receiverPath: string, providerId: string): { value: string; source: SecretSource };
+  /**
+   * The secret of a provider of a receiver, and where it came from. `kind` (the catalog kind) lets a generated
+   * value be the local test key pair's public key for a provider that signs with its own private key (Discord,
+   * SendGrid, Telnyx), so that `send` and the test kit's `signRequest` are trusted at once.
+   */
+  get(receiverPath: string, providerId: string, kind?: string): { value: string; source: SecretSource };
 }
 
 /** The environment variable that holds a provider's secret: `WEBHOOK_SECRET_STRIPE`. */
@@ -57,7 +62,7 @@ export function secretLookup(options: { file?: string; env?: NodeJS.ProcessEnv; 
   const env = options.env ?? process.env;
   const file = options.file;
   return {
-    get(receiverPath, providerId) {
+    get(receiverPath, providerId, kind) {
       for (const key of [`${receiverPath}/${providerId}`, providerId]) {
         if (options.given?.[key] !== undefined) return { value: options.given[key], source: 'given' };
       }
@@ -73,10 +78,20 @@ export function secretLookup(options: { file?: string; env?: NodeJS.ProcessEnv; 
           `No secret for provider ${providerId} of receiver ${receiverPath}: set ${secretEnvName(providerId)}${file ? `, or add "${providerId}" to ${file}` : ''}.`,
         );
       }
-      const value = `whsec_${randomBytes(32).toString('base64')}`;
+      const local = kind === undefined ? undefined : localTestKey(kind);
+      const value = local ?? `whsec_${randomBytes(32).toString('base64')}`;
       writeFileSync(file, `${JSON.stringify({ ...entries, [providerId]: value }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(file, 0o600);
       return { value, source: 'generated' };
     },
   };
+}
+
+/** The local test key pair's public key in the provider's secret format, for a provider that signs with a private key. */
+function localTestKey(kind: string): string | undefined {
+  try {
+    return localTestSecret(kind);
+  } catch {
+    return undefined; // not a catalog kind (a generic provider): a random secret
+  }
 }
