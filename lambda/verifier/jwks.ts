@@ -198,6 +198,10 @@ function remember(name: string, entry: CachedKey): CachedKey {
 function originOf(configured: string): string {
   const override = process.env[TEST_KEY_ORIGIN_ENV];
   if (override === undefined || override === '') return configured;
+  // Never in AWS Lambda, where loopback is the runtime API: a set override there is a misconfiguration, refused.
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.AWS_LAMBDA_RUNTIME_API || process.env.AWS_EXECUTION_ENV) {
+    throw new Error(`${TEST_KEY_ORIGIN_ENV} is for tests and is refused in AWS Lambda.`);
+  }
   const url = new URL(override);
   if (url.protocol !== 'http:' || (url.hostname !== '127.0.0.1' && url.hostname !== '[::1]') || url.pathname !== '/' || url.search !== '') {
     throw new Error(`${TEST_KEY_ORIGIN_ENV} may only name a loopback origin (http://127.0.0.1:<port>).`);

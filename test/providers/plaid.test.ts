@@ -334,6 +334,24 @@ describe('plaid: the key service is reached only where the construct says', () =
     expect(await harness.messages()).toEqual([]);
   });
 
+  test('the test origin is refused in AWS Lambda, even a loopback one: 500 and no call', async () => {
+    // GIVEN the loopback override in a process that looks like Lambda
+    jwks.resetJwksCache();
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'receiver-verifier';
+    const before = fetches();
+    let answer;
+    try {
+      answer = await harness.send(await signed());
+    } finally {
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+
+    // THEN it is refused as our fault, and no call was made
+    expect([answer.status, answer.body.error]).toEqual([500, 'internal_error']);
+    expect(fetches()).toBe(before);
+    expect(await harness.messages()).toEqual([]);
+  });
+
   test('the construct never sets the test origin: the verifier\'s environment and the whole template are without it', () => {
     // GIVEN a receiver with Plaid
     const { App, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
