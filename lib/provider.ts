@@ -275,9 +275,9 @@ export interface TimestampedProviderOptions extends ProviderOptions {
    * How far the signed timestamp may be from now, in both directions.
    *
    * @default - the provider's documented window: Stripe, Slack, Zoom, Mailgun, HubSpot, Standard Webhooks,
-   * Svix, Resend, Clerk, OpenAI, Mux, Polar, Webflow, Sanity, Telnyx and Vonage 5 minutes; Calendly and WorkOS 3
-   * minutes; Twitch, SendGrid and Box 10 minutes; ElevenLabs 30 minutes; Paddle and Linear 1 minute; Contentful
-   * 30 seconds
+   * Svix, Resend, Clerk, OpenAI, Mux, Polar, Webflow, Sanity, Telnyx, Vonage and Plaid 5 minutes; Calendly and
+   * WorkOS 3 minutes; Twitch, SendGrid and Box 10 minutes; ElevenLabs 30 minutes; Paddle and Linear 1 minute;
+   * Contentful 30 seconds
    */
   readonly tolerance?: Duration;
 }
