@@ -43,6 +43,10 @@ function signed(body: string | Buffer, options: { secret?: string; eventKey?: st
 
 const description: ProviderDescription = {
   kind: 'bitbucket',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: repoPush,

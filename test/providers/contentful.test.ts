@@ -57,6 +57,10 @@ const keyOf = (body: string | Buffer) => {
 
 const description: ProviderDescription = {
   kind: 'contentful',
+  notApplicable: {
+    'stale timestamp': "the 30-second window (in milliseconds) is tested in this file's own timestamp tests",
+    'future timestamp': "the 30-second window (in milliseconds) is tested in this file's own timestamp tests",
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   harness: { publicUrl: `https://hooks.example.com${PATH}` },

@@ -65,6 +65,10 @@ const ping = () => JSON.stringify({ id: snowflake(), application_id: '7757995776
 
 const matrix = providerMatrix({
   kind: 'discord',
+  notApplicable: {
+    'stale timestamp': 'Discord signs X-Signature-Timestamp but documents no window, so none is enforced (the catalog sets no toleranceSeconds)',
+    'future timestamp': 'Discord signs X-Signature-Timestamp but documents no window, so none is enforced (the catalog sets no toleranceSeconds)',
+  },
   secret: PUBLIC_KEY,
   otherSecret: rawPublicKeyHex(OTHER.publicKey),
   rotation: { stored: rawPublicKeyHex(NEXT.publicKey) },

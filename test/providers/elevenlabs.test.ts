@@ -45,6 +45,10 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 
 const matrix = providerMatrix({
   kind: 'elevenlabs',
+  notApplicable: {
+    'stale timestamp': "the 30-minute window is tested in this file's own timestamp tests",
+    'future timestamp': "the 30-minute window is tested in this file's own timestamp tests",
+  },
   rotation: { stored: `wsec_${randomBytes(32).toString('hex')}` },
   secret: SECRET,
   otherSecret: OTHER_SECRET,

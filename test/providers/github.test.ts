@@ -47,6 +47,10 @@ const signature = (request: SignedRequest) => request.headers['X-Hub-Signature-2
 
 const description: ProviderDescription = {
   kind: 'github',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: issueOpened,

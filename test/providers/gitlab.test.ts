@@ -48,6 +48,11 @@ const TOKEN_HEADER = 'X-Gitlab-Token';
 
 const matrix = providerMatrix({
   kind: 'gitlab',
+  notApplicable: {
+    'tampered body': 'GitLab signs nothing: the token covers none of the body',
+    'stale timestamp': 'GitLab signs nothing: the token in X-Gitlab-Token carries no time',
+    'future timestamp': 'GitLab signs nothing: the token in X-Gitlab-Token carries no time',
+  },
   secret: TOKEN,
   otherSecret: randomBytes(24).toString('base64url'),
   rotation: { stored: `gitlab-${randomBytes(16).toString('hex')}` },

@@ -51,6 +51,10 @@ const ping = JSON.stringify({
 
 const description: ProviderDescription = {
   kind: 'intercom',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: CLIENT_SECRET,
   otherSecret: OTHER_SECRET,
   event: conversationCreated,

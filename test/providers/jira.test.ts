@@ -59,6 +59,10 @@ async function websubAccepts(request: SignedRequest): Promise<boolean> {
 
 const description: ProviderDescription = {
   kind: 'jira',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: issueCreated,

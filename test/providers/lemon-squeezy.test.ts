@@ -37,6 +37,10 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 
 const description: ProviderDescription = {
   kind: 'lemon-squeezy',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: orderCreated,

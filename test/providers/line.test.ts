@@ -44,6 +44,10 @@ function lineAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'line',
+  notApplicable: {
+    'stale timestamp': "no timestamp is signed apart from the body (LINE documents no window for its events' timestamp)",
+    'future timestamp': "no timestamp is signed apart from the body (LINE documents no window for its events' timestamp)",
+  },
   rotation: { stored: randomBytes(16).toString('hex') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,

@@ -51,6 +51,10 @@ const CHALLENGE = String(randomInt(1e9, 2e9));
 
 const matrix = providerMatrix({
   kind: 'meta',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: JSON.stringify({ signingSecret: APP_SECRET, verifyToken: VERIFY_TOKEN }),
   otherSecret: OTHER_SECRET,
   rotation: { stored: JSON.stringify({ signingSecret: ROTATED_SECRET, verifyToken: VERIFY_TOKEN }), signingSecret: ROTATED_SECRET },

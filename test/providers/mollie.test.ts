@@ -56,6 +56,10 @@ beforeAll(async () => {
 
 const description: ProviderDescription = {
   kind: 'mollie',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: paymentLinkPaid,

@@ -113,6 +113,10 @@ function documentedCheck(request: SignedRequest, certificate: TestCertificate = 
 
 const description: ProviderDescription = {
   kind: 'paypal',
+  notApplicable: {
+    'stale timestamp': 'PayPal signs paypal-transmission-time but documents no window, so none is enforced',
+    'future timestamp': 'PayPal signs paypal-transmission-time but documents no window, so none is enforced',
+  },
   // The harness stores a secret for every provider; PayPal's verifier never reads it.
   secret: `unused-${randomUUID()}`,
   otherSecret: 'other',

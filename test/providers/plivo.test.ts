@@ -61,6 +61,10 @@ const hashOf = (body: string | Buffer) => `sha256:${createHash('sha256').update(
 
 const description: ProviderDescription = {
   kind: 'plivo',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   harness: { publicUrl: URL_ },

@@ -49,6 +49,10 @@ const keyOf = (item: unknown, timeMs = TIME_MS) => `sha256:${createHash('sha256'
 
 const matrix = providerMatrix({
   kind: 'pusher',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed apart from the body (Pusher documents no window for time_ms)',
+    'future timestamp': 'no timestamp is signed apart from the body (Pusher documents no window for time_ms)',
+  },
   secret: `${APP_KEY}:${APP_SECRET}`,
   rotation: { stored: `${APP_KEY}:${ROTATED_SECRET}`, signingSecret: ROTATED_SECRET },
   otherSecret: OTHER_SECRET,

@@ -43,6 +43,10 @@ function razorpayAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'razorpay',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   rotation: { stored: randomBytes(16).toString('hex') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,

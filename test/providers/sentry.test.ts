@@ -39,6 +39,10 @@ function signed(body: string | Buffer, options: { secret?: string; resource?: st
 
 const description: ProviderDescription = {
   kind: 'sentry',
+  notApplicable: {
+    'stale timestamp': 'Sentry-Hook-Timestamp is sent but not signed, so it can bound nothing',
+    'future timestamp': 'Sentry-Hook-Timestamp is sent but not signed, so it can bound nothing',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: issueCreated,

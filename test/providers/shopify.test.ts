@@ -82,6 +82,10 @@ const orderXml = () =>
 
 const description: ProviderDescription = {
   kind: 'shopify',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: orderCreated,

@@ -48,6 +48,10 @@ const eventIdOf = (body: string | Buffer) => JSON.parse(Buffer.from(body).toStri
 
 const description: ProviderDescription = {
   kind: 'square',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SIGNATURE_KEY,
   otherSecret: OTHER_KEY,
   harness: { publicUrl: PUBLIC_URL },

@@ -38,6 +38,10 @@ function streamAccepts(request: SignedRequest): boolean {
 
 const description: ProviderDescription = {
   kind: 'stream',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: messageNew,

@@ -38,6 +38,10 @@ const eventIdIn = (body: string | Buffer) => JSON.parse(Buffer.from(body).toStri
 
 const description: ProviderDescription = {
   kind: 'typeform',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: formResponse,

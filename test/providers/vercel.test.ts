@@ -35,6 +35,10 @@ const idIn = (body: string | Buffer) => JSON.parse(Buffer.from(body).toString('l
 
 const description: ProviderDescription = {
   kind: 'vercel',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   event: deploymentCreated,

@@ -45,6 +45,10 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 
 const matrix = providerMatrix({
   kind: 'x',
+  notApplicable: {
+    'stale timestamp': 'no timestamp is signed',
+    'future timestamp': 'no timestamp is signed',
+  },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
   rotation: { stored: 'RotatedConsumerSecretRotatedConsumerSecret0123456789' },
