@@ -12,6 +12,9 @@
  * Apple's marker OIDs) is made here with `openssl` and the JWS is signed with node:crypto; every request below is
  * judged by Apple's verifier first. Our verifier is told to trust the same test root through
  * `WEBHOOK_RECEIVER_TEST_TRUSTED_ROOTS` (honoured only outside AWS Lambda: see lambda/verifier/x509.ts).
+ *
+ * The standard matrix is test/support/provider-matrix.ts: the signature is the JWS's third part, inside the body;
+ * "another secret" is a JWS signed by another key under the genuine chain.
  */
 import { randomUUID, sign as ecSign } from 'node:crypto';
 import { Environment, SignedDataVerifier } from '@apple/app-store-server-library';
@@ -19,6 +22,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { AppStoreEnvironment, WebhookProvider } from '../../lib';
 import { BUILT_IN_ROOTS } from '../../lambda/verifier/x509';
 import { expectRejected, providerHarness, type Harness } from '../support/provider-harness';
+import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
 import { appleLikeChain, issueCertificate, type TestCertificate } from '../support/test-certificates';
 import { X509Certificate } from 'node:crypto';
 
@@ -39,6 +43,12 @@ interface NotificationOptions {
   readonly environment?: string;
   readonly chain?: Chain;
   readonly header?: Record<string, unknown>;
+  /** Fields of the payload besides Apple's (e.g. a note). */
+  readonly extra?: Record<string, unknown>;
+  /** The key that signs. @default the chain's leaf's */
+  readonly key?: import('node:crypto').KeyObject;
+  /** The payload's bytes as signed, instead of its JSON. */
+  readonly payloadBytes?: Buffer;
 }
 
 /** A notification as the App Store sends it: `{"signedPayload": "<JWS>"}`, the JWS signed by the chain's leaf. */
@@ -52,10 +62,11 @@ function notification(options: NotificationOptions = {}): string {
     data: { appAppleId: 1234567890, bundleId: options.bundleId ?? BUNDLE_ID, bundleVersion: '1.2', environment: options.environment ?? 'Sandbox', signedTransactionInfo: 'ey.transaction', status: 1 },
     version: '2.0',
     signedDate: options.signedDate ?? Date.now(),
+    ...options.extra,
   };
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${encode(header)}.${encode(payload)}`;
-  const signature = ecSign('sha256', Buffer.from(input), { key: used.leaf.privateKey, dsaEncoding: 'ieee-p1363' });
+  const input = `${encode(header)}.${options.payloadBytes?.toString('base64url') ?? encode(payload)}`;
+  const signature = ecSign('sha256', Buffer.from(input), { key: options.key ?? used.leaf.privateKey, dsaEncoding: 'ieee-p1363' });
   return JSON.stringify({ signedPayload: `${input}.${signature.toString('base64url')}` });
 }
 
@@ -69,17 +80,90 @@ async function appleAccepts(body: string, root: TestCertificate = chain.root, en
   }
 }
 
-const request = (body: string) => ({ body, headers: { 'Content-Type': 'application/json' } });
+const request = (body: string): SignedRequest => ({ body, headers: { 'Content-Type': 'application/json' } });
 const payloadOf = (body: string) => JSON.parse(Buffer.from(JSON.parse(body).signedPayload.split('.')[1], 'base64url').toString('utf8'));
 
-let harness: Harness;
-beforeAll(async () => {
+beforeAll(() => {
   process.env[ROOTS_ENV] = chain.root.der.toString('base64');
-  harness = await providerHarness('app-store', { secret: `unused-${randomUUID()}`, config: { certificates: { claims: { bundleId: BUNDLE_ID, environment: 'Sandbox' } } } });
 });
 afterAll(() => {
   delete process.env[ROOTS_ENV];
 });
+
+const jwsOf = (r: SignedRequest) => JSON.parse(String(r.body)).signedPayload as string;
+/** The request with the JWS's part `index` (0 header, 1 payload, 2 signature) changed by `change`. */
+function withPart(r: SignedRequest, index: number, change: (part: string) => string): SignedRequest {
+  const parts = jwsOf(r).split('.');
+  parts[index] = change(parts[index]);
+  return request(JSON.stringify({ signedPayload: parts.join('.') }));
+}
+const otherKey = issueCertificate({ commonName: 'Not Apple', keyType: 'ec' }).privateKey;
+const other = appleLikeChain();
+
+const matrix = providerMatrix({
+  kind: 'app-store',
+  notApplicable: {
+    'stale timestamp': 'signedDate only dates the certificate check (a leaf expired at it is refused below); Apple documents no window',
+    'future timestamp': 'signedDate only dates the certificate check (a leaf expired at it is refused below); Apple documents no window',
+    'several signatures': 'a JWS carries one signature',
+    'handshake': 'the App Store sends none',
+    'rotation': 'no secret is stored: trust is Apple\'s root, shipped with the verifier',
+  },
+  // The harness stores a secret for every provider; the App Store's verifier never reads it.
+  secret: `unused-${randomUUID()}`,
+  // Not a secret: `sign` then signs with another key, the x5c chain still Apple's.
+  otherSecret: 'other',
+  otherSecretCase: 'a JWS signed by another key than its x5c leaf\'s',
+  harness: { config: { certificates: { claims: { bundleId: BUNDLE_ID, environment: 'Sandbox' } } } },
+  auth: 'public-key',
+  // The payload's fields (`extra`); `sign` makes the notification (signedDate, the JWS) around them.
+  event: (extra) => JSON.stringify({ uuid: randomUUID(), extra }),
+  sign: (event, options) => {
+    const { uuid, extra } = JSON.parse(event) as { uuid: string; extra?: Record<string, unknown> };
+    return request(notification({ uuid, extra, signedDate: options?.at?.getTime(), key: options?.secret === 'other' ? otherKey : undefined }));
+  },
+  accepts: (r) => appleAccepts(String(r.body)),
+  signatureIn: {
+    name: 'the JWS signature in signedPayload',
+    get: (r) => jwsOf(r).split('.')[2],
+    set: (r, value) => withPart(r, 2, () => value),
+    remove: () => request('{"unsigned":true}'),
+  },
+  // A signed field of the payload changed.
+  tamper: (r) => withPart(r, 1, (payload) => Buffer.from(Buffer.from(payload, 'base64url').toString('utf8').replace('DID_RENEW', 'REFUND')).toString('base64url')),
+  expected: (r) => ({ deliveryId: payloadOf(String(r.body)).notificationUUID, eventType: 'DID_RENEW:BILLING_RECOVERY' }),
+  // Apple's retry: the same notificationUUID, signed anew with a later signedDate.
+  redeliver: (r) => request(notification({ uuid: payloadOf(String(r.body)).notificationUUID, signedDate: Date.now() + 1000 })),
+  // The body is ASCII (a JWS): the bytes that are not UTF-8 are the payload's, base64url-encoded inside it.
+  invalidUtf8Request: () => {
+    const json = JSON.stringify({ notificationType: 'DID_RENEW', subtype: 'BILLING_RECOVERY', notificationUUID: randomUUID(), data: { appAppleId: 1234567890, bundleId: BUNDLE_ID, bundleVersion: '1.2', environment: 'Sandbox', status: 1 }, version: '2.0', signedDate: Date.now(), note: 'PLACEHOLDER' });
+    const [head, tail] = json.split('PLACEHOLDER');
+    const bytes = Buffer.from([0xff, 0xfe, 0xc3, 0x28]);
+    const payloadBytes = Buffer.concat([Buffer.from(head), bytes, Buffer.from(tail)]);
+    return {
+      request: request(notification({ payloadBytes })),
+      bytes,
+      carried: (body) => Buffer.from(JSON.parse(body.toString('utf8')).signedPayload.split('.')[1], 'base64url').subarray(head.length, head.length + bytes.length),
+    };
+  },
+  refusals: [
+    ['a chain to another root', () => request(notification({ chain: other })), 'certificate_invalid'],
+    ['a leaf without Apple\'s leaf OID', () => request(notification({ chain: appleLikeChain({ root: chain.root, leafOids: [] }) })), 'certificate_invalid'],
+    ['an intermediate without Apple\'s intermediate OID', () => request(notification({ chain: appleLikeChain({ root: chain.root, intermediateOids: [] }) })), 'certificate_invalid'],
+    ['a leaf expired at the signed date', () => request(notification({ chain: appleLikeChain({ root: chain.root, leafNotAfter: new Date(Date.now() + 3600_000) }), signedDate: Date.now() + 3 * 86_400_000 })), 'certificate_invalid'],
+    ['a leaf issued by the root itself (no intermediate)', () => request(notification({ header: { alg: 'ES256', x5c: [chain.leaf, chain.root].map((c) => c.der.toString('base64')) } })), 'signature_malformed'],
+    ['another app\'s bundle id', () => request(notification({ bundleId: 'com.example.other' })), 'claim_mismatch'],
+    ['a Production notification at a Sandbox route', () => request(notification({ environment: 'Production' })), 'claim_mismatch'],
+    ['alg HS256', () => request(notification({ header: { alg: 'HS256', x5c: [chain.leaf, chain.intermediate, chain.root].map((c) => c.der.toString('base64')) } })), 'signature_malformed'],
+    ['no x5c', () => request(notification({ header: { alg: 'ES256' } })), 'signature_malformed'],
+    ['a chain whose intermediate is a leaf key of the root (not a CA)', () => {
+      const notCa = issueCertificate({ commonName: 'Not a CA', issuer: chain.root, oids: ['1.2.840.113635.100.6.2.1'] });
+      const leaf = issueCertificate({ commonName: 'Leaf', issuer: notCa, oids: ['1.2.840.113635.100.6.11.1'] });
+      return request(notification({ chain: { root: chain.root, intermediate: notCa, leaf } }));
+    }, 'certificate_invalid'],
+  ],
+});
+const harness = (): Harness => matrix.harness();
 
 test('the shipped root is Apple Root CA - G3, pinned by its published SHA-256 fingerprint', () => {
   const root = new X509Certificate(Buffer.from(BUILT_IN_ROOTS['apple-root-ca-g3'], 'base64'));
@@ -88,86 +172,12 @@ test('the shipped root is Apple Root CA - G3, pinned by its published SHA-256 fi
   expect(root.verify(root.publicKey)).toBe(true);
 });
 
-test('a genuine notification is accepted once, keyed by notificationUUID, with its type, signed date and exact body', async () => {
-  // GIVEN a notification Apple's own verifier accepts
-  const body = notification({ signedDate: Date.now() - 1000 });
-  expect(await appleAccepts(body)).toBe(true);
-
-  // WHEN it is delivered twice (Apple retries with the same notificationUUID)
-  const answers = [await harness.send(request(body)), await harness.send(request(body))];
-
-  // THEN it is accepted, then a duplicate; one envelope carries the exact body
-  const { notificationUUID } = payloadOf(body);
-  expect(answers.map((answer) => [answer.status, answer.body.code, answer.body.deliveryId])).toEqual([[200, 'accepted', notificationUUID], [200, 'duplicate', notificationUUID]]);
-  const messages = await harness.messages();
-  expect(messages).toHaveLength(1);
-  expect(messages[0]).toMatchObject({
-    provider: 'app-store',
-    deliveryId: notificationUUID,
-    eventType: 'DID_RENEW:BILLING_RECOVERY',
-    eventTime: new Date(payloadOf(body).signedDate).toISOString(),
-    auth: 'public-key',
-    bodySigned: true,
-    bodyEncoding: 'utf8',
-    body,
-  });
-});
-
-test('a retry signed anew (the same notificationUUID, a later signedDate) is a duplicate', async () => {
-  const uuid = randomUUID();
-  const first = notification({ uuid, signedDate: Date.now() - 60_000 });
-  const retry = notification({ uuid });
-  expect([await appleAccepts(first), await appleAccepts(retry)]).toEqual([true, true]);
-
-  const codes = [(await harness.send(request(first))).body.code, (await harness.send(request(retry))).body.code];
-
-  expect(codes).toEqual(['accepted', 'duplicate']);
-  expect(await harness.messages()).toHaveLength(1);
-});
-
 test('another chain from the same test root, with both marker OIDs, is accepted (the control of the OID cases below)', async () => {
   const body = notification({ chain: appleLikeChain({ root: chain.root }) });
   expect(await appleAccepts(body)).toBe(true);
 
-  expect((await harness.send(request(body))).body).toMatchObject({ ok: true, code: 'accepted' });
-  await harness.messages();
-});
-
-describe('refused as Apple\'s verifier refuses them, nothing enqueued or recorded', () => {
-  const other = appleLikeChain();
-  const cases: Array<[string, () => string, string]> = [
-    ['a tampered payload', () => {
-      const parsed = JSON.parse(notification());
-      const [header, payload, signature] = parsed.signedPayload.split('.');
-      const changed = Buffer.from(Buffer.from(payload, 'base64url').toString('utf8').replace('DID_RENEW', 'REFUND')).toString('base64url');
-      return JSON.stringify({ signedPayload: `${header}.${changed}.${signature}` });
-    }, 'signature_mismatch'],
-    ['a chain to another root', () => notification({ chain: other }), 'certificate_invalid'],
-    ['a leaf without Apple\'s leaf OID', () => notification({ chain: appleLikeChain({ root: chain.root, leafOids: [] }) }), 'certificate_invalid'],
-    ['an intermediate without Apple\'s intermediate OID', () => notification({ chain: appleLikeChain({ root: chain.root, intermediateOids: [] }) }), 'certificate_invalid'],
-    ['a leaf expired at the signed date', () => notification({ chain: appleLikeChain({ root: chain.root, leafNotAfter: new Date(Date.now() + 3600_000) }), signedDate: Date.now() + 3 * 86_400_000 }), 'certificate_invalid'],
-    ['a leaf issued by the root itself (no intermediate)', () => notification({ header: { alg: 'ES256', x5c: [chain.leaf, chain.root].map((c) => c.der.toString('base64')) } }), 'signature_malformed'],
-    ['another app\'s bundle id', () => notification({ bundleId: 'com.example.other' }), 'claim_mismatch'],
-    ['a Production notification at a Sandbox route', () => notification({ environment: 'Production' }), 'claim_mismatch'],
-    ['alg HS256', () => notification({ header: { alg: 'HS256', x5c: [chain.leaf, chain.intermediate, chain.root].map((c) => c.der.toString('base64')) } }), 'signature_malformed'],
-    ['no x5c', () => notification({ header: { alg: 'ES256' } }), 'signature_malformed'],
-  ];
-  test.each(cases)('%s', async (_name, make, code) => {
-    const body = make();
-    expect(await appleAccepts(body)).toBe(false);
-
-    await expectRejected(harness, request(body), code);
-  });
-
-  test('a chain whose intermediate is a leaf key of the root (not a CA) is refused', async () => {
-    const root = chain.root;
-    const notCa = issueCertificate({ commonName: 'Not a CA', issuer: root, oids: ['1.2.840.113635.100.6.2.1'] });
-    const leaf = issueCertificate({ commonName: 'Leaf', issuer: notCa, oids: ['1.2.840.113635.100.6.11.1'] });
-    const body = notification({ chain: { root, intermediate: notCa, leaf } });
-    expect(await appleAccepts(body)).toBe(false);
-
-    await expectRejected(harness, request(body), 'certificate_invalid');
-  });
+  expect((await harness().send(request(body))).body).toMatchObject({ ok: true, code: 'accepted' });
+  await harness().messages();
 });
 
 test('without the test root, only Apple\'s root is trusted: the test chain is refused', async () => {
@@ -175,7 +185,7 @@ test('without the test root, only Apple\'s root is trusted: the test chain is re
   expect(await appleAccepts(body, chain.root)).toBe(true);
   delete process.env[ROOTS_ENV];
   try {
-    await expectRejected(harness, request(body), 'certificate_invalid');
+    await expectRejected(harness(), request(body), 'certificate_invalid');
   } finally {
     process.env[ROOTS_ENV] = chain.root.der.toString('base64');
   }
@@ -184,17 +194,17 @@ test('without the test root, only Apple\'s root is trusted: the test chain is re
 test('the test-only trusted roots are refused inside AWS Lambda (500, nothing written)', async () => {
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'verifier';
   try {
-    const answer = await harness.send(request(notification()));
+    const answer = await harness().send(request(notification()));
     expect([answer.status, answer.body.error]).toEqual([500, 'internal_error']);
-    expect(await harness.messages()).toEqual([]);
+    expect(await harness().messages()).toEqual([]);
   } finally {
     delete process.env.AWS_LAMBDA_FUNCTION_NAME;
   }
 });
 
 test('a body that is not JSON, or has no signedPayload, is refused before any check', async () => {
-  expect((await harness.send(request('not json'))).status).toBe(400);
-  await expectRejected(harness, request('{"unsigned":true}'), 'signature_missing');
+  expect((await harness().send(request('not json'))).status).toBe(400);
+  await expectRejected(harness(), request('{"unsigned":true}'), 'signature_missing');
 });
 
 test('WebhookProvider.x5cJws() configured like the App Store, with the test root pinned, accepts what Apple accepts', async () => {
