@@ -171,6 +171,11 @@ const ed25519 = () => {
 const edKeys = { ours: ed25519(), other: ed25519(), rotated: ed25519() };
 const edKey = (name: string | undefined): KeyObject => edKeys[(name ?? 'ours') as keyof typeof edKeys].privateKey;
 const edSign = (key: KeyObject, timestamp: string, body: string | Buffer) => cryptoSign(null, Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]), key).toString('hex');
+const edRequest = (): SignedRequest => {
+  const body = JSON.stringify({ event: { id: `ev_${randomUUID()}`, type: 'order.shipped' } });
+  const timestamp = String(seconds(undefined));
+  return { body, headers: { 'X-Ed-Signature': edSign(edKeys.ours.privateKey, timestamp, body), 'X-Ed-Timestamp': timestamp } };
+};
 providerMatrix({
   kind: 'custom',
   generic: { factory: 'WebhookProvider.publicKey', configuration: 'Ed25519, hex, over {timestamp}{body}' },
@@ -212,6 +217,7 @@ providerMatrix({
       const body = JSON.stringify({ event: { id: `ev_${randomUUID()}`, type: 'order.shipped' } });
       return { body, headers: { 'X-Ed-Signature': edSign(edKeys.ours.privateKey, String(seconds(undefined)), body), 'X-Ed-Timestamp': String(seconds(undefined) - 1) } };
     }, 'signature_mismatch'],
+    ['a signature that is not hex', () => withHeader(edRequest(), 'X-Ed-Signature', 'zz'.repeat(64)), 'signature_malformed'],
   ],
 });
 
@@ -265,6 +271,14 @@ providerMatrix({
   packageAcceptsFuture: '@sendgrid/eventwebhook, used here as the grammar\'s oracle, bounds no window',
   tamper: ['mailbox full', 'delivered'],
   expected: (r) => ({ deliveryId: headerOf(r, 'X-Ec-Delivery'), eventType: 'mail.bounced' }),
+  refusals: [
+    ['a raw r||s (IEEE P1363) signature where DER is expected', () => {
+      const body = JSON.stringify({ email: 'jane@example.com', reason: 'bounced' });
+      const timestamp = String(seconds(undefined));
+      const signature = cryptoSign('sha256', Buffer.from(timestamp + body), { key: ecKeys.ours.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
+      return { body, headers: { 'X-Ec-Signature': signature, 'X-Ec-Timestamp': timestamp, 'X-Ec-Delivery': randomUUID(), 'X-Ec-Event': 'mail.bounced' } };
+    }, 'signature_mismatch'],
+  ],
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -334,7 +348,7 @@ providerMatrix({
 // WebhookProvider.basicAuth: `user:password` in Authorization (RFC 7617).
 const CREDENTIALS = `hooks:p4ss:with:colons:${randomUUID()}`;
 const basicOf = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
-providerMatrix({
+const basic = providerMatrix({
   kind: 'custom',
   generic: { factory: 'WebhookProvider.basicAuth', configuration: 'user:password, the body\'s hash as delivery id' },
   notApplicable: {
@@ -360,7 +374,15 @@ providerMatrix({
   },
   expected: (r) => ({ deliveryId: `sha256:${sha256Hex(r.body)}`, eventType: 'invoice.sent' }),
   refusals: [
+    ['a wrong user', () => ({ body: '{}', headers: { Authorization: basicOf(CREDENTIALS.replace(/^hooks:/, 'admin:')) } }), 'signature_mismatch'],
     ['the password alone', () => ({ body: '{}', headers: { Authorization: basicOf(CREDENTIALS.slice('hooks:'.length)) } }), 'signature_mismatch'],
     ['a Bearer token holding the credentials', () => ({ body: '{}', headers: { Authorization: `Bearer ${CREDENTIALS}` } }), 'signature_missing'],
   ],
+});
+
+test('WebhookProvider.basicAuth: the scheme name is case-insensitive (RFC 7617)', async () => {
+  const body = JSON.stringify({ event: 'invoice.sent', id: randomUUID() });
+  const answer = await basic.harness().send({ body, headers: { Authorization: basicOf(CREDENTIALS).replace('Basic', 'basic') } });
+  expect(answer.body).toEqual({ ok: true, code: 'accepted', deliveryId: `sha256:${sha256Hex(body)}` });
+  expect(await basic.harness().messages()).toHaveLength(1);
 });

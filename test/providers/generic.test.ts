@@ -1,38 +1,30 @@
 /**
  * Generic schemes: `kind: 'custom'` providers that carry their whole scheme (`SchemeConfig` in contract/config.ts)
- * instead of a catalog preset. Each scheme is exercised through the shipped verifier, and each is tied to a package
- * that implements the same grammar, so the test never trusts a signer written only for it:
+ * instead of a catalog preset. The standard matrix of each generic factory is test/providers/generic-matrix.test.ts;
+ * this file keeps what is particular to a grammar, each tied to a package that implements it, so the test never
+ * trusts a signer written only for it:
  *
  * - HMAC-SHA512, base64, in a key-value header `t=<unix>,v1=<sig>` over `{t}.{body}`: Stripe's documented scheme
  *   (https://docs.stripe.com/webhooks#verify-manually) with another hash and encoding. The header is built with
  *   node:crypto, and the same builder, asked for SHA-256 and hex, must produce byte for byte the header of Stripe's
  *   own `generateTestHeaderString`; a SHA-256 twin of the scheme must accept Stripe's header as is.
  * - a `list` header with a `whsec_` base64 key over `{id}.{timestamp}.{body}`: signed by `standardwebhooks`, whose
- *   verifier is the oracle (with our header names mapped to its own).
- * - Ed25519 over `{timestamp}{body}`, raw hex public key: key pair made here, `verifyKey` of `discord-interactions`
- *   (the same content and encodings) as the oracle.
- * - ECDSA P-256 / SHA-256, base64 DER, base64 SPKI key, over `{timestamp}{body}`: key pair made here,
- *   `@sendgrid/eventwebhook` (the same content and encodings) as the oracle.
- * - a shared token in a header, HTTP Basic authentication: nothing to sign; the secret is compared.
+ *   verifier is the oracle (with our header names mapped to its own): other versions' entries, a signed id.
  * - several secrets in one secret version (a JSON array), and rotation through Secrets Manager versions, for a
  *   `sha256=<hex>` body HMAC signed by GitHub's `@octokit/webhooks-methods`; the verifier's log line names the
  *   secret that matched in `secretVersion`.
  */
-import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { EventWebhook } from '@sendgrid/eventwebhook';
-import { verifyKey } from 'discord-interactions';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import type { Envelope, ProviderConfig, SchemeConfig } from '../../contract/config';
-import { expectRejected, invalidUtf8Json, providerHarness, type Answer, type Harness } from '../support/provider-harness';
+import { expectRejected, providerHarness, type Answer, type Harness } from '../support/provider-harness';
 
 type SignedRequest = { body: string | Buffer; headers: Record<string, string> };
 type Octokit = typeof import('@octokit/webhooks-methods', { with: { 'resolution-mode': 'import' } });
 
 const stripe = new Stripe('sk_test_generic');
 const now = () => Math.floor(Date.now() / 1000);
-const bytesOf = (message: Envelope) => Buffer.from(message.body!, message.bodyEncoding === 'base64' ? 'base64' : 'utf8');
-const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 
 function custom(id: string, secret: string, config: Pick<ProviderConfig, 'scheme' | 'deliveryId' | 'eventType'>): Promise<Harness> {
   return providerHarness('custom', { id, secret, config });
@@ -159,45 +151,20 @@ describe('HMAC-SHA512, base64, in a key-value header (t=...,v1=...)', () => {
     await expectAccepted(sha512, { body, headers: { [HEADER]: header, 'X-Acme-Delivery': 'dlv_rotation' } }, { deliveryId: 'dlv_rotation', eventType: 'invoice.paid' });
   });
 
+  // (The matrix runs the grammar's common cases on its SHA-256 hex twin: generic-matrix.test.ts.)
   const cases: Array<[string, () => SignedRequest, string]> = [
-    ['a tampered body', () => {
-      const request = signed(event('invoice.paid', 'thanks').body);
-      return { ...request, body: String(request.body).replace('thanks', 'refund') };
-    }, 'signature_mismatch'],
-    ['a tampered signature', () => {
-      const request = signed(event().body);
-      const header = request.headers[HEADER];
-      const at = header.indexOf('v1=') + 3;
-      return withHeader(request, HEADER, header.slice(0, at) + (header[at] === 'A' ? 'B' : 'A') + header.slice(at + 1));
-    }, 'signature_mismatch'],
     ['a signature that is not base64', () => withHeader(signed(event().body), HEADER, `t=${now()},v1=***`), 'signature_malformed'],
     ['an HMAC-SHA256 in place of the SHA-512', () => {
       const { body } = event();
       return { body, headers: { [HEADER]: keyValueHeader('sha256', 'base64', SECRET, now(), body) } };
     }, 'signature_mismatch'],
     ['a signature made with another secret', () => signed(event().body, { secret: OTHER_SECRET }), 'signature_mismatch'],
-    ['no signature header', () => without(signed(event().body), HEADER), 'signature_missing'],
-    ['no t= entry', () => {
-      const request = signed(event().body);
-      return withHeader(request, HEADER, request.headers[HEADER].replace(/^t=\d+,/, ''));
-    }, 'timestamp_missing'],
-    ['a timestamp 6 minutes old (window 5 min)', () => signed(event().body, { timestamp: now() - 360 }), 'timestamp_out_of_window'],
-    ['a timestamp 6 minutes ahead (window 5 min)', () => signed(event().body, { timestamp: now() + 360 }), 'timestamp_out_of_window'],
   ];
 
   test.each(cases)('refuses %s', async (_name, make, code) => {
     await expectRejected(sha512, make(), code);
   });
 
-  test('a body that is not valid UTF-8 verifies over its bytes and arrives base64-encoded, byte-identical', async () => {
-    // GIVEN bytes that are not UTF-8, signed over the bytes
-    const body = invalidUtf8Json('{"id":"evt_bytes","type":"invoice.paid","note":"', '"}');
-
-    // WHEN / THEN it is accepted and arrives byte-identical
-    const message = await expectAccepted(sha512, without(signed(body), 'X-Acme-Delivery'), { deliveryId: 'evt_bytes', eventType: 'invoice.paid' });
-    expect(message.bodyEncoding).toBe('base64');
-    expect(bytesOf(message).equals(body)).toBe(true);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -249,15 +216,6 @@ describe('a list of signatures (v1,<sig> ...) with a whsec_ base64 key', () => {
 
   const body = (type = 'user.created') => JSON.stringify({ type, data: { id: randomUUID(), name: 'Jane' } });
 
-  test('a genuine delivery, signed by standardwebhooks, is accepted with the x-hook-id as delivery id', async () => {
-    // GIVEN a request standardwebhooks signed and verifies
-    const request = signed(body());
-    expect(standardAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    await expectAccepted(list, request, { deliveryId: request.id, eventType: 'user.created' });
-  });
-
   test('several signatures in the list: entries with another version or another key are skipped', async () => {
     // GIVEN a list with a v1a entry, a v1 entry under another key, then ours
     const request = signed(body());
@@ -270,237 +228,14 @@ describe('a list of signatures (v1,<sig> ...) with a whsec_ base64 key', () => {
   });
 
   const cases: Array<[string, () => SignedRequest, string]> = [
-    ['a tampered body', () => {
-      const request = signed(body('user.created'));
-      return { ...request, body: String(request.body).replace('Jane', 'Mallory') };
-    }, 'signature_mismatch'],
     ['a changed id (the id is signed)', () => withHeader(signed(body()), 'x-hook-id', `msg_${randomUUID()}`), 'signature_mismatch'],
-    ['a signature under another whsec_ key', () => signed(body(), { secret: OTHER_SECRET }), 'signature_mismatch'],
     ['only a v1a entry (no v1 signature)', () => withHeader(signed(body()), 'x-hook-signature', `v1a,${Buffer.alloc(64, 1).toString('base64')}`), 'signature_malformed'],
-    ['no signature header', () => without(signed(body()), 'x-hook-signature'), 'signature_missing'],
-    ['a timestamp 10 minutes old', () => signed(body(), { at: new Date(Date.now() - 600_000) }), 'timestamp_out_of_window'],
-    ['a timestamp 10 minutes ahead', () => signed(body(), { at: new Date(Date.now() + 600_000) }), 'timestamp_out_of_window'],
-    ['no timestamp header', () => without(signed(body()), 'x-hook-timestamp'), 'timestamp_missing'],
   ];
 
   test.each(cases)('refuses %s, as standardwebhooks does', async (_name, make, code) => {
     const request = make();
     expect(standardAccepts(request)).toBe(false);
     await expectRejected(list, request, code);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-describe('Ed25519 over {timestamp}{body}, hex signature, raw hex public key', () => {
-  const keyPair = () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    // The raw 32-byte key is the tail of the DER SubjectPublicKeyInfo.
-    return { privateKey, publicKeyHex: publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('hex') };
-  };
-  const ours = keyPair();
-  const other = keyPair();
-  const scheme: SchemeConfig = {
-    signature: {
-      algorithm: 'ed25519',
-      encoding: 'hex',
-      header: 'x-ed-signature',
-      format: { kind: 'plain', prefix: '' },
-      signedContent: '{timestamp}{body}',
-      timestamp: { source: 'header', header: 'x-ed-timestamp', unit: 's', toleranceSeconds: 300, allowFuture: false },
-      keyEncoding: 'hex',
-    },
-  };
-  let ed25519: Harness;
-
-  beforeAll(async () => {
-    ed25519 = await custom('ed25519', ours.publicKeyHex, { scheme, deliveryId: [{ jsonPath: 'event.id' }], eventType: { jsonPath: 'event.type' } });
-  });
-
-  function signed(body: string | Buffer, options: { privateKey?: KeyObject; timestamp?: number } = {}): SignedRequest {
-    const timestamp = String(options.timestamp ?? now());
-    const signature = sign(null, Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]), options.privateKey ?? ours.privateKey).toString('hex');
-    return { body, headers: { 'x-ed-signature': signature, 'x-ed-timestamp': timestamp } };
-  }
-
-  /** discord-interactions' verdict (the same content, hex signature and hex key). */
-  const discordAccepts = (request: SignedRequest) => verifyKey(request.body, request.headers['x-ed-signature'] ?? '', request.headers['x-ed-timestamp'] ?? '', ours.publicKeyHex);
-
-  const body = (type = 'order.shipped') => JSON.stringify({ event: { id: `ev_${randomUUID()}`, type, carrier: 'UPS' } });
-
-  test('a genuine delivery is accepted, with the delivery id and event type from the body', async () => {
-    // GIVEN a body signed with our private key, which discord-interactions verifies with the public key
-    const text = body();
-    const request = signed(text);
-    expect(await discordAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    await expectAccepted(ed25519, request, { deliveryId: JSON.parse(text).event.id, eventType: 'order.shipped' });
-  });
-
-  const cases: Array<[string, () => SignedRequest, string]> = [
-    ['a tampered body', () => {
-      const request = signed(body());
-      return { ...request, body: String(request.body).replace('UPS', 'DHL') };
-    }, 'signature_mismatch'],
-    ['a changed timestamp (it is signed)', () => {
-      const request = signed(body());
-      return withHeader(request, 'x-ed-timestamp', String(Number(request.headers['x-ed-timestamp']) - 1));
-    }, 'signature_mismatch'],
-    ['a signature by another key pair', () => signed(body(), { privateKey: other.privateKey }), 'signature_mismatch'],
-    ['a signature that is not hex', () => withHeader(signed(body()), 'x-ed-signature', 'zz'.repeat(64)), 'signature_malformed'],
-    ['no signature header', () => without(signed(body()), 'x-ed-signature'), 'signature_missing'],
-  ];
-
-  test.each(cases)('refuses %s, as discord-interactions does', async (_name, make, code) => {
-    const request = make();
-    expect(await discordAccepts(request)).toBe(false);
-    await expectRejected(ed25519, request, code);
-  });
-
-  test('refuses a stale timestamp (signed, but outside the window)', async () => {
-    await expectRejected(ed25519, signed(body(), { timestamp: now() - 600 }), 'timestamp_out_of_window');
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-describe('ECDSA P-256 / SHA-256 over {timestamp}{body}, base64 DER signature, base64 SPKI public key', () => {
-  const keyPair = () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    return { privateKey, spki: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
-  };
-  const ours = keyPair();
-  const other = keyPair();
-  const scheme: SchemeConfig = {
-    signature: {
-      algorithm: 'ecdsa-p256-sha256',
-      encoding: 'base64',
-      header: 'x-ec-signature',
-      format: { kind: 'plain', prefix: '' },
-      signedContent: '{timestamp}{body}',
-      timestamp: { source: 'header', header: 'x-ec-timestamp', unit: 's', toleranceSeconds: 300, allowFuture: false },
-      keyEncoding: 'base64',
-    },
-  };
-  const eventWebhook = new EventWebhook();
-  let ecdsa: Harness;
-
-  beforeAll(async () => {
-    ecdsa = await custom('ecdsa-p256', ours.spki, { scheme, deliveryId: [{ header: 'x-ec-delivery' }], eventType: { header: 'x-ec-event' } });
-  });
-
-  function signed(body: string | Buffer, options: { privateKey?: KeyObject; timestamp?: number; dsaEncoding?: 'der' | 'ieee-p1363' } = {}): SignedRequest & { delivery: string } {
-    const timestamp = String(options.timestamp ?? now());
-    const content = Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]);
-    const signature = sign('sha256', content, { key: options.privateKey ?? ours.privateKey, dsaEncoding: options.dsaEncoding ?? 'der' }).toString('base64');
-    const delivery = randomUUID();
-    return { delivery, body, headers: { 'x-ec-signature': signature, 'x-ec-timestamp': timestamp, 'x-ec-delivery': delivery, 'x-ec-event': 'mail.bounced' } };
-  }
-
-  /** @sendgrid/eventwebhook's verdict (the same content, base64 DER signature, base64 SPKI key). */
-  function sendgridAccepts(request: SignedRequest): boolean {
-    try {
-      return eventWebhook.verifySignature(eventWebhook.convertPublicKeyToECDSA(ours.spki), request.body.toString(), request.headers['x-ec-signature'] ?? '', request.headers['x-ec-timestamp'] ?? '');
-    } catch {
-      return false;
-    }
-  }
-
-  const body = (reason = 'mailbox full') => JSON.stringify({ email: 'jane@example.com', reason });
-
-  test('a genuine delivery is accepted, with the delivery id and event type from headers', async () => {
-    // GIVEN a body signed with our P-256 key, which @sendgrid/eventwebhook verifies
-    const request = signed(body());
-    expect(sendgridAccepts(request)).toBe(true);
-
-    // WHEN / THEN it is accepted
-    await expectAccepted(ecdsa, request, { deliveryId: request.delivery, eventType: 'mail.bounced' });
-  });
-
-  const cases: Array<[string, () => SignedRequest, string]> = [
-    ['a tampered body', () => {
-      const request = signed(body('mailbox full'));
-      return { ...request, body: String(request.body).replace('mailbox full', 'delivered') };
-    }, 'signature_mismatch'],
-    ['a signature by another key pair', () => signed(body(), { privateKey: other.privateKey }), 'signature_mismatch'],
-    ['a raw r||s (IEEE P1363) signature where DER is expected', () => signed(body(), { dsaEncoding: 'ieee-p1363' }), 'signature_mismatch'],
-    ['no signature header', () => without(signed(body()), 'x-ec-signature'), 'signature_missing'],
-  ];
-
-  test.each(cases)('refuses %s, as @sendgrid/eventwebhook does', async (_name, make, code) => {
-    const request = make();
-    expect(sendgridAccepts(request)).toBe(false);
-    await expectRejected(ecdsa, request, code);
-  });
-
-  test('refuses a timestamp too far ahead (signed, but outside the window)', async () => {
-    await expectRejected(ecdsa, signed(body(), { timestamp: now() + 600 }), 'timestamp_out_of_window');
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-describe('a shared token in a header', () => {
-  const TOKEN = 'glpat-shared-token-Zk4mQ9';
-  let tokenRoute: Harness;
-
-  beforeAll(async () => {
-    tokenRoute = await custom('shared-token', TOKEN, { scheme: { token: { header: 'x-webhook-token' } }, deliveryId: [{ header: 'x-webhook-uuid' }], eventType: { header: 'x-webhook-event' } });
-  });
-
-  const request = (token?: string): SignedRequest & { uuid: string } => {
-    const uuid = randomUUID();
-    const headers: Record<string, string> = { 'x-webhook-uuid': uuid, 'x-webhook-event': 'Push Hook' };
-    if (token !== undefined) headers['x-webhook-token'] = token;
-    return { uuid, body: JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main' }), headers };
-  };
-
-  test('the right token is accepted', async () => {
-    const genuine = request(TOKEN);
-    await expectAccepted(tokenRoute, genuine, { deliveryId: genuine.uuid, eventType: 'Push Hook' });
-  });
-
-  test.each<[string, string | undefined, string]>([
-    ['a wrong token', 'glpat-shared-token-Zk4mQ8', 'signature_mismatch'],
-    ['the token with a trailing space', `${TOKEN} `, 'signature_mismatch'],
-    ['a prefix of the token', TOKEN.slice(0, -1), 'signature_mismatch'],
-    ['no token header', undefined, 'signature_missing'],
-  ])('refuses %s', async (_name, token, code) => {
-    await expectRejected(tokenRoute, request(token), code);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-describe('HTTP Basic authentication', () => {
-  const CREDENTIALS = 'hooks:p4ss:with:colons';
-  let basic: Harness;
-
-  beforeAll(async () => {
-    basic = await custom('basic-auth', CREDENTIALS, { scheme: { basicAuth: true }, deliveryId: [], eventType: { jsonPath: 'event' } });
-  });
-
-  const request = (authorization?: string): SignedRequest => ({
-    body: JSON.stringify({ event: 'invoice.sent', id: randomUUID() }),
-    headers: authorization === undefined ? {} : { Authorization: authorization },
-  });
-  const basicOf = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
-
-  test('the right user and password are accepted (the password may contain colons)', async () => {
-    const genuine = request(basicOf(CREDENTIALS));
-    await expectAccepted(basic, genuine, { deliveryId: bodyHash(genuine.body), eventType: 'invoice.sent' });
-  });
-
-  test('the scheme name is case-insensitive (RFC 7617)', async () => {
-    const genuine = request(basicOf(CREDENTIALS).replace('Basic', 'basic'));
-    await expectAccepted(basic, genuine, { deliveryId: bodyHash(genuine.body), eventType: 'invoice.sent' });
-  });
-
-  test.each<[string, string | undefined, string]>([
-    ['a wrong password', basicOf('hooks:p4ss:with:colon'), 'signature_mismatch'],
-    ['a wrong user', basicOf('admin:p4ss:with:colons'), 'signature_mismatch'],
-    ['the password alone', basicOf('p4ss:with:colons'), 'signature_mismatch'],
-    ['no Authorization header', undefined, 'signature_missing'],
-    ['a Bearer token holding the credentials', `Bearer ${CREDENTIALS}`, 'signature_missing'],
-  ])('refuses %s', async (_name, authorization, code) => {
-    await expectRejected(basic, request(authorization), code);
   });
 });
 
