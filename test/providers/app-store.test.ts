@@ -22,7 +22,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { AppStoreEnvironment, WebhookProvider } from '../../lib';
 import { BUILT_IN_ROOTS } from '../../lambda/verifier/x509';
 import { expectRejected, providerHarness, type Harness } from '../support/provider-harness';
-import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { providerMatrix, type ProviderDescription, type SignedRequest } from '../support/provider-matrix';
 import { appleLikeChain, issueCertificate, type TestCertificate } from '../support/test-certificates';
 import { X509Certificate } from 'node:crypto';
 
@@ -100,7 +100,7 @@ function withPart(r: SignedRequest, index: number, change: (part: string) => str
 const otherKey = issueCertificate({ commonName: 'Not Apple', keyType: 'ec' }).privateKey;
 const other = appleLikeChain();
 
-const matrix = providerMatrix({
+const description: ProviderDescription = {
   kind: 'app-store',
   notApplicable: {
     'stale timestamp': 'signedDate only dates the certificate check (a leaf expired at it is refused below); Apple documents no window',
@@ -162,8 +162,30 @@ const matrix = providerMatrix({
       return request(notification({ chain: { root: chain.root, intermediate: notCa, leaf } }));
     }, 'certificate_invalid'],
   ],
-});
+};
+const matrix = providerMatrix(description);
 const harness = (): Harness => matrix.harness();
+
+// The generic factory configured like the App Store: the same matrix, through `WebhookProvider.x5cJws()`'s
+// configuration (the test root as its pinned root), typed by notificationType alone.
+const x5cJws = WebhookProvider.x5cJws({
+  id: 'apple-generic',
+  jwsField: 'signedPayload',
+  rootCertificates: [chain.root.pem],
+  leafOids: ['1.2.840.113635.100.6.11.1'],
+  intermediateOids: ['1.2.840.113635.100.6.2.1'],
+  signedDateClaim: 'signedDate',
+  requiredClaims: { 'data.bundleId': BUNDLE_ID, 'data.environment': 'Sandbox' },
+  deliveryIdClaim: 'notificationUUID',
+  eventTypeClaim: 'notificationType',
+});
+providerMatrix({
+  ...description,
+  kind: 'custom',
+  generic: { factory: 'WebhookProvider.x5cJws', configuration: 'the App Store\'s shape: signedPayload, Apple\'s marker OIDs, a pinned root, required claims' },
+  harness: { id: 'apple-generic', config: { ...x5cJws._toConfig('https://hooks.example.com/apple-generic'), kind: 'custom' } },
+  expected: (r) => ({ deliveryId: payloadOf(String(r.body)).notificationUUID, eventType: 'DID_RENEW' }),
+});
 
 test('the shipped root is Apple Root CA - G3, pinned by its published SHA-256 fingerprint', () => {
   const root = new X509Certificate(Buffer.from(BUILT_IN_ROOTS['apple-root-ca-g3'], 'base64'));
