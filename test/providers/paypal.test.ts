@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expectRejected, providerHarness, type Harness } from '../support/provider-harness';
 import { providerMatrix, type ProviderDescription, type SignedRequest } from '../support/provider-matrix';
+import { RequestValue, WebhookProvider } from '../../lib';
 import { issueCertificate, type TestCertificate } from '../support/test-certificates';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -146,6 +147,34 @@ const description: ProviderDescription = {
 
 const matrix = providerMatrix(description);
 const harness = (): Harness => matrix.harness();
+
+// The generic factory configured like PayPal: the same matrix through `WebhookProvider.certificateUrl()`'s
+// configuration (the stand-in reached through the same test origin).
+const certificateUrl = WebhookProvider.certificateUrl({
+  id: 'paypal-generic',
+  certificateUrlHeader: 'PAYPAL-CERT-URL',
+  allowedHosts: ['api.paypal.com'],
+  certificatePathPrefix: '/v1/notifications/certs/',
+  signatureHeader: 'PAYPAL-TRANSMISSION-SIG',
+  signedContent: '{header:paypal-transmission-id}|{header:paypal-transmission-time}|{webhookId}|{crc32}',
+  webhookId: WEBHOOK_ID,
+  subjectCommonNames: ['messageverificationcerts.paypal.com'],
+  deliveryId: [RequestValue.jsonPath('id')],
+  eventType: RequestValue.jsonPath('event_type'),
+});
+providerMatrix({
+  ...description,
+  kind: 'custom',
+  generic: { factory: 'WebhookProvider.certificateUrl', configuration: 'PayPal\'s shape: SHA256withRSA over ids, time, webhook id and CRC-32, hosts and subject pinned' },
+  harness: { id: 'paypal-generic', config: { ...certificateUrl._toConfig('https://hooks.example.com/paypal-generic'), kind: 'custom' } },
+  // The transmission id and time are signed: without one the content cannot be made. The generic scheme has no
+  // paypal-auth-algo (its algorithm is configured).
+  requiredHeaders: [
+    ['paypal-transmission-id', 'signature_missing'],
+    ['paypal-transmission-time', 'signature_missing'],
+    ['paypal-cert-url', 'signature_missing'],
+  ],
+});
 
 test('a retry (new transmission id, time and signature; the same event id) is a duplicate', async () => {
   const body = captureCompleted();
