@@ -231,17 +231,7 @@ test('a body that is not JSON, or has no signedPayload, is refused before any ch
 
 test('WebhookProvider.x5cJws() configured like the App Store, with the test root pinned, accepts what Apple accepts', async () => {
   // GIVEN the generic factory, with the test root as its pinned root (no test override involved)
-  const provider = WebhookProvider.x5cJws({
-    id: 'apple-generic',
-    jwsField: 'signedPayload',
-    rootCertificates: [chain.root.pem],
-    leafOids: ['1.2.840.113635.100.6.11.1'],
-    intermediateOids: ['1.2.840.113635.100.6.2.1'],
-    signedDateClaim: 'signedDate',
-    requiredClaims: { 'data.bundleId': BUNDLE_ID, 'data.environment': 'Sandbox' },
-    deliveryIdClaim: 'notificationUUID',
-    eventTypeClaim: 'notificationType',
-  });
+  const provider = x5cJws;
   const config = provider._toConfig('https://hooks.example.com/apple-generic');
   const saved = process.env[ROOTS_ENV];
   delete process.env[ROOTS_ENV];

@@ -13,7 +13,7 @@
 import { generateKeyPairSync, randomInt, sign, type KeyObject } from 'node:crypto';
 import { verifyKey } from 'discord-interactions';
 import { invalidUtf8Json } from '../support/provider-harness';
-import { providerMatrix, withHeader, type SignedRequest } from '../support/provider-matrix';
+import { noWindow, providerMatrix, withHeader, type SignedRequest } from '../support/provider-matrix';
 
 type KeyPair = { publicKey: KeyObject; privateKey: KeyObject };
 
@@ -65,10 +65,7 @@ const ping = () => JSON.stringify({ id: snowflake(), application_id: '7757995776
 
 const matrix = providerMatrix({
   kind: 'discord',
-  notApplicable: {
-    'stale timestamp': 'Discord signs X-Signature-Timestamp but documents no window, so none is enforced (the catalog sets no toleranceSeconds)',
-    'future timestamp': 'Discord signs X-Signature-Timestamp but documents no window, so none is enforced (the catalog sets no toleranceSeconds)',
-  },
+  notApplicable: noWindow('Discord signs X-Signature-Timestamp but documents no window, so none is enforced (the catalog sets no toleranceSeconds)'),
   secret: PUBLIC_KEY,
   otherSecret: rawPublicKeyHex(OTHER.publicKey),
   rotation: { stored: rawPublicKeyHex(NEXT.publicKey) },

@@ -8,7 +8,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { expectRejected } from '../support/provider-harness';
-import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { noWindow, providerMatrix, type SignedRequest } from '../support/provider-matrix';
 
 const SECRET = `wsec_${randomBytes(32).toString('hex')}`;
 const OTHER_SECRET = `wsec_${randomBytes(32).toString('hex')}`;
@@ -45,10 +45,7 @@ const bodyHash = (body: string | Buffer) => `sha256:${createHash('sha256').updat
 
 const matrix = providerMatrix({
   kind: 'elevenlabs',
-  notApplicable: {
-    'stale timestamp': "the 30-minute window is tested in this file's own timestamp tests",
-    'future timestamp': "the 30-minute window is tested in this file's own timestamp tests",
-  },
+  notApplicable: noWindow("the 30-minute window is tested in this file's own timestamp tests"),
   rotation: { stored: `wsec_${randomBytes(32).toString('hex')}` },
   secret: SECRET,
   otherSecret: OTHER_SECRET,

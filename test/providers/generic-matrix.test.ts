@@ -29,7 +29,7 @@ import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { PublicKeyAlgorithm, RequestValue, SecretEncoding, SignatureEncoding, SignatureFormat, TimestampSource, WebhookProvider } from '../../lib';
 import type { ProviderConfig } from '../../contract/config';
-import { headerOf, providerMatrix, standardWebhooksDescription, withHeader, type SignedRequest } from '../support/provider-matrix';
+import { headerOf, noWindow, providerMatrix, standardWebhooksDescription, withHeader, type SignedRequest } from '../support/provider-matrix';
 
 type Octokit = typeof import('@octokit/webhooks-methods', { with: { 'resolution-mode': 'import' } });
 
@@ -46,7 +46,7 @@ function harnessOf(provider: WebhookProvider): { id: string; config: Partial<Pro
   return { id: provider.id, config: { ...config, kind: 'custom' } };
 }
 
-const NO_TIMESTAMP = { 'stale timestamp': 'this configuration signs no timestamp', 'future timestamp': 'this configuration signs no timestamp' };
+const NO_TIMESTAMP = noWindow('this configuration signs no timestamp');
 
 // ---------------------------------------------------------------------------------------------------------------
 // WebhookProvider.hmac: hex, sha256= prefix, over the body; signed and verified by @octokit/webhooks-methods.

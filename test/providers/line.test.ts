@@ -9,7 +9,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { validateSignature } from '@line/bot-sdk';
 import { expectRejected } from '../support/provider-harness';
 import { batchMatrix } from '../support/batch-matrix';
-import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { noWindow, providerMatrix, type SignedRequest } from '../support/provider-matrix';
 
 // A channel secret is 32 hex characters.
 const SECRET = randomBytes(16).toString('hex');
@@ -44,10 +44,7 @@ function lineAccepts(request: SignedRequest): boolean {
 
 const matrix = providerMatrix({
   kind: 'line',
-  notApplicable: {
-    'stale timestamp': "no timestamp is signed apart from the body (LINE documents no window for its events' timestamp)",
-    'future timestamp': "no timestamp is signed apart from the body (LINE documents no window for its events' timestamp)",
-  },
+  notApplicable: noWindow("no timestamp is signed apart from the body (LINE documents no window for its events' timestamp)"),
   rotation: { stored: randomBytes(16).toString('hex') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,

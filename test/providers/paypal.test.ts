@@ -16,7 +16,7 @@ import { randomUUID, sign as rsaSign, verify as rsaVerify, type KeyObject } from
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expectRejected, providerHarness, type Harness } from '../support/provider-harness';
-import { providerMatrix, type ProviderDescription, type SignedRequest } from '../support/provider-matrix';
+import { noWindow, providerMatrix, type ProviderDescription, type SignedRequest } from '../support/provider-matrix';
 import { RequestValue, WebhookProvider } from '../../lib';
 import { issueCertificate, type TestCertificate } from '../support/test-certificates';
 
@@ -114,10 +114,7 @@ function documentedCheck(request: SignedRequest, certificate: TestCertificate = 
 
 const description: ProviderDescription = {
   kind: 'paypal',
-  notApplicable: {
-    'stale timestamp': 'PayPal signs paypal-transmission-time but documents no window, so none is enforced',
-    'future timestamp': 'PayPal signs paypal-transmission-time but documents no window, so none is enforced',
-  },
+  notApplicable: noWindow('PayPal signs paypal-transmission-time but documents no window, so none is enforced'),
   // The harness stores a secret for every provider; PayPal's verifier never reads it.
   secret: `unused-${randomUUID()}`,
   otherSecret: 'other',

@@ -10,7 +10,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Pusher from 'pusher';
 import { expectRejected, providerHarness } from '../support/provider-harness';
 import { batchMatrix } from '../support/batch-matrix';
-import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { noWindow, providerMatrix, type SignedRequest } from '../support/provider-matrix';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Token: new (key: string, secret: string) => { sign(text: string): string } = require('pusher/lib/token');
@@ -49,10 +49,7 @@ const keyOf = (item: unknown, timeMs = TIME_MS) => `sha256:${createHash('sha256'
 
 const matrix = providerMatrix({
   kind: 'pusher',
-  notApplicable: {
-    'stale timestamp': 'no timestamp is signed apart from the body (Pusher documents no window for time_ms)',
-    'future timestamp': 'no timestamp is signed apart from the body (Pusher documents no window for time_ms)',
-  },
+  notApplicable: noWindow('no timestamp is signed apart from the body (Pusher documents no window for time_ms)'),
   secret: `${APP_KEY}:${APP_SECRET}`,
   rotation: { stored: `${APP_KEY}:${ROTATED_SECRET}`, signingSecret: ROTATED_SECRET },
   otherSecret: OTHER_SECRET,

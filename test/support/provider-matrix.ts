@@ -50,6 +50,11 @@ export interface SignOptions {
  */
 export type MatrixCase = 'tampered body' | 'stale timestamp' | 'future timestamp' | 'several signatures' | 'handshake' | 'rotation' | 'other secret';
 
+/** The `notApplicable` of a provider whose requests carry no signed timestamp to bound: both window cases, for `reason`. */
+export function noWindow(reason: string): Partial<Record<MatrixCase, string>> {
+  return { 'stale timestamp': reason, 'future timestamp': reason };
+}
+
 /** Where a signature is carried, for a provider that does not send it in a header (Adyen's additionalData.hmacSignature). */
 export interface SignatureLocation {
   /** Where it is, for test names, e.g. `additionalData.hmacSignature`. */
