@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Mux from '@mux/mux-node';
 import { expectRejected } from '../support/provider-harness';
-import { noWindow, providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
 
 const SECRET = randomBytes(24).toString('base64url');
 const OTHER_SECRET = randomBytes(24).toString('base64url');
@@ -47,7 +47,8 @@ async function muxAccepts(request: SignedRequest): Promise<boolean> {
 
 const matrix = providerMatrix({
   kind: 'mux',
-  notApplicable: noWindow("the 5-minute window is tested in this file's own timestamp tests"),
+  windowSeconds: 300,
+  packageAcceptsFuture: "Mux's SDK bounds only the age",
   rotation: { stored: randomBytes(24).toString('base64url') },
   secret: SECRET,
   otherSecret: OTHER_SECRET,
@@ -81,18 +82,6 @@ test('several v1 signatures (a secret being rolled): any may match, as Mux accep
 });
 
 describe('the 5-minute window', () => {
-  test('a timestamp 10 minutes old is refused, as Mux refuses it', async () => {
-    const request = sign(assetReady(), { at: new Date(Date.now() - 600_000) });
-    expect(await muxAccepts(request)).toBe(false);
-    await expectRejected(matrix.harness(), request, 'timestamp_out_of_window');
-  });
-
-  test('pinned difference: a timestamp 10 minutes ahead is refused by ours, accepted by Mux (its SDK bounds only the age)', async () => {
-    const request = sign(assetReady(), { at: new Date(Date.now() + 600_000) });
-    expect(await muxAccepts(request)).toBe(true);
-    await expectRejected(matrix.harness(), request, 'timestamp_out_of_window');
-  });
-
   test('a tampered timestamp (it is signed) is refused, as Mux refuses it', async () => {
     const request = sign(assetReady());
     const tampered = { ...request, headers: { 'Mux-Signature': request.headers['Mux-Signature'].replace(/^t=(\d+)/, (_, t: string) => `t=${Number(t) - 1}`) } };
