@@ -67,9 +67,6 @@ export interface SignatureLocation {
   remove(request: SignedRequest): SignedRequest;
 }
 
-/** Each description given to `providerMatrix` in this test file, for the count of test/matrix-coverage.test.ts. */
-export const described: ProviderDescription[] = [];
-
 export interface ProviderDescription {
   /** The catalog kind, or `custom` for a generic scheme. */
   readonly kind: string;
@@ -284,7 +281,6 @@ export function providerMatrix(description: ProviderDescription): Matrix {
   const location = description.signatureIn ?? inHeader(description.signatureHeader!);
   const notApplicable = checkedNotApplicable(description, name);
   const enqueued = (body: Buffer) => description.enqueued?.(body) ?? body;
-  described.push(description);
 
   /** Checks a delivery's answer: the provider's required reply, or the receiver's JSON with `code`. */
   const expectAnswer = (answer: Answer, code: 'accepted' | 'duplicate', deliveryId?: string) => {
