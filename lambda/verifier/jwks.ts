@@ -297,6 +297,9 @@ async function fetchPlaidKey(kid: string, credentials: readonly string[], result
     }, errors);
     const errorCode = (answer.json as { error_code?: unknown } | undefined)?.error_code;
     if (answer.status === 401 || errorCode === 'INVALID_API_KEYS') continue;
+    // Rate limited: not an answer about the key (remembering "no such key" would refuse genuine retries for a minute).
+    const errorType = (answer.json as { error_type?: unknown } | undefined)?.error_type;
+    if (answer.status === 429 || errorType === 'RATE_LIMIT_EXCEEDED') throw errors.unavailable('key_unavailable', 'The key service is rate limiting; retry later.', 503);
     result.index = index;
     if (answer.status >= 400) return remember(name, { expired: false, fetchedAt: Date.now() });
     const parsed = keyOf((answer.json as { key?: unknown }).key);
