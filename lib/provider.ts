@@ -990,7 +990,8 @@ export class WebhookProvider {
       }
     }
     if (options.bodyHashClaim !== undefined && (typeof options.bodyHashClaim !== 'string' || !/^[A-Za-z0-9_$-]{1,64}$/.test(options.bodyHashClaim))) {
-      throw new Error(`bodyHashClaim must be a claim name of 1-64 letters, digits, _, $ or -, got ${describeValue(options.bodyHashClaim)}.`);
+      const got = typeof options.bodyHashClaim === 'string' ? JSON.stringify(options.bodyHashClaim) : describeValue(options.bodyHashClaim);
+      throw new Error(`bodyHashClaim must be a claim name of 1-64 letters, digits, _, $ or -, got ${got}.`);
     }
     if (options.bodyHashEncoding !== undefined && options.bodyHashClaim === undefined) {
       throw new Error('bodyHashEncoding is only for a bodyHashClaim: set the claim that holds the hash of the body, or leave the encoding out.');
