@@ -128,7 +128,7 @@ describe('WebhookProvider.jwks', () => {
     ['a body hash encoding comes without a claim', { bodyHashEncoding: BodyHashEncoding.HEX }, /bodyHashEncoding is only for a bodyHashClaim/],
     ['the body hash encoding is unknown', { bodyHashClaim: 'h', bodyHashEncoding: 'base32' }, /bodyHashEncoding must be one of hex, base64, base64url, got "base32"/],
     ['maxAge is a number', { maxAge: 300 }, /maxAge must be a Duration/],
-    ['maxAge is not whole seconds', { maxAge: Duration.seconds(1.5) }, /maxAge must be a whole number of seconds, got 1\.5/],
+    ['maxAge is 0', { maxAge: Duration.seconds(0) }, /tolerance of provider "acme" is 0 s; it must be at least 1 second/],
     ['maxAge is not shorter than the dedup window', { maxAge: Duration.hours(2), dedupWindow: Duration.hours(1) }, /dedupWindow of provider "acme" \(3600 s\) must be longer than its tolerance \(7200 s\)/],
     ['clockSkew is over 5 minutes', { clockSkew: Duration.minutes(6) }, /clockSkew must be 0 to 300 seconds, got 360/],
     ['a deliveryId source is a string', { deliveryId: ['id'] }, /deliveryId\[0\] must be a RequestValue \(RequestValue\.header\(\) or \.jsonPath\(\)\), got a string/],
