@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BodyHashEncoding, JwksAlgorithm, RequestValue, WebhookProvider, WebhookReceiver, type JwksProviderOptions } from '../lib';
+import { FETCH_TIMEOUT_MS, FETCH_WINDOW_MS, KEY_MAX_AGE_MS, MAX_FETCHES_PER_WINDOW, MAX_RESPONSE_BYTES, UNKNOWN_KID_RETRY_MS } from '../lambda/verifier/jwks';
 import { verifierConfigOf } from './support/verifier-config';
 
 const JWKS_URL = 'https://keys.example.com/.well-known/jwks.json';
@@ -169,6 +170,12 @@ describe('docs', () => {
     expect(readme).toMatch(/WebhookProvider\.jwks\(\{[\s\S]*?jwksUrl: 'https:\/\//);
     expect(readme).toContain('#### JwksProviderOptions (also takes ProviderBaseOptions)');
     expect(readme).toContain('#### ProviderOptions (also takes ProviderBaseOptions)');
+    // The fetch rules the README and the factory's docs state are the verifier's.
+    const rules = [
+      [FETCH_TIMEOUT_MS / 1000, MAX_RESPONSE_BYTES / 1024, KEY_MAX_AGE_MS / 3_600_000, UNKNOWN_KID_RETRY_MS / 60_000, MAX_FETCHES_PER_WINDOW, FETCH_WINDOW_MS / 60_000],
+    ];
+    expect(rules).toEqual([[2, 64, 1, 1, 10, 1]]);
+    expect(readme).toContain('follows no redirect, reads at most 64 KiB, gives up after 2 s, caches every key of the set by\nits `kid` for an hour, looks an unknown `kid` up at most once a minute, and makes at most 10 fetches a minute per\ncontainer');
     const api = readFileSync(path.join(ROOT, 'API.md'), 'utf8');
     expect(api).toContain('JwksProviderOptions');
     expect(api).toMatch(/WebhookProvider\.jwks\(/);

@@ -4,7 +4,8 @@
  * with key pairs it generates (every `alg` of `JwksAlgorithm`); their public JWKs are served as a JWK set by the
  * loopback stand-in (test/support/key-service.ts), which the bundle reaches through its test-only origin variable.
  *
- * The verifier makes at most 10 key fetches a minute per container: this file makes 6 (counted below).
+ * The verifier makes at most 10 key fetches a minute per container: this file makes 5 (counted below), and one
+ * attempt refused before any fetch (it counts too).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Duration } from 'aws-cdk-lib';
@@ -158,6 +159,22 @@ describe('WebhookProvider.jwks through the verifier bundle', () => {
       service.mode = 'ok';
     }
     expect(await strict.messages()).toEqual([]);
+  });
+
+  test('a configuration written by hand with an http JWK set URL is refused by the verifier too (500), nothing fetched', async () => {
+    const handWritten = await providerHarness('custom', {
+      id: 'acme-http',
+      secret: `unused-${randomUUID()}`,
+      config: {
+        secretId: undefined,
+        scheme: { jwks: { header: 'authorization', algorithms: ['ES256'], keySource: 'jwks', jwksUrl: 'http://keys.example.com/.well-known/jwks.json', clockSkewSeconds: 10 } },
+      },
+    });
+    const before = service.calls.length;
+    const answer = await handWritten.send(await signed(event(), { exp: Math.floor(Date.now() / 1000) + 300 }));
+    expect({ status: answer.status, error: answer.body?.error }).toEqual({ status: 500, error: 'key_service_configuration' });
+    expect(service.calls.length).toBe(before);
+    expect(await handWritten.messages()).toEqual([]);
   });
 
   describe('issuer, audience, Bearer required, another header (fetch 5)', () => {
