@@ -47,6 +47,7 @@ import { TelnyxWebhook } from 'telnyx/lib/webhooks';
 import { validateRequest as twilioValidate, validateRequestWithBody as twilioValidateWithBody } from 'twilio/lib/webhooks/webhooks';
 import { WebflowClient } from 'webflow-api';
 import { CATALOG } from '../catalog/providers';
+import { AppStoreEnvironment, WebhookProvider } from '../lib';
 import { localTestKeyPair, localTestSecret, sampleEventTypes, signRequest, signableProviders, generateTestKeyPair, localAppleChain, localPayPalCertificate, localPlaidKey, type SignedWebhookRequest } from '../testing';
 import { answerAsProvider, localProviderOverrides } from '../testing/keys';
 import { providerHarness, type Harness } from './support/provider-harness';
@@ -56,6 +57,8 @@ import { parsedByUndici } from './support/multipart';
 const braintree = require('braintree');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parse: gocardlessParse } = require('gocardless-nodejs/webhooks') as { parse(body: Buffer, secret: string, signature: string): unknown };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bufferCrc32 = require('buffer-crc32') as { unsigned(input: Buffer | string): number };
 
 type Oracle = (request: SignedWebhookRequest, secret: string) => boolean | Promise<boolean>;
 
@@ -446,6 +449,43 @@ describe('options and errors', () => {
     expect(() => signRequest('stripe')).toThrow(/Signing a Stripe request needs the receiver's secret/);
   });
 
+  test('PayPal, the App Store and Plaid: a missing setting or a key the stand-ins cannot use fails, saying what to give', () => {
+    const saved = process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN;
+    delete process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN;
+    try {
+      const local = 'http://127.0.0.1:8790/paypal';
+      expect(() => signRequest('paypal', { url: local })).toThrow('PayPal signs its webhook id: give the webhookId option (the webhookId of WebhookProvider.paypal()).');
+      expect(() => signRequest('paypal', { webhookId: 'WH1' })).toThrow(/PayPal requests name the URL of their certificate, which only a local receiver serves .*: give url \(the local receiver's http:\/\/127\.0\.0\.1:<port>\/\.\.\. URL\), or certificateUrl, or start the test receiver first\./);
+      expect(() => signRequest('paypal', { webhookId: 'WH1', url: local, privateKey: generateTestKeyPair('ecdsa-p256-sha256').privateKey })).toThrow(/PayPal requests are signed with the published stand-in certificate .*; privateKey is not used\./);
+      expect(() => signRequest('app-store')).toThrow("App Store notifications carry the app's bundle id: give appStore: { bundleId } (the bundleId of WebhookProvider.appStore()).");
+      expect(() => signRequest('app-store', { appStore: { bundleId: 'x', environment: 'Staging' } })).toThrow('appStore.environment must be Sandbox or Production, got "Staging".');
+      expect(() => signRequest('plaid', { privateKey: generateTestKeyPair('ecdsa-p256-sha256').privateKey })).toThrow('A Plaid privateKey needs its keyId (the kid the key service serves it under).');
+      expect(() => signRequest('plaid', { privateKey: generateTestKeyPair('ed25519').privateKey, keyId: 'k' })).toThrow('privateKey must be an ECDSA P-256 private key, got ed25519.');
+      expect(() => signRequest({ id: 'certs', kind: 'custom', scheme: CATALOG.paypal.scheme })).toThrow(/Provider "certs" is a generic certificate or key-service scheme: the test kit signs only the catalog's/);
+    } finally {
+      if (saved !== undefined) process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN = saved;
+    }
+  });
+
+  test("PayPal and the App Store take their settings from a WebhookProvider; the cert URL is on a loopback url's origin", () => {
+    // GIVEN the providers as an app configures them
+    const paypal = WebhookProvider.paypal({ webhookId: 'WH-FROM-PROVIDER' });
+    const appStore = WebhookProvider.appStore({ bundleId: 'com.example.provider', environment: AppStoreEnvironment.PRODUCTION, appAppleId: 42 });
+
+    // WHEN signed with no settings of their own
+    const p = signRequest(paypal, { url: 'http://localhost:9000/paypal' });
+    const a = signRequest(appStore);
+
+    // THEN PayPal's signature covers the provider's webhook id (PayPal's documented check), its certificate URL is
+    // the stand-in on the url's loopback origin; the App Store payload carries the provider's claims
+    const h = lower(p.headers);
+    const content = `${h['paypal-transmission-id']}|${h['paypal-transmission-time']}|WH-FROM-PROVIDER|${bufferCrc32.unsigned(p.body)}`;
+    expect(verifySignature('sha256', Buffer.from(content), localPayPalCertificate().certificate.publicKey, Buffer.from(h['paypal-transmission-sig'], 'base64'))).toBe(true);
+    expect(h['paypal-cert-url']).toBe('http://127.0.0.1:9000/v1/notifications/certs/CERT-cdk-webhook-receiver-local-test');
+    const payload = JSON.parse(Buffer.from(JSON.parse(text(a)).signedPayload.split('.')[1], 'base64url').toString('utf8'));
+    expect(payload.data).toMatchObject({ bundleId: 'com.example.provider', environment: 'Production', appAppleId: 42 });
+  });
+
   test('fails if the url is not an http(s) URL', () => {
     expect(() => signRequest('square', { secret: 'x', url: 'ftp://example.com/x' })).toThrow(/url must be an http or https URL, got "ftp:\/\/example.com\/x"/);
     expect(() => signRequest('square', { secret: 'x', url: 'not a url' })).toThrow(/url must be an absolute http\(s\) URL/);
@@ -483,8 +523,6 @@ describe('options and errors', () => {
  */
 describe('the stand-in providers: PayPal, the App Store, Plaid', () => {
   type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const bufferCrc32 = require('buffer-crc32') as { unsigned(input: Buffer | string): number };
   const WEBHOOK_ID = '8PT597110X687430LKGECATA';
   const BUNDLE_ID = 'com.example.stand-in';
   let jose: Jose;
