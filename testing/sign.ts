@@ -14,13 +14,13 @@ import { crc32 } from 'node:zlib';
 import { CATALOG, CUSTOM_KIND, type ProviderDefinition } from '../catalog/providers';
 import type { CertificateSettingsConfig, JwtConfig, ProviderConfig, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../contract/config';
 import { LOCAL_PAYPAL_CERTIFICATE_PATH, localAppleChain, localPayPalCertificate, localPlaidKey, localTestKeyPair, type TestKeyAlgorithm } from './keys';
+import { SAMPLES, type Sample, type SampleDefinition } from './samples';
 
 /** The credentials of the local Plaid key service's answer (it accepts any non-empty ones). */
 const LOCAL_PLAID_CREDENTIALS = { client_id: 'local-test-client', secret: 'local-test-secret', environment: 'sandbox' };
 
 /** The verifier's test-only certificate origin (lambda/verifier/x509.ts), set by the test receiver while it runs. */
 const TEST_CERTIFICATE_ORIGIN_ENV = 'WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN';
-import { SAMPLES, type Sample, type SampleDefinition } from './samples';
 
 /** A provider to sign for: a catalog id (`stripe`), a `WebhookProvider`, or a provider's configuration. */
 export type SignTarget = string | WebhookProviderLike | ProviderLike;
