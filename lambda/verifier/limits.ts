@@ -59,21 +59,17 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
   // Built once per request in one pass over the same entries as `headerEntries`, in its order, without making them: a
   // name seen once maps to its value, a name seen again to a list.
   const values = new Map<string, string | string[]>();
-  const add = (name: string, value: string) => {
-    const key = name.toLowerCase();
-    const seen = values.get(key);
-    if (seen === undefined) values.set(key, value);
-    else if (typeof seen === 'string') values.set(key, [seen, value]);
-    else seen.push(value);
-  };
   const multi = event.multiValueHeaders ?? {};
-  for (const name of Object.keys(multi)) {
-    for (const value of multi[name] ?? []) add(name, String(value ?? ''));
+  for (const name in multi) {
+    const list = multi[name];
+    if (list === undefined || list === null) continue;
+    const key = name.toLowerCase();
+    for (const value of list) addHeader(values, key, String(value ?? ''));
   }
   const single = event.headers ?? {};
-  for (const name of Object.keys(single)) {
+  for (const name in single) {
     const value = single[name];
-    if (!(name in multi) && value !== undefined && value !== null) add(name, String(value));
+    if (!(name in multi) && value !== undefined && value !== null) addHeader(values, name.toLowerCase(), String(value));
   }
   return {
     get: (name) => {
@@ -85,6 +81,13 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
       return typeof found === 'string' ? [found] : [...(found ?? [])];
     },
   };
+}
+
+function addHeader(values: Map<string, string | string[]>, key: string, value: string): void {
+  const seen = values.get(key);
+  if (seen === undefined) values.set(key, value);
+  else if (typeof seen === 'string') values.set(key, [seen, value]);
+  else seen.push(value);
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
