@@ -57,10 +57,10 @@ const hmac = (algorithm, key, content, encoding) => createHmac(algorithm, key).u
  * The floor: one HMAC over the signed content's bytes (made once: no template, no header read), keyed with the
  * secret as given, compared in constant time with the presented signature, decoded per call.
  */
-const bareHmac = (key, content, signature, encoding) => {
+const bareHmac = (key, content, signature, encoding, algorithm = 'sha256') => {
   const bytes = Buffer.from(content(), 'utf8');
   return () => {
-    const expected = createHmac('sha256', key).update(bytes).digest();
+    const expected = createHmac(algorithm, key).update(bytes).digest();
     const presented = Buffer.from(signature, encoding);
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
@@ -504,6 +504,138 @@ for (const [provider, sdk] of [['resend', 'resend webhooks.verify'], ['clerk', '
     provider: 'gocardless', sdk: 'gocardless-nodejs webhooks.parse', body, secret, headers: { 'webhook-signature': signature }, parse: true,
     sdkVerify: () => parse(bytes, secret, signature),
     bare: bareHmac(secret, () => body, signature, 'hex'),
+  });
+}
+{
+  const { Paddle } = require('@paddle/paddle-node-sdk');
+  const paddle = new Paddle('pdl_sdbx_apikey_not_used_here');
+  const secret = `pdl_ntfset_01${randomBytes(12).toString('hex')}_${randomBytes(24).toString('base64url')}`;
+  const body = body2k({ event_type: 'transaction.completed', notification_id: `ntf_${randomUUID().replace(/-/g, '')}` });
+  const t = now();
+  const signature = hmac('sha256', secret, `${t}:${body}`, 'hex');
+  const header = `ts=${t};h1=${signature}`;
+  cases.push({
+    provider: 'paddle', sdk: '@paddle/paddle-node-sdk webhooks.isSignatureValid', body, secret, headers: { 'paddle-signature': header },
+    sdkVerify: async () => {
+      if (!(await paddle.webhooks.isSignatureValid(body, secret, header))) throw new Error('paddle refused');
+    },
+    bare: bareHmac(secret, () => `${t}:${body}`, signature, 'hex'),
+  });
+}
+{
+  const { EventWebhook } = require('@sendgrid/eventwebhook');
+  const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const verificationKey = pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const event = (name) => ({ email: 'hello@world.com', timestamp: now(), event: name, sg_event_id: randomUUID(), sg_message_id: randomUUID(), note: 'x'.repeat(780) });
+  const body = `${JSON.stringify([event('processed'), event('delivered')])}\r\n`;
+  const t = String(now());
+  const content = Buffer.from(`${t}${body}`);
+  const signature = signWith('sha256', content, pair.privateKey).toString('base64');
+  const eventWebhook = new EventWebhook();
+  // Its key converted once, as a receiver would keep it (ours caches the parsed key too).
+  const key = eventWebhook.convertPublicKeyToECDSA(verificationKey);
+  cases.push({
+    provider: 'sendgrid', sdk: '@sendgrid/eventwebhook verifySignature', body, secret: verificationKey,
+    headers: { 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': t },
+    sdkVerify: () => {
+      if (!eventWebhook.verifySignature(key, body, signature, t)) throw new Error('sendgrid refused');
+    },
+    bareLabel: 'node:crypto verify (ECDSA P-256)',
+    bare: () => verify('sha256', content, pair.publicKey, Buffer.from(signature, 'base64')),
+  });
+}
+{
+  const { hmacValidator } = require('@adyen/api-library');
+  const validator = new hmacValidator();
+  const key = randomBytes(32).toString('hex').toUpperCase();
+  const item = {
+    pspReference: `${Date.now()}${randomBytes(3).readUIntBE(0, 3)}`, merchantAccountCode: 'ExampleShopECOM', merchantReference: 'order-1001 Café',
+    amount: { value: 1999, currency: 'EUR' }, eventCode: 'AUTHORISATION', success: 'true', eventDate: new Date().toISOString(),
+    additionalData: { note: 'x'.repeat(1600) },
+  };
+  item.additionalData.hmacSignature = validator.calculateHmac(item, key);
+  const body = JSON.stringify({ live: 'false', notificationItems: [{ NotificationRequestItem: item }] });
+  const signed = [item.pspReference, '', item.merchantAccountCode, item.merchantReference, item.amount.value, item.amount.currency, item.eventCode, item.success].join(':');
+  cases.push({
+    provider: 'adyen', sdk: '@adyen/api-library hmacValidator.validateHMAC', body, secret: key, parse: true,
+    headers: { 'content-type': 'application/json' },
+    // The SDK checks one item as parsed: here the body is parsed and each item checked, as a receiver must.
+    sdkVerify: () => {
+      for (const entry of JSON.parse(body).notificationItems) {
+        if (!validator.validateHMAC(entry.NotificationRequestItem, key)) throw new Error('adyen refused');
+      }
+    },
+    bareNote: 'bare = JSON.parse + HMAC over the eight signed fields',
+    bare: (() => {
+      const check = bareHmac(Buffer.from(key, 'hex'), () => signed, item.additionalData.hmacSignature, 'base64');
+      const bytes = Buffer.from(body);
+      return () => JSON.parse(bytes.toString('utf8')) !== undefined && check();
+    })(),
+  });
+}
+{
+  const { WebhooksManager } = require('box-typescript-sdk-gen/managers/webhooks.generated');
+  const secret = randomBytes(16).toString('hex');
+  const body = body2k({ type: 'webhook_event', trigger: 'FILE.UPLOADED' });
+  const local = new Date(Date.now() - 8 * 3600_000);
+  const t = `${local.toISOString().slice(0, 19)}-08:00`;
+  const signature = createHmac('sha256', secret).update(body).update(t).digest('base64');
+  const headers = {
+    'box-delivery-id': randomUUID(), 'box-delivery-timestamp': t, 'box-signature-algorithm': 'HmacSHA256', 'box-signature-version': '1',
+    'box-signature-primary': signature,
+  };
+  cases.push({
+    provider: 'box', sdk: 'box-typescript-sdk-gen WebhooksManager.validateMessage', body, secret, headers,
+    sdkVerify: async () => {
+      if (!(await WebhooksManager.validateMessage(body, headers, secret))) throw new Error('box refused');
+    },
+    bare: bareHmac(secret, () => `${body}${t}`, signature, 'base64'),
+  });
+}
+{
+  const { signRequest, verifyRequest } = require('@contentful/node-apps-toolkit');
+  const secret = randomBytes(32).toString('hex');
+  const path = '/webhooks/contentful';
+  const body = body2k({ sys: { type: 'Entry', id: randomUUID().slice(0, 22) } });
+  const given = { 'x-contentful-topic': 'ContentManagement.Entry.publish', 'x-contentful-webhook-name': 'Publish to search' };
+  const headers = { 'content-type': 'application/vnd.contentful.management.v1+json', ...given, ...signRequest(secret, { method: 'POST', path, headers: given, body }, Date.now()) };
+  const names = headers['x-contentful-signed-headers'].split(',').sort();
+  const canonical = `POST\n${path}\n${names.map((name) => `${name}:${headers[name]}`).join(';')}\n${body}`;
+  cases.push({
+    provider: 'contentful', sdk: '@contentful/node-apps-toolkit verifyRequest', body, secret, headers, publicUrl: `https://hooks.example.com${path}`,
+    sdkVerify: () => {
+      if (!verifyRequest(secret, { method: 'POST', path, headers, body })) throw new Error('contentful refused');
+    },
+    bare: bareHmac(secret, () => canonical, headers['x-contentful-signature'], 'hex'),
+  });
+}
+{
+  const braintree = require('braintree');
+  const publicKey = `pk${randomBytes(6).toString('hex')}`;
+  const privateKey = randomBytes(16).toString('hex');
+  const gateway = new braintree.BraintreeGateway({ environment: braintree.Environment.Sandbox, merchantId: 'merchant', publicKey, privateKey });
+  const fields = await gateway.webhookTesting.sampleNotification('subscription_went_past_due', `sub_${randomBytes(4).toString('hex')}`);
+  const body = new URLSearchParams(fields).toString();
+  const presented = fields.bt_signature.split('&').map((pair) => pair.split('|')).find(([key]) => key === publicKey)[1];
+  cases.push({
+    provider: 'braintree', sdk: 'braintree webhookNotification.parse', body, secret: `${publicKey}:${privateKey}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    note: `the SDK's sample notification (${body.length} bytes, not 2 KB); the SDK also parses the XML, ours checks only that bt_payload is XML`,
+    // The SDK takes the two fields parsed (as a web framework hands them over); parsing the raw form is counted.
+    sdkVerify: () => {
+      const form = new URLSearchParams(body);
+      return gateway.webhookNotification.parse(form.get('bt_signature'), form.get('bt_payload'));
+    },
+    bareLabel: 'form parse + HMAC-SHA1 (key: SHA-1 of the private key)',
+    bare: (() => {
+      const key = createHash('sha1').update(privateKey).digest();
+      return () => {
+        const form = new URLSearchParams(body);
+        const expected = createHmac('sha1', key).update(form.get('bt_payload')).digest();
+        const given = Buffer.from(presented, 'hex');
+        return expected.length === given.length && timingSafeEqual(expected, given);
+      };
+    })(),
   });
 }
 {
