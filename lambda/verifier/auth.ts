@@ -662,16 +662,30 @@ function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs
   const present = [...new Set(named)].filter((name) => request.headers.get(name) !== undefined).sort();
   const valueOf = (name: string) => (name === CONTENTFUL_SIGNED_HEADERS ? present.join(',') : name === CONTENTFUL_TIMESTAMP ? timestamp : request.headers.get(name)!.trim());
   const headerText = present.map((name) => `${name}:${valueOf(name)}`).join(';');
-  const content = Buffer.concat([Buffer.from(`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, 'utf8'), request.body]);
+  // The canonical request in its two parts, the body not copied.
+  const parts = [`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, request.body];
   return {
     timestamp,
-    match: (keys) => firstMatch(keys, (key) => constantTimeEqual(digestBytes(createHmac('sha256', keyObjectOf(key, 'utf8')).update(content)), signature)),
+    match: (keys) => firstMatch(keys, (key) => constantTimeEqual(hmacOf('sha256', keyObjectOf(key, 'utf8'), parts), signature)),
   };
 }
 
 /** The request's public path and query, normalised as Contentful's SDK does (`getNormalizedEncodedURI`). */
 function contentfulPath(request: RequestView): string {
   const url = fullUrl(request);
+  let path = CONTENTFUL_PATHS.get(url);
+  if (path === undefined) {
+    // Kept only without a query, one per route: a query is the sender's, and would let the map grow without bound.
+    path = normalisedPath(url);
+    if (!request.rawQuery) CONTENTFUL_PATHS.set(url, path);
+  }
+  return path;
+}
+
+/** The normalised path of each route's public URL, worked out once. */
+const CONTENTFUL_PATHS = new Map<string, string>();
+
+function normalisedPath(url: string): string {
   const afterHost = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
   const [pathname, search] = afterHost.split('?');
   const escaped = search ? escapeQuery(search) : '';
