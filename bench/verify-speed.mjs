@@ -601,7 +601,8 @@ cases.push(Object.assign(async () => {
     bare: bareHmac(secret, () => `${body}${t}`, signature, 'base64'),
   });
 }
-{
+// Contentful's window is 30 s: the case is made just before it is measured.
+cases.push(Object.assign(async () => {
   const { signRequest, verifyRequest } = require('@contentful/node-apps-toolkit');
   const secret = randomBytes(32).toString('hex');
   const path = '/webhooks/contentful';
@@ -610,14 +611,14 @@ cases.push(Object.assign(async () => {
   const headers = { 'content-type': 'application/vnd.contentful.management.v1+json', ...given, ...signRequest(secret, { method: 'POST', path, headers: given, body }, Date.now()) };
   const names = headers['x-contentful-signed-headers'].split(',').sort();
   const canonical = `POST\n${path}\n${names.map((name) => `${name}:${headers[name]}`).join(';')}\n${body}`;
-  cases.push({
+  return {
     provider: 'contentful', sdk: '@contentful/node-apps-toolkit verifyRequest', body, secret, headers, publicUrl: `https://hooks.example.com${path}`,
     sdkVerify: () => {
       if (!verifyRequest(secret, { method: 'POST', path, headers, body })) throw new Error('contentful refused');
     },
     bare: bareHmac(secret, () => canonical, headers['x-contentful-signature'], 'hex'),
-  });
-}
+  };
+}, { provider: 'contentful' }));
 {
   const braintree = require('braintree');
   const publicKey = `pk${randomBytes(6).toString('hex')}`;
