@@ -717,8 +717,10 @@ function prepareAdyen(request: RequestView): PreparedCheck {
     if (!presented) throw new AuthenticationError('signature_missing', 'A notification item carries no hmacSignature.');
     const signature = decode(presented, 'base64');
     if (!signature) throw new AuthenticationError('signature_malformed', 'An hmacSignature is not base64.');
-    const content = ADYEN_SIGNED_FIELDS.map((path) => valueAt(item, path) ?? booleanAt(item, path) ?? '').join(':');
-    return { signature, content: Buffer.from(content, 'utf8') };
+    let content = adyenField(item, ADYEN_FIELD_PATHS[0]);
+    for (let i = 1; i < ADYEN_FIELD_PATHS.length; i++) content += `:${adyenField(item, ADYEN_FIELD_PATHS[i])}`;
+    // Hashed as UTF-8 text (an HMAC update takes the string as is).
+    return { signature, content };
   });
   // Every item must be signed: one genuine item does not vouch for the others.
   return {
@@ -733,9 +735,19 @@ function prepareAdyen(request: RequestView): PreparedCheck {
   };
 }
 
-function booleanAt(value: unknown, path: string): string | undefined {
-  const leaf = path.split('.').reduce<unknown>((current, segment) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined), value);
-  return typeof leaf === 'boolean' ? String(leaf) : undefined;
+const ADYEN_FIELD_PATHS = ADYEN_SIGNED_FIELDS.map((path) => path.split('.'));
+
+/**
+ * A signed field of an item as Adyen's library writes it: a string, number or boolean as text, anything else
+ * (absent, null, an object) as ''. Object members only: no segment of these paths names an array item.
+ */
+function adyenField(item: unknown, segments: readonly string[]): string {
+  let current = item;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return '';
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : '';
 }
 
 // ---------------------------------------------------------------------------------------------------------
