@@ -14,7 +14,7 @@
 // Environment: BENCH_COLD_RUNS (default 30), BENCH_WARM_RUNS (default 300).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
@@ -103,9 +103,10 @@ console.log(`   load + construct clients: verifier median ${ms(coldLoad.verifier
 console.log(`   whole process:            verifier median ${ms(coldWall.verifier)}   bare median ${ms(coldWall.bare)}   ratio ${(coldWall.verifier / coldWall.bare).toFixed(3)}x`);
 
 // ---------------------------------------------------------------------------------------------------------
-// 2b. The lazily loaded files beside the bundle (lazy-schemes.js: the JWT family and Braintree; s3.js: the claim
-// check and the archive): their size, and what the first request that needs one pays to read it, in fresh processes
-// that have loaded the bundle.
+// 2b. The lazily loaded files beside the bundle, every file scripts/bundle.mjs emits there besides index.js
+// (lazy-schemes.js: the JWT family and Braintree; s3.js: the claim check and the archive; x509.js: the certificate
+// schemes; jwks.js: fetched JSON Web Keys; multipart.js: multipart bodies): their size, and what the first request
+// that needs one pays to read it, in fresh processes that have loaded the bundle.
 const lazyRunner = `${work}/lazy-runner.cjs`;
 writeFileSync(
   lazyRunner,
@@ -116,7 +117,10 @@ require(process.argv[3]);
 process.stdout.write(JSON.stringify({ firstUseMs: performance.now() - t0 }));
 `,
 );
-const LAZY_FILES = ['lazy-schemes.js', 's3.js'];
+const LAZY_FILES = readdirSync(`${root}assets/verifier`).filter((file) => file.endsWith('.js') && file !== 'index.js').sort();
+for (const expected of ['jwks.js', 'lazy-schemes.js', 'multipart.js', 's3.js', 'x509.js']) {
+  if (!LAZY_FILES.includes(expected)) throw new Error(`assets/verifier/${expected} is missing: run npm run bundle`);
+}
 const LAZY_RUNS = Math.max(5, Math.round(COLD_RUNS / 3));
 console.log(`\n2b. Lazily loaded files beside the verifier, first use in ${LAZY_RUNS} fresh processes each (after index.js is loaded)`);
 for (const file of LAZY_FILES) {

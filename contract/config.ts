@@ -184,8 +184,10 @@ export interface JwtConfig {
 export interface JwksConfig {
   /** The header carrying the token (`plaid-verification`). */
   readonly header: string;
+  /** Whether the token must follow `Bearer `. Absent: a `Bearer ` prefix is accepted and stripped, and a bare token too. */
+  readonly requireBearer?: boolean;
   /** The only `alg`s accepted; any other (`none`, `HS256`, ...) is refused before anything else. */
-  readonly algorithms: Array<'ES256' | 'RS256'>;
+  readonly algorithms: JwksAlgorithmName[];
   /**
    * Where keys come from. `plaid`: `POST https://{production|sandbox}.plaid.com/webhook_verification_key/get` with
    * `client_id`, `secret` (the provider's secret, JSON) and `key_id`. `jwks`: `GET jwksUrl`, a JWK set.
@@ -203,7 +205,12 @@ export interface JwksConfig {
   readonly clockSkewSeconds: number;
   /** An `iss` the token must carry exactly. Absent: any. */
   readonly issuer?: string;
+  /** A value the token's `aud` must be (a string) or hold (an array). Absent: any. */
+  readonly audience?: string;
 }
+
+/** The public-key `alg`s the JWKS scheme verifies (`lambda/verifier/jwks.ts`). */
+export type JwksAlgorithmName = 'ES256' | 'ES384' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'EdDSA';
 
 /**
  * Dropbox Sign: a multipart/form-data body whose field `json` holds the event, and `event.event_hash` the hex

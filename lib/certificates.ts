@@ -1,68 +1,12 @@
 import type { Duration } from 'aws-cdk-lib';
-import type { RequestValue } from './provider';
+import type { ProviderBaseOptions, RequestValue } from './provider';
 
 /**
  * Options every provider verified by certificates takes (PayPal, the App Store, `WebhookProvider.certificateUrl`,
  * `WebhookProvider.x5cJws`): those of `ProviderOptions` but the secret, as such a provider has none. Trust comes
  * from public certificates: fetched from the provider's own https hosts, or chained to a pinned root.
  */
-export interface CertificateProviderOptions {
-  /**
-   * Identifier of this provider in the receiver (see `ProviderOptions.id`).
-   *
-   * @default - the provider's name (`paypal`, `app-store`); required for generic schemes
-   */
-  readonly id?: string;
-
-  /**
-   * How long a delivery id is remembered (see `ProviderOptions.dedupWindow`).
-   *
-   * @default Duration.days(7)
-   */
-  readonly dedupWindow?: Duration;
-
-  /**
-   * Source addresses allowed to call this provider's route, as CIDR blocks (see `ProviderOptions.allowedIpRanges`).
-   *
-   * @default - requests from any address
-   */
-  readonly allowedIpRanges?: string[];
-
-  /**
-   * Steady-state requests per second this provider's route accepts.
-   *
-   * @default - the stage's `throttlingRateLimit`
-   */
-  readonly throttlingRateLimit?: number;
-
-  /**
-   * Burst of requests this provider's route accepts.
-   *
-   * @default - the stage's `throttlingBurstLimit`
-   */
-  readonly throttlingBurstLimit?: number;
-
-  /**
-   * Media ranges the route accepts (see `ProviderOptions.contentTypes`).
-   *
-   * @default - JSON (`MediaType.JSON` and `MediaType.JSON_SUFFIX`) for PayPal and the App Store; any for generic schemes
-   */
-  readonly contentTypes?: string[];
-
-  /**
-   * Request values whose combination keys an event instead of the delivery id (see `ProviderOptions.dedupKey`).
-   *
-   * @default - the provider's delivery id keys each event
-   */
-  readonly dedupKey?: RequestValue[];
-
-  /**
-   * Event types to enqueue (see `ProviderOptions.eventTypes`).
-   *
-   * @default - every event type is enqueued
-   */
-  readonly eventTypes?: string[];
-}
+export interface CertificateProviderOptions extends ProviderBaseOptions {}
 
 /** Options of `WebhookProvider.paypal`. */
 export interface PayPalProviderOptions extends CertificateProviderOptions {

@@ -8,5 +8,6 @@ export * from './processor';
 export * from './ordering';
 export * from './archive';
 export * from './jwt';
+export * from './jwks';
 export * from './logging';
 export * from './certificates';

@@ -3,10 +3,11 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { reconcileSettings, type ReconcileSettings } from './private/reconcile';
 import { BodyHashEncoding, JwtAlgorithm, type JwtProviderOptions } from './jwt';
+import { JwksAlgorithm, type JwksProviderOptions } from './jwks';
 import { AppStoreEnvironment, CertificateSignatureAlgorithm, type AppStoreProviderOptions, type CertificateProviderOptions, type CertificateUrlProviderOptions, type PayPalProviderOptions, type X5cJwsProviderOptions } from './certificates';
 import { providerSecurity } from './private/security';
 import type { GitHubReconciliationOptions, ReconciliationOptions } from './reconcile';
-import { checkArray, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
+import { checkArray, checkBoolean, checkDuration, checkInterface, checkNumber, checkPropsObject, checkString, describeValue } from './private/validate';
 import { defaultToleranceOf, definitionOf } from '../catalog/providers';
 import { DEFAULT_DEDUP_WINDOW_SECONDS, RESERVED_PROVIDER_IDS, type ProviderConfig, type SchemeConfig, type SignatureFormatConfig, type TimestampConfig, type ValueSourceConfig } from '../contract/config';
 
@@ -183,22 +184,16 @@ export class TimestampSource {
   }
 }
 
-/** Options every provider takes. */
-export interface ProviderOptions {
-  /**
-   * The Secrets Manager secret that verifies the provider's requests. Its string value is the signing secret
-   * (or public key, or token) as the provider shows it; or a JSON array of several, all accepted; or a JSON
-   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Surrounding whitespace (a
-   * trailing newline) is ignored. Its AWSCURRENT version is accepted, and its AWSPREVIOUS version for the
-   * receiver's `previousSecretGracePeriod` after a rotation, so rotating it never drops a delivery.
-   */
-  readonly secret: secretsmanager.ISecret;
-
+/**
+ * Options every provider takes, but the secret: those of `ProviderOptions`, and all of the options of providers
+ * that hold no secret (verified by certificates, or by the public keys of a JWK set).
+ */
+export interface ProviderBaseOptions {
   /**
    * Identifier of this provider in the receiver: the URL path segment, the construct id suffix, the
    * `provider` field of events, and part of the idempotency key. Lowercase letters, digits and dashes.
    *
-   * @default - the provider's name (`stripe`, `github`, `lemon-squeezy`, ...); required for generic schemes
+   * @default - the provider's name (`stripe`, `github`, `lemon-squeezy`, `paypal`, ...); required for generic schemes
    */
   readonly id?: string;
 
@@ -238,8 +233,8 @@ export interface ProviderOptions {
    * Media ranges the route accepts (see `MediaType`); a POST with another Content-Type gets 415
    * `unsupported_media_type` before any AWS call.
    *
-   * @default - the provider's own: JSON (`MediaType.JSON` and `MediaType.JSON_SUFFIX`) for catalog providers;
-   * also form posts for GitHub, Slack and Twilio, XML for Shopify, `text/plain` for Microsoft Graph; any
+   * @default - the provider's own: JSON (`MediaType.JSON` and `MediaType.JSON_SUFFIX`) for catalog providers
+   * (PayPal and the App Store included); also form posts for GitHub, Slack and Twilio, XML for Shopify, `text/plain` for Microsoft Graph; any
    * (`MediaType.ANY`) for generic schemes
    */
   readonly contentTypes?: string[];
@@ -267,6 +262,18 @@ export interface ProviderOptions {
    * @default - every event type is enqueued
    */
   readonly eventTypes?: string[];
+}
+
+/** Options every provider with a secret takes. */
+export interface ProviderOptions extends ProviderBaseOptions {
+  /**
+   * The Secrets Manager secret that verifies the provider's requests. Its string value is the signing secret
+   * (or public key, or token) as the provider shows it; or a JSON array of several, all accepted; or a JSON
+   * object `{"signingSecrets": [...], "verifyToken": "..."}` (Meta's verify token). Surrounding whitespace (a
+   * trailing newline) is ignored. Its AWSCURRENT version is accepted, and its AWSPREVIOUS version for the
+   * receiver's `previousSecretGracePeriod` after a rotation, so rotating it never drops a delivery.
+   */
+  readonly secret: secretsmanager.ISecret;
 }
 
 /** Options of providers that sign a timestamp. */
@@ -950,6 +957,75 @@ export class WebhookProvider {
     });
   }
 
+  /**
+   * Any provider that sends a JWT signed with a private key whose public half is in a JWK set at a fixed https URL
+   * (Plaid's scheme, with the set's URL configurable): the token's `alg` must be one of `algorithms` (never `none`
+   * or an HMAC), its `kid` names the key. The verifier fetches the set only from `jwksUrl` (https, no redirect
+   * followed, at most 64 KiB, 2 s), caches its keys for an hour, looks an unknown `kid` up at most once a minute
+   * and makes at most 10 fetches a minute in all; when the set cannot be read it answers 503 and the provider
+   * retries. No secret: the keys are public. Set `bodyHashClaim` if the provider's tokens carry a hash of the body.
+   */
+  public static jwks(options: JwksProviderOptions): WebhookProvider {
+    checkPropsObject('WebhookProvider.jwks()', options, "{ id: 'acme', jwksUrl: 'https://keys.example.com/.well-known/jwks.json' }");
+    if ((options as { secret?: unknown }).secret !== undefined) {
+      throw new Error('WebhookProvider.jwks() takes no secret: its tokens are verified with the public keys of the JWK set at jwksUrl.');
+    }
+    const jwksUrl = checkJwksUrl(options.jwksUrl);
+    checkString('header', options.header);
+    checkHeaderName(options.header ?? 'Authorization');
+    checkArray('algorithms', options.algorithms, (name, v) => checkString(name, v));
+    const algorithms = options.algorithms ?? [JwksAlgorithm.RS256, JwksAlgorithm.ES256];
+    if (algorithms.length === 0) throw new Error('algorithms must list at least one of ' + Object.values(JwksAlgorithm).join(', ') + '.');
+    for (const algorithm of algorithms) {
+      if (!Object.values(JwksAlgorithm).includes(algorithm)) {
+        const why = /^(none|HS\d+)$/i.test(String(algorithm)) ? ' (`none` and HMAC algorithms prove nothing with a public key)' : '';
+        throw new Error(`algorithms may hold only ${Object.values(JwksAlgorithm).join(', ')}; got ${JSON.stringify(String(algorithm))}${why}.`);
+      }
+    }
+    checkBoolean('requireBearer', options.requireBearer);
+    for (const [name, value] of [['issuer', options.issuer], ['audience', options.audience]] as const) {
+      checkString(name, value);
+      if (value !== undefined && !Token.isUnresolved(value) && (value.length === 0 || value.length > 256)) {
+        throw new Error(`${name} must be 1 to 256 characters, got ${value.length}.`);
+      }
+    }
+    if (options.bodyHashClaim !== undefined && (typeof options.bodyHashClaim !== 'string' || !/^[A-Za-z0-9_$-]{1,64}$/.test(options.bodyHashClaim))) {
+      const got = typeof options.bodyHashClaim === 'string' ? JSON.stringify(options.bodyHashClaim) : describeValue(options.bodyHashClaim);
+      throw new Error(`bodyHashClaim must be a claim name of 1-64 letters, digits, _, $ or -, got ${got}.`);
+    }
+    if (options.bodyHashEncoding !== undefined && options.bodyHashClaim === undefined) {
+      throw new Error('bodyHashEncoding is only for a bodyHashClaim: set the claim that holds the hash of the body, or leave the encoding out.');
+    }
+    const encoding = options.bodyHashEncoding ?? BodyHashEncoding.HEX;
+    if (!Object.values(BodyHashEncoding).includes(encoding)) {
+      throw new Error(`bodyHashEncoding must be one of ${Object.values(BodyHashEncoding).join(', ')}, got ${JSON.stringify(String(encoding))}.`);
+    }
+    checkDuration('maxAge', options.maxAge);
+    checkDuration('clockSkew', options.clockSkew);
+    const maxAgeSeconds = options.maxAge === undefined ? undefined : seconds(options.maxAge, 'maxAge');
+    const clockSkewSeconds = seconds(options.clockSkew ?? Duration.seconds(10), 'clockSkew');
+    if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
+      throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
+    }
+    checkArray('deliveryId', options.deliveryId, checkRequestValue);
+    if (options.eventType !== undefined) checkRequestValue('eventType', options.eventType);
+    return WebhookProvider.certificateGeneric(options, {
+      jwks: {
+        header: (options.header ?? 'Authorization').toLowerCase(),
+        requireBearer: options.requireBearer || undefined,
+        algorithms: [...new Set(algorithms)],
+        keySource: 'jwks',
+        jwksUrl,
+        bodyHashClaim: options.bodyHashClaim,
+        bodyHashEncoding: options.bodyHashClaim === undefined ? undefined : encoding,
+        maxAgeSeconds,
+        clockSkewSeconds,
+        issuer: options.issuer,
+        audience: options.audience,
+      },
+    }, (options.deliveryId ?? []).map((v) => v._toConfig()), options.eventType?._toConfig(), maxAgeSeconds);
+  }
+
   /** A provider that sends a shared token in a header (as GitLab does), compared in constant time. */
   public static sharedToken(options: SharedTokenProviderOptions): WebhookProvider {
     checkPropsObject('WebhookProvider.sharedToken()', options, OPTIONS_EXAMPLE);
@@ -1107,20 +1183,18 @@ export class WebhookProvider {
 
   /** A catalog provider verified by certificates: no secret, its settings in the configuration. */
   private static certificateCatalog(kind: string, options: CertificateProviderOptions, certificates: ProviderConfig['certificates']): WebhookProvider {
-    const provider = options as unknown as ProviderOptions;
-    checkProviderOptions(kind, provider, false);
+    checkProviderOptions(kind, options, false);
     const definition = definitionOf(kind);
-    return new WebhookProvider(kind, provider, { certificates }, { signsUrl: definition.signsUrl, methods: definition.methods, keyless: true });
+    return new WebhookProvider(kind, options, { certificates }, { signsUrl: definition.signsUrl, methods: definition.methods, keyless: true });
   }
 
-  /** A generic scheme verified by certificates: no secret. */
-  private static certificateGeneric(options: CertificateProviderOptions, scheme: SchemeConfig, deliveryId: ValueSourceConfig[], eventType: ValueSourceConfig | undefined): WebhookProvider {
-    const provider = options as unknown as ProviderOptions;
-    checkProviderOptions('custom', provider, false);
+  /** A generic scheme verified by certificates or a public JWK set: no secret. */
+  private static certificateGeneric(options: ProviderBaseOptions, scheme: SchemeConfig, deliveryId: ValueSourceConfig[], eventType: ValueSourceConfig | undefined, toleranceSeconds?: number): WebhookProvider {
+    checkProviderOptions('custom', options, false);
     if (options.id === undefined) {
       throw new Error('A generic provider needs an id (e.g. "acme"): it names the route and the events.');
     }
-    return new WebhookProvider('custom', provider, { scheme, deliveryId, eventType }, { keyless: true });
+    return new WebhookProvider('custom', options, { scheme, deliveryId, eventType, toleranceSeconds }, { keyless: true });
   }
 
   /** A catalog provider: its defaults (window, methods, URL signing) come from its definition in `catalog/`. */
@@ -1184,7 +1258,7 @@ export class WebhookProvider {
 
   private constructor(
     kind: string,
-    options: ProviderOptions,
+    options: AnyProviderOptions,
     private readonly scheme: Omit<ProviderConfig, 'id' | 'kind' | 'secretId' | 'dedupWindowSeconds'>,
     private readonly traits: Traits,
   ) {
@@ -1282,7 +1356,7 @@ export class WebhookProvider {
  * with "grantRead is not a function" when the provider is added. The message never repeats the string, which
  * may be the secret itself.
  */
-function checkProviderOptions(kind: string, options: ProviderOptions, secretRequired = true): void {
+function checkProviderOptions(kind: string, options: AnyProviderOptions, secretRequired = true): void {
   const factory = kind === 'custom' ? 'WebhookProvider' : `WebhookProvider.${kind}()`;
   checkPropsObject(factory, options, OPTIONS_EXAMPLE);
   checkString(`id of ${factory}`, options.id);
@@ -1311,6 +1385,40 @@ function checkProviderOptions(kind: string, options: ProviderOptions, secretRequ
       throw new Error(`${name} must be a RequestValue (RequestValue.header(), .jsonPath() or .eventType()), got ${describeValue(v)}.`);
     }
   });
+}
+
+/** The options of any provider: with a secret, or (verified by certificates or a JWK set) without. */
+type AnyProviderOptions = ProviderBaseOptions & { readonly secret?: secretsmanager.ISecret };
+
+function checkRequestValue(name: string, value: unknown): void {
+  if (!(value instanceof RequestValue)) {
+    throw new Error(`${name} must be a RequestValue (RequestValue.header() or .jsonPath()), got ${describeValue(value)}.`);
+  }
+}
+
+/**
+ * The JWK set's URL: https, a DNS name written out (no IP address, no port, no credentials), a path, no query or
+ * fragment. The verifier fetches keys from exactly this URL.
+ */
+function checkJwksUrl(value: unknown): string {
+  const example = 'e.g. "https://keys.example.com/.well-known/jwks.json"';
+  if (typeof value !== 'string') throw new Error(`jwksUrl must be the https URL of the JWK set (${example}), got ${describeValue(value)}.`);
+  if (Token.isUnresolved(value)) throw new Error(`jwksUrl must be written out (${example}), not a token: the verifier fetches keys from that URL only, so it is checked at synth.`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`jwksUrl "${value}" is not a URL (${example}).`);
+  }
+  if (url.protocol !== 'https:') throw new Error(`jwksUrl "${value}" must use https: the keys decide which tokens are trusted.`);
+  if (url.username !== '' || url.password !== '') throw new Error(`jwksUrl "${value}" must not carry a user name or password: a JWK set is public.`);
+  if (url.port !== '') throw new Error(`jwksUrl "${value}" must use the default https port (443), without a port in the URL.`);
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) throw new Error(`jwksUrl "${value}" must have no query or fragment.`);
+  const host = url.hostname;
+  if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host) || value.slice(8, 8 + host.length).toLowerCase() !== host) {
+    throw new Error(`jwksUrl "${value}" must name its host as a DNS name (such as keys.example.com), not an IP address or "localhost".`);
+  }
+  return url.href;
 }
 
 const OPTIONS_EXAMPLE = "{ secret: secretsmanager.Secret.fromSecretNameV2(this, 'Secret', 'webhooks/name') }";

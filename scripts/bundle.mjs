@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { NOTICES_FILE, packagesOf, renderNotices } from './notices.mjs';
 
 const common = {
   bundle: true,
@@ -17,7 +18,16 @@ const common = {
   logLevel: 'warning',
 };
 
+// Every build's metafile: which npm packages went into which bundle, for the third-party notices (scripts/notices.mjs).
+const metafiles = [];
+async function built(options) {
+  const result = await build({ ...options, metafile: true });
+  metafiles.push(result.metafile);
+  return result;
+}
+
 rmSync('assets', { recursive: true, force: true });
+rmSync('dist/bundle-meta', { recursive: true, force: true });
 rmSync('dist/runtime', { recursive: true, force: true });
 rmSync('dist/testing', { recursive: true, force: true });
 
@@ -62,7 +72,7 @@ const handlers = {
 for (const [name, entry] of Object.entries(handlers)) {
   const outfile = `assets/${name}/index.js`;
   // The verifier's S3 client is a file of its own, required on first use (lambda/verifier/s3.ts).
-  await build({
+  await built({
     ...common,
     entryPoints: [entry],
     outfile,
@@ -71,9 +81,9 @@ for (const [name, entry] of Object.entries(handlers)) {
   });
   console.log(`${outfile}: ${statSync(outfile).size} bytes`);
 }
-await build({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
+await built({ ...common, entryPoints: ['lambda/verifier/s3.ts'], outfile: 'assets/verifier/s3.js' });
 console.log(`assets/verifier/s3.js: ${statSync('assets/verifier/s3.js').size} bytes (loaded on first use)`);
-await build({
+await built({
   ...common,
   stdin: {
     contents: [
@@ -92,11 +102,11 @@ await build({
 console.log(`assets/verifier/lazy-schemes.js: ${statSync('assets/verifier/lazy-schemes.js').size} bytes (loaded on first use)`);
 // Schemes few receivers use, each a file of its own required on first use: JWT with fetched keys (Plaid), multipart.
 for (const lazy of ['jwks', 'multipart']) {
-  await build({ ...common, entryPoints: [`lambda/verifier/${lazy}.ts`], outfile: `assets/verifier/${lazy}.js` });
+  await built({ ...common, entryPoints: [`lambda/verifier/${lazy}.ts`], outfile: `assets/verifier/${lazy}.js` });
   console.log(`assets/verifier/${lazy}.js: ${statSync(`assets/verifier/${lazy}.js`).size} bytes (loaded on first use)`);
 }
 // The certificate schemes (PayPal, Apple) likewise: lambda/verifier/x509.ts.
-await build({ ...common, entryPoints: ['lambda/verifier/x509.ts'], outfile: 'assets/verifier/x509.js' });
+await built({ ...common, entryPoints: ['lambda/verifier/x509.ts'], outfile: 'assets/verifier/x509.js' });
 console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size} bytes (loaded on first use)`);
 
 // The operator's command-line tool (package.json `bin`): one file with the AWS SDK clients it calls, so
@@ -104,7 +114,7 @@ console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size
 {
   const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
   const outfile = 'assets/cli/index.js';
-  await build({
+  await built({
     ...common,
     entryPoints: ['cli/index.ts'],
     outfile,
@@ -121,7 +131,7 @@ console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size
 // actions are required by computed names, which esbuild resolves only with the file extension.
 {
   const outfile = 'assets/cli/stand-ins.mjs';
-  await build({
+  await built({
     ...common,
     entryPoints: ['cli/dev/stand-ins.mjs'],
     outfile,
@@ -149,7 +159,7 @@ console.log(`assets/verifier/x509.js: ${statSync('assets/verifier/x509.js').size
 }
 
 // The runtime is imported by users' processors: their bundler (or the Lambda runtime) provides the SDK.
-await build({
+await built({
   ...common,
   minify: false,
   entryPoints: ['lambda/runtime/index.ts'],
@@ -213,7 +223,7 @@ console.log(`dist/runtime/types: ${runtimeTypes} declaration files for cdk-webho
 
 // The test kit (`cdk-webhook-receiver/testing`): signed requests for every provider, for users' tests on Node.js.
 // Not part of the jsii assembly (jsii carries no subpath exports); its types are published like the runtime's.
-await build({
+await built({
   ...common,
   // Minified (it carries the SDK clients), with the names kept so a user's failing test reads well.
   keepNames: true,
@@ -250,3 +260,27 @@ writeFileSync(
   )}\n`,
 );
 console.log(`${layerPackage}/runtime/index.js: ${statSync(join(layerPackage, 'runtime', 'index.js')).size} bytes`);
+
+// The runtime layer's copy of the runtime holds what the runtime holds.
+{
+  const layerFile = join(layerPackage, 'runtime', 'index.js');
+  const runtime = metafiles.find((m) => m.outputs['dist/runtime/index.js']);
+  metafiles.push({ inputs: {}, outputs: { [layerFile]: runtime.outputs['dist/runtime/index.js'] } });
+}
+
+// Third-party notices beside the shipped bundles: assets/ (the Lambda bundles, the CLI and its stand-ins, the layer),
+// dist/runtime/ and dist/testing/ (`cdk-webhook-receiver/runtime` and `/testing`). The example processor is not shipped.
+mkdirSync('dist/bundle-meta', { recursive: true });
+writeFileSync('dist/bundle-meta/metafiles.json', JSON.stringify(metafiles));
+for (const folder of ['assets', 'dist/runtime', 'dist/testing']) {
+  const bundles = new Map();
+  for (const metafile of metafiles) {
+    for (const output of Object.keys(metafile.outputs)) {
+      if (!output.startsWith(`${folder}/`) || output.startsWith('assets/example-processor/') || output.endsWith('.map')) continue;
+      bundles.set(output.slice(folder.length + 1), packagesOf(metafile, output));
+    }
+  }
+  writeFileSync(join(folder, NOTICES_FILE), renderNotices(`${folder}/`, bundles));
+  const count = new Set([...bundles.values()].flat()).size;
+  console.log(`${folder}/${NOTICES_FILE}: ${count} packages in ${bundles.size} bundles`);
+}

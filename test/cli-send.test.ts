@@ -5,6 +5,7 @@
  * as a child process. Nothing here leaves 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { validateRequest as twilioValidate } from 'twilio/lib/webhooks/webhooks'
 import { curlCommand, send } from '../cli/commands/send';
 import type { Io } from '../cli/shared/io';
 import { localTestSecret, signRequest } from '../testing';
+import { answerAsProvider, localProviderOverrides } from '../testing/keys';
 import { providerHarness, type Harness } from './support/provider-harness';
 
 const CLI = path.join(__dirname, '..', 'assets', 'cli', 'index.js');
@@ -209,6 +211,22 @@ describe('fails with a clear message', () => {
     }
   });
 
+  test('fails if PayPal, the App Store or Plaid is sent anywhere but loopback, saying why (exit 1)', async () => {
+    for (const [provider, extra] of [['paypal', ['--webhook-id', 'WH1']], ['app-store', ['--bundle-id', 'com.example.app']], ['plaid', []]] as const) {
+      const result = await runSend([provider, '--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/x', ...extra]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/signs with keys that only it holds \(certified or served by .*\): send signs with the published stand-in certificates and key, which only the local dev server \(or the test receiver\) serves and trusts\. It sends .* requests only to a loopback address \(127\.0\.0\.1, localhost\), not to abc123\.execute-api\.eu-west-1\.amazonaws\.com\./);
+    }
+  });
+
+  test('fails if PayPal has no --webhook-id or the App Store no --bundle-id, or if those flags are given for another provider (exit 2)', async () => {
+    expect(await runSend(['paypal'])).toMatchObject({ code: 2, err: expect.stringContaining('PayPal signs its webhook id: give --webhook-id <the webhookId of your WebhookProvider.paypal()>.') });
+    expect(await runSend(['app-store'])).toMatchObject({ code: 2, err: expect.stringContaining('App Store notifications carry the bundle id: give --bundle-id <the bundleId of your WebhookProvider.appStore()>.') });
+    expect(await runSend(['stripe', '--secret', 'x', '--webhook-id', 'WH1'])).toMatchObject({ code: 2, err: '--webhook-id is for PayPal only.' });
+    expect(await runSend(['paypal', '--webhook-id', 'WH1', '--bundle-id', 'x'])).toMatchObject({ code: 2, err: '--bundle-id is for Apple App Store Server Notifications V2 only.' });
+    expect(await runSend(['app-store', '--bundle-id', 'x', '--app-apple-id', 'twelve'])).toMatchObject({ code: 2, err: '--app-apple-id must be a positive integer, got "twelve".' });
+  });
+
   test('fails if the secrets file names another public key for a private-key provider, saying which to set', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'send-'));
     writeFileSync(path.join(cwd, '.webhook-secrets.json'), JSON.stringify({ discord: 'ab'.repeat(32) }));
@@ -231,14 +249,59 @@ describe('against the shipped verifier behind a loopback HTTP front', () => {
   let front: Awaited<ReturnType<typeof loopback>>;
   let current = 'github';
 
+  const WEBHOOK_ID = '8PT597110X687430LKGECATA';
+  const BUNDLE_ID = 'com.example.send';
+  const overridden: Record<string, string | undefined> = {};
+
   beforeAll(async () => {
-    front = await loopback(verifierFront(() => harnesses[current]));
+    // The front also answers as the dev server does as PayPal's certificate host and Plaid's key service, and the
+    // verifier trusts the stand-ins through its test-only variables, as the dev server sets them.
+    const verifier = verifierFront(() => harnesses[current]);
+    front = await loopback((request) => {
+      const standIn = answerAsProvider(request.method, new URL(request.url, 'http://x').pathname, request.body.toString('utf8'));
+      return standIn ? { status: standIn.status, body: standIn.body } : verifier(request);
+    });
+    for (const [name, value] of Object.entries(localProviderOverrides(front.url))) {
+      overridden[name] = process.env[name];
+      process.env[name] = value;
+    }
+    harnesses.paypal = await providerHarness('paypal', { secret: 'unused', config: { certificates: { webhookId: WEBHOOK_ID } } });
+    harnesses['app-store'] = await providerHarness('app-store', { secret: 'unused', config: { certificates: { claims: { bundleId: BUNDLE_ID, environment: 'Sandbox' } } } });
+    harnesses.plaid = await providerHarness('plaid', { secret: localTestSecret('plaid')! });
     harnesses.github = await providerHarness('github', { secret: 'github-send-secret' });
     // Twilio signs its URL: the receiver's public URL is where send sends it, as the dev server sets it.
     harnesses.twilio = await providerHarness('twilio', { secret: 'twilio-send-token', publicUrl: `${front.url}/twilio` });
     harnesses.discord = await providerHarness('discord', { secret: localTestSecret('discord')! });
   });
-  afterAll(() => front.close());
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(overridden)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await front.close();
+  });
+
+  test.each([
+    ['paypal', ['--webhook-id', WEBHOOK_ID, '--event', 'CHECKOUT.ORDER.APPROVED'], 'WH-SEND-0001'],
+    ['app-store', ['--bundle-id', BUNDLE_ID, '--environment', 'Sandbox'], '5b9f3d2a-0000-4000-8000-000000000001'],
+    ['plaid', [], 'item-send-0001'],
+  ])('send %s (signed with the published stand-ins): accepted by the shipped verifier and enqueued once; sent again, answered as a duplicate', async (provider, extra, id) => {
+    // GIVEN the receiver of this provider, trusting the stand-ins served on the front's origin
+    current = provider;
+
+    // WHEN the sample is sent twice with the same delivery id, with no secret anywhere
+    const first = await runSend([provider, '--url', `${front.url}/${provider}`, '--delivery-id', id, ...extra]);
+    const second = await runSend([provider, '--url', `${front.url}/${provider}`, '--delivery-id', id, ...extra]);
+
+    // THEN the first is accepted, the second is a duplicate, one event is queued (Plaid's keyed by the body's hash)
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(first.out).toMatch(/200 OK\n\{"ok":true,"code":"accepted"/);
+    expect(second.out).toMatch(/200 OK\n\{"ok":true,"code":"duplicate"/);
+    const messages = await harnesses[provider].messages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0].deliveryId).toBe(provider === 'plaid' ? `sha256:${createHash('sha256').update(messages[0].body!).digest('hex')}` : id);
+    if (provider === 'paypal') expect(messages[0].eventType).toBe('CHECKOUT.ORDER.APPROVED');
+  });
 
   test.each([
     ['github', ['--secret', 'github-send-secret', '--event', 'pull_request']],

@@ -9,11 +9,15 @@
  * to the dead-letter queue after maxReceiveCount receives.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import Stripe from 'stripe';
+import { AppStoreEnvironment, WebhookProvider, WebhookReceiver } from '../lib';
 import { main } from '../cli/index';
 import { devHooks } from '../cli/commands/dev';
 
@@ -115,6 +119,17 @@ async function stopWithSigint(dev: DevProcess, listening: any): Promise<void> {
   for (let i = 0; i < 20 && alive(listening.standInsPid); i++) await new Promise((r) => setTimeout(r, 100));
   expect(alive(listening.standInsPid)).toBe(false);
   expect(await portOpen(port)).toBe(false);
+}
+
+/** Runs the bundled CLI as a user does; resolves to its exit code and stdout (stderr appended). */
+function runCli(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (out += chunk));
+    child.on('close', (code) => resolve({ code, out }));
+  });
 }
 
 function post(url: string, headers: Record<string, string>, body: string) {
@@ -230,6 +245,69 @@ exports.handler = webhookProcessor(async (event) => {
       expect(again.output()).not.toContain(value);
     }
   }, 150_000);
+
+  test('PayPal, the App Store and Plaid, sent by the bundled `send` with the published stand-ins, are verified and processed once; SIGINT leaves nothing behind', async () => {
+    // GIVEN an app with the three providers (and a processor built on the shipped runtime), synthesized, and the dev
+    // server started on it with no secrets file: Plaid's secret is generated (credentials for the local key service)
+    const app = new App({ outdir: path.join(work, 'stand-ins.out') });
+    const stack = new Stack(app, 'StandIns');
+    const code = path.join(work, 'stand-ins-processor');
+    mkdirSync(code);
+    writeFileSync(
+      path.join(code, 'index.js'),
+      `const { webhookProcessor } = require(${JSON.stringify(path.join(ROOT, 'dist', 'runtime', 'index.js'))});\nexports.handler = webhookProcessor(async () => {});\n`,
+    );
+    const processor = new lambda.Function(stack, 'Processor', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromAsset(code) });
+    new WebhookReceiver(stack, 'Receiver', {
+      processor,
+      providers: [
+        WebhookProvider.paypal({ webhookId: '8PT597110X687430LKGECATA' }),
+        WebhookProvider.appStore({ bundleId: 'com.example.dev', environment: AppStoreEnvironment.SANDBOX }),
+        WebhookProvider.plaid({ secret: secretsmanager.Secret.fromSecretNameV2(stack, 'PlaidSecret', 'webhooks/plaid') }),
+      ],
+    });
+    app.synth();
+    const secrets = path.join(work, 'stand-ins-secrets.json');
+    const dev = startDev(['--no-synth', '--out', path.join(work, 'stand-ins.out'), '--secrets', secrets]);
+    const listening = await dev.waitFor((e) => e.type === 'listening', 60_000);
+    const routes = Object.fromEntries(dev.events.filter((e) => e.type === 'route').map((e) => [e.provider, e.url]));
+    expect(Object.keys(routes).sort()).toEqual(['app-store', 'paypal', 'plaid']);
+    expect(dev.events.filter((e) => e.type === 'secret').map((e) => `${e.provider} ${e.source}`)).toEqual(['plaid generated']);
+
+    // WHEN the bundled CLI sends each provider's sample to its local URL (no secret given anywhere)
+    const sent: Record<string, { code: number | null; out: string }> = {};
+    for (const [provider, extra] of [['paypal', ['--webhook-id', '8PT597110X687430LKGECATA']], ['app-store', ['--bundle-id', 'com.example.dev']], ['plaid', []]] as const) {
+      sent[provider] = await runCli(['send', provider, '--url', routes[provider], ...extra], work);
+    }
+
+    // THEN each is accepted and processed once by the processor
+    for (const provider of ['paypal', 'app-store', 'plaid']) {
+      expect(sent[provider]).toMatchObject({ code: 0, out: expect.stringMatching(/200 OK\n\{"ok":true,"code":"accepted"/) });
+      await dev.waitFor((e) => e.type === 'processed' && e.provider === provider, 30_000);
+    }
+    // AND a tampered PayPal request (a replayed signature over another body) is refused
+    const printed = await runCli(['send', 'paypal', '--url', routes.paypal, '--webhook-id', '8PT597110X687430LKGECATA', '--print'], work);
+    const headers = Object.fromEntries([...printed.out.matchAll(/-H '([^:]+): ([^']*)'/g)].map((m) => [m[1], m[2]]));
+    const body = /--data-binary '([^']*)'/.exec(printed.out)![1];
+    expect(await post(routes.paypal, headers, body)).toEqual({ status: 200, body: expect.objectContaining({ code: 'accepted' }) });
+    expect((await post(routes.paypal, headers, body.replace('42.00', '99.00'))).status).toBe(401);
+    expect(dev.events.filter((e) => e.type === 'delivery').map((e) => `${e.provider} ${e.verdict} ${e.status}`)).toEqual([
+      'paypal accepted 200',
+      'app-store accepted 200',
+      'plaid accepted 200',
+      'paypal accepted 200',
+      'paypal rejected 401',
+    ]);
+
+    // AND each accepted event was processed exactly once
+    const processed = () => dev.events.filter((e) => e.type === 'processed').map((e) => e.provider).sort();
+    for (let i = 0; i < 100 && processed().length < 4; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 2500)); // longer than the visibility timeout (2 s): a second run would show
+    expect(processed()).toEqual(['app-store', 'paypal', 'paypal', 'plaid']);
+
+    // WHEN Ctrl-C: the stand-ins served on the dev server's origin go with it
+    await stopWithSigint(dev, listening);
+  }, 120_000);
 
   test('fails with a clear message on a Node.js older than 22.5 (a fake version check)', async () => {
     // GIVEN a Node.js 20 as the dev command sees it

@@ -56,6 +56,7 @@ let appCheck: ReturnType<typeof run>;
 let synth: ReturnType<typeof run>;
 let alarmsSynth: ReturnType<typeof run>;
 let customSynth: ReturnType<typeof run>;
+let jwksSynth: ReturnType<typeof run>;
 
 beforeAll(() => {
   snippets = readmeSnippets();
@@ -84,6 +85,7 @@ beforeAll(() => {
   appCheck = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--declaration', 'false', '--inlineSourceMap', 'false', '--inlineSources', 'false'], app);
   synth = run(process.execPath, [path.join('bin', 'webhooks.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out') });
   customSynth = run(process.execPath, [path.join('bin', 'custom-provider.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.custom') });
+  jwksSynth = run(process.execPath, [path.join('bin', 'jwks-provider.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.jwks') });
   alarmsSynth = run(process.execPath, [path.join('bin', 'alarms.js')], app, { ...process.env, CDK_OUTDIR: path.join(app, 'cdk.out.alarms') });
 }, 180_000);
 
@@ -91,7 +93,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the README recipe in a new CDK app', () => {
   test('the README marks the stack, the processor and its tsconfig as snippets', () => {
-    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json', 'bin/custom-provider.ts', 'bin/alarms.ts']);
+    expect([...snippets.keys()]).toEqual(['bin/webhooks.ts', 'processor/index.ts', 'processor/tsconfig.json', 'bin/custom-provider.ts', 'bin/jwks-provider.ts', 'bin/alarms.ts']);
     expect(snippets.get('bin/webhooks.ts')).toMatch(/const app = new App\(\);\nconst stack = new Stack\(app, 'Webhooks'\);/);
     expect(snippets.get('processor/index.ts')).toMatch(/^import \{ webhookProcessor \} from 'cdk-webhook-receiver\/runtime';/);
   });
@@ -128,6 +130,21 @@ describe('the README provider not in the catalog', () => {
     const template = Template.fromJSON(JSON.parse(readFileSync(path.join(app, 'cdk.out.custom', 'AcmeWebhooks.template.json'), 'utf8')));
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'acme' });
     template.resourceCountIs('AWS::ApiGateway::Method', 1);
+  });
+});
+
+describe('the README provider verified by a JWK set', () => {
+  test('synthesizes a receiver with the JWKS provider at /acme: its JWK set URL configured, no secret read', () => {
+    // THEN
+    expect({ status: jwksSynth.status, stderr: tail(jwksSynth.stderr) }).toEqual({ status: 0, stderr: '' });
+    const template = Template.fromJSON(JSON.parse(readFileSync(path.join(app, 'cdk.out.jwks', 'AcmeJwksWebhooks.template.json'), 'utf8')));
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'acme' });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+    expect(statements.filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('secretsmanager:')))).toEqual([]);
+    const configs = readdirSync(path.join(app, 'cdk.out.jwks'))
+      .filter((entry) => existsSync(path.join(app, 'cdk.out.jwks', entry, 'config.json')))
+      .map((entry) => JSON.parse(readFileSync(path.join(app, 'cdk.out.jwks', entry, 'config.json'), 'utf8')));
+    expect(configs.map((config) => config.providers['/acme'].scheme.jwks.jwksUrl)).toEqual(['https://keys.acme.example/.well-known/jwks.json']);
   });
 });
 

@@ -6,7 +6,10 @@
  * published vectors (GitHub, Standard Webhooks, Twilio, PagerDuty). A catalog provider without a signer, a sample or
  * a case here fails the first test.
  */
-import { createHash, createHmac, randomBytes, verify as verifySignature, createPublicKey } from 'node:crypto';
+import { createHash, createHmac, randomBytes, verify as verifySignature, createPublicKey, X509Certificate } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Environment, SignedDataVerifier } from '@apple/app-store-server-library';
 import { hmacValidator } from '@adyen/api-library';
 import { verifyWebhook } from '@clerk/backend/webhooks';
 import { verifyRequest as contentfulVerify } from '@contentful/node-apps-toolkit';
@@ -44,7 +47,9 @@ import { TelnyxWebhook } from 'telnyx/lib/webhooks';
 import { validateRequest as twilioValidate, validateRequestWithBody as twilioValidateWithBody } from 'twilio/lib/webhooks/webhooks';
 import { WebflowClient } from 'webflow-api';
 import { CATALOG } from '../catalog/providers';
-import { localTestKeyPair, localTestSecret, sampleEventTypes, signRequest, signableProviders, generateTestKeyPair, type SignedWebhookRequest } from '../testing';
+import { AppStoreEnvironment, WebhookProvider } from '../lib';
+import { localTestKeyPair, localTestSecret, sampleEventTypes, signRequest, signableProviders, generateTestKeyPair, localAppleChain, localPayPalCertificate, localPlaidKey, type SignedWebhookRequest } from '../testing';
+import { answerAsProvider, localProviderOverrides } from '../testing/keys';
 import { providerHarness, type Harness } from './support/provider-harness';
 import { parsedByUndici } from './support/multipart';
 
@@ -52,6 +57,8 @@ import { parsedByUndici } from './support/multipart';
 const braintree = require('braintree');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parse: gocardlessParse } = require('gocardless-nodejs/webhooks') as { parse(body: Buffer, secret: string, signature: string): unknown };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bufferCrc32 = require('buffer-crc32') as { unsigned(input: Buffer | string): number };
 
 type Oracle = (request: SignedWebhookRequest, secret: string) => boolean | Promise<boolean>;
 
@@ -317,24 +324,19 @@ beforeAll(async () => {
 });
 
 /**
- * The providers whose requests the kit cannot sign: they sign with keys only they hold, served from their own hosts
- * (PayPal's certificates, Plaid's key service) or chained to their own root (Apple). Their own test files sign with
- * test keys that the verifier trusts through test-only overrides.
+ * The providers that sign with keys only they hold, served from their own hosts (PayPal's certificates, Plaid's key
+ * service) or chained to their own root (Apple): the kit signs them with the published stand-ins (testing/keys.ts),
+ * which the verifier trusts only through its test-only overrides. Their cases are in 'the stand-in providers' below.
  */
-const NOT_SIGNABLE = ['app-store', 'paypal', 'plaid'];
-const KINDS = Object.keys(CATALOG).filter((kind) => !NOT_SIGNABLE.includes(kind));
-
-test('the providers the kit cannot sign are exactly those whose keys live with the provider, and signRequest says so', () => {
-  expect(Object.keys(CATALOG).filter((kind) => !signableProviders().includes(kind)).sort()).toEqual(NOT_SIGNABLE);
-  for (const kind of NOT_SIGNABLE) {
-    expect(() => signRequest(kind, { secret: 'x' })).toThrow(/signs with keys that only it holds, served from its own hosts or chained to its own root: the test kit cannot sign its requests/);
-  }
-});
+const STAND_IN = ['app-store', 'paypal', 'plaid'];
+const KINDS = Object.keys(CATALOG).filter((kind) => !STAND_IN.includes(kind));
 
 test('every catalog provider has a signer with a sample event, and a case in this file', () => {
   // GIVEN the catalog / WHEN the kit lists what it signs / THEN nothing is missing (a new provider must add both)
-  expect(KINDS.filter((kind) => !signableProviders().includes(kind))).toEqual([]);
+  expect(Object.keys(CATALOG).filter((kind) => !signableProviders().includes(kind))).toEqual([]);
+  expect(signableProviders()).toHaveLength(Object.keys(CATALOG).length);
   expect(KINDS.filter((kind) => CASES[kind] === undefined)).toEqual([]);
+  expect(Object.keys(CATALOG).filter((kind) => !KINDS.includes(kind)).sort()).toEqual(STAND_IN);
 });
 
 describe.each(KINDS)('%s', (kind) => {
@@ -447,6 +449,43 @@ describe('options and errors', () => {
     expect(() => signRequest('stripe')).toThrow(/Signing a Stripe request needs the receiver's secret/);
   });
 
+  test('PayPal, the App Store and Plaid: a missing setting or a key the stand-ins cannot use fails, saying what to give', () => {
+    const saved = process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN;
+    delete process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN;
+    try {
+      const local = 'http://127.0.0.1:8790/paypal';
+      expect(() => signRequest('paypal', { url: local })).toThrow('PayPal signs its webhook id: give the webhookId option (the webhookId of WebhookProvider.paypal()).');
+      expect(() => signRequest('paypal', { webhookId: 'WH1' })).toThrow(/PayPal requests name the URL of their certificate, which only a local receiver serves .*: give url \(the local receiver's http:\/\/127\.0\.0\.1:<port>\/\.\.\. URL\), or certificateUrl, or start the test receiver first\./);
+      expect(() => signRequest('paypal', { webhookId: 'WH1', url: local, privateKey: generateTestKeyPair('ecdsa-p256-sha256').privateKey })).toThrow(/PayPal requests are signed with the published stand-in certificate .*; privateKey is not used\./);
+      expect(() => signRequest('app-store')).toThrow("App Store notifications carry the app's bundle id: give appStore: { bundleId } (the bundleId of WebhookProvider.appStore()).");
+      expect(() => signRequest('app-store', { appStore: { bundleId: 'x', environment: 'Staging' } })).toThrow('appStore.environment must be Sandbox or Production, got "Staging".');
+      expect(() => signRequest('plaid', { privateKey: generateTestKeyPair('ecdsa-p256-sha256').privateKey })).toThrow('A Plaid privateKey needs its keyId (the kid the key service serves it under).');
+      expect(() => signRequest('plaid', { privateKey: generateTestKeyPair('ed25519').privateKey, keyId: 'k' })).toThrow('privateKey must be an ECDSA P-256 private key, got ed25519.');
+      expect(() => signRequest({ id: 'certs', kind: 'custom', scheme: CATALOG.paypal.scheme })).toThrow(/Provider "certs" is a generic certificate or key-service scheme: the test kit signs only the catalog's/);
+    } finally {
+      if (saved !== undefined) process.env.WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN = saved;
+    }
+  });
+
+  test("PayPal and the App Store take their settings from a WebhookProvider; the cert URL is on a loopback url's origin", () => {
+    // GIVEN the providers as an app configures them
+    const paypal = WebhookProvider.paypal({ webhookId: 'WH-FROM-PROVIDER' });
+    const appStore = WebhookProvider.appStore({ bundleId: 'com.example.provider', environment: AppStoreEnvironment.PRODUCTION, appAppleId: 42 });
+
+    // WHEN signed with no settings of their own
+    const p = signRequest(paypal, { url: 'http://localhost:9000/paypal' });
+    const a = signRequest(appStore);
+
+    // THEN PayPal's signature covers the provider's webhook id (PayPal's documented check), its certificate URL is
+    // the stand-in on the url's loopback origin; the App Store payload carries the provider's claims
+    const h = lower(p.headers);
+    const content = `${h['paypal-transmission-id']}|${h['paypal-transmission-time']}|WH-FROM-PROVIDER|${bufferCrc32.unsigned(p.body)}`;
+    expect(verifySignature('sha256', Buffer.from(content), localPayPalCertificate().certificate.publicKey, Buffer.from(h['paypal-transmission-sig'], 'base64'))).toBe(true);
+    expect(h['paypal-cert-url']).toBe('http://127.0.0.1:9000/v1/notifications/certs/CERT-cdk-webhook-receiver-local-test');
+    const payload = JSON.parse(Buffer.from(JSON.parse(text(a)).signedPayload.split('.')[1], 'base64url').toString('utf8'));
+    expect(payload.data).toMatchObject({ bundleId: 'com.example.provider', environment: 'Production', appAppleId: 42 });
+  });
+
   test('fails if the url is not an http(s) URL', () => {
     expect(() => signRequest('square', { secret: 'x', url: 'ftp://example.com/x' })).toThrow(/url must be an http or https URL, got "ftp:\/\/example.com\/x"/);
     expect(() => signRequest('square', { secret: 'x', url: 'not a url' })).toThrow(/url must be an absolute http\(s\) URL/);
@@ -472,5 +511,182 @@ describe('options and errors', () => {
     const one = signRequest('meta', { secret: '{"signingSecret":"app-secret","verifyToken":"tok"}', body: 'x' });
     const two = signRequest('meta', { secret: '["app-secret","old"]', body: 'x' });
     expect([one.headers['X-Hub-Signature-256'], two.headers['X-Hub-Signature-256']]).toEqual([`sha256=${hmacHex('sha256', 'app-secret', 'x')}`, `sha256=${hmacHex('sha256', 'app-secret', 'x')}`]);
+  });
+});
+
+/**
+ * PayPal, the App Store and Plaid, signed with the published stand-ins (testing/keys.ts). Oracles, as in their own
+ * test files: PayPal's documented check (no PayPal package verifies offline) with `buffer-crc32` and the certificate
+ * served at the request's PAYPAL-CERT-URL; Apple's `SignedDataVerifier` told to trust the stand-in root; Plaid's
+ * documented check with `jose` and the JWK the key service answers. The shipped verifier is pointed at a loopback
+ * server that answers as the local receiver does (`answerAsProvider`) through its test-only variables.
+ */
+describe('the stand-in providers: PayPal, the App Store, Plaid', () => {
+  type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
+  const WEBHOOK_ID = '8PT597110X687430LKGECATA';
+  const BUNDLE_ID = 'com.example.stand-in';
+  let jose: Jose;
+  let server: Server;
+  let origin: string;
+  const saved: Record<string, string | undefined> = {};
+  const harnesses: Record<string, Harness> = {};
+
+  const fetchText = async (url: string, init?: RequestInit) => (await fetch(url, init)).text();
+
+  /** PayPal's documented check: SHA256withRSA over id|time|webhook id|CRC-32, by the key of the certificate at the URL. */
+  async function paypalAccepts(request: SignedWebhookRequest, webhookId = WEBHOOK_ID): Promise<boolean> {
+    const h = lower(request.headers);
+    if (h['paypal-auth-algo'] !== 'SHA256withRSA') return false;
+    const certificate = new X509Certificate(await fetchText(h['paypal-cert-url']));
+    if (!certificate.subject.split('\n').includes('CN=messageverificationcerts.paypal.com')) return false;
+    const content = `${h['paypal-transmission-id']}|${h['paypal-transmission-time']}|${webhookId}|${bufferCrc32.unsigned(request.body)}`;
+    return verifySignature('sha256', Buffer.from(content), certificate.publicKey, Buffer.from(h['paypal-transmission-sig'], 'base64'));
+  }
+
+  /** Apple's own verifier, trusting the stand-in root (Sandbox, online checks off). */
+  async function appleAccepts(request: SignedWebhookRequest, bundleId = BUNDLE_ID): Promise<boolean> {
+    return attempt(() => new SignedDataVerifier([localAppleChain().root.raw], false, Environment.SANDBOX, bundleId).verifyAndDecodeNotification(JSON.parse(text(request)).signedPayload));
+  }
+
+  /** Plaid's documented check with jose: ES256, the JWK the key service serves for the kid, iat within 5 minutes, the body hash. */
+  async function plaidAccepts(request: SignedWebhookRequest): Promise<boolean> {
+    const token = header(request, 'plaid-verification');
+    return attempt(async () => {
+      const { kid, alg } = jose.decodeProtectedHeader(token);
+      if (alg !== 'ES256') return false;
+      const answer = JSON.parse(await fetchText(`${origin}/webhook_verification_key/get`, { method: 'POST', body: JSON.stringify({ client_id: 'c', secret: 's', key_id: kid }) }));
+      const { payload } = await jose.jwtVerify(token, await jose.importJWK(answer.key, 'ES256'), { algorithms: ['ES256'], maxTokenAge: '5 min' });
+      return payload.request_body_sha256 === createHash('sha256').update(request.body).digest('hex');
+    });
+  }
+
+  const ORACLES: Record<string, (request: SignedWebhookRequest) => Promise<boolean>> = { paypal: (r) => paypalAccepts(r), 'app-store': (r) => appleAccepts(r), plaid: plaidAccepts };
+  const sign = (kind: string, options: Parameters<typeof signRequest>[1] = {}) =>
+    signRequest(kind, { url: `${origin}/${kind}`, webhookId: kind === 'paypal' ? WEBHOOK_ID : undefined, appStore: kind === 'app-store' ? { bundleId: BUNDLE_ID } : undefined, ...options });
+  const deliver = (kind: string, request: { body: Buffer | string; headers: Record<string, string> }) => harnesses[kind].send({ body: request.body, headers: request.headers });
+
+  beforeAll(async () => {
+    jose = await import('jose');
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const answer = answerAsProvider(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(answer?.status ?? 404, { 'Content-Type': answer?.contentType ?? 'text/plain' });
+        res.end(answer?.body ?? 'not found');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const [name, value] of Object.entries(localProviderOverrides(origin))) {
+      saved[name] = process.env[name];
+      process.env[name] = value;
+    }
+    harnesses.paypal = await providerHarness('paypal', { secret: `unused-${hex(4)}`, config: { certificates: { webhookId: WEBHOOK_ID } } });
+    harnesses['app-store'] = await providerHarness('app-store', { secret: `unused-${hex(4)}`, config: { certificates: { claims: { bundleId: BUNDLE_ID, environment: 'Sandbox' } } } });
+    harnesses.plaid = await providerHarness('plaid', { secret: localTestSecret('plaid')! });
+  });
+
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('the published certificates are valid for at least the next 10 years, so the stand-ins do not silently expire', () => {
+    const tenYears = Date.now() + 10 * 365.25 * 24 * 3600_000;
+    const { root, intermediate, leaf } = localAppleChain();
+    for (const certificate of [localPayPalCertificate().certificate, root, intermediate, leaf]) {
+      expect(Date.parse(certificate.validFrom)).toBeLessThanOrEqual(Date.now());
+      expect(Date.parse(certificate.validTo)).toBeGreaterThan(tenYears);
+    }
+    // PayPal's scheme checks the subject, the key type and the chain in the file; Apple's the marker extensions.
+    const paypalChain = localPayPalCertificate().certificateChainPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)!.map((pem) => new X509Certificate(pem));
+    expect(paypalChain).toHaveLength(2);
+    expect(paypalChain[0].subject.split('\n')).toContain('CN=messageverificationcerts.paypal.com');
+    expect(paypalChain[0].publicKey.asymmetricKeyType).toBe('rsa');
+    expect(paypalChain[0].verify(paypalChain[1].publicKey)).toBe(true);
+    expect(createPublicKey(localPayPalCertificate().privateKey).export({ format: 'der', type: 'spki' })).toEqual(paypalChain[0].publicKey.export({ format: 'der', type: 'spki' }));
+    expect(localPlaidKey().publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: localPlaidKey().kid });
+  });
+
+  describe.each(STAND_IN)('%s', (kind) => {
+    test('the signed sample is accepted by the provider\'s oracle and by the shipped verifier, enqueued once with its delivery id and event type', async () => {
+      // GIVEN a signed sample, which the oracle accepts
+      const request = sign(kind);
+      expect(await ORACLES[kind](request)).toBe(true);
+
+      // WHEN it is delivered to the shipped verifier (pointed at the stand-ins)
+      const answer = await deliver(kind, request);
+
+      // THEN it is accepted and enqueued once, with the exact bytes, its id and its type
+      expect([answer.status, answer.body?.code]).toEqual([200, 'accepted']);
+      const messages = await harnesses[kind].messages();
+      expect(messages).toHaveLength(1);
+      expect(messages[0].deliveryId).toBe(request.deliveryId);
+      expect(messages[0].eventType).toBe(request.eventType);
+      expect(Buffer.from(messages[0].body!, messages[0].bodyEncoding === 'base64' ? 'base64' : 'utf8').equals(request.body)).toBe(true);
+    });
+
+    test('a tampered body is refused by the oracle and by the shipped verifier', async () => {
+      // GIVEN a signed sample whose body is changed after signing (for the App Store: inside the signed payload)
+      const request = sign(kind);
+      let body = text(request).replace(/"(42\.00|SYNC_UPDATES_AVAILABLE)"/, '"99.00"');
+      if (kind === 'app-store') {
+        const [h, p, sig] = JSON.parse(body).signedPayload.split('.');
+        const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+        payload.data.bundleVersion = '9.9';
+        body = JSON.stringify({ signedPayload: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}` });
+      }
+      expect(body).not.toBe(text(request));
+      const tampered = { ...request, body: Buffer.from(body) };
+
+      // WHEN / THEN both refuse it, and nothing is enqueued
+      expect(await ORACLES[kind](tampered)).toBe(false);
+      const answer = await deliver(kind, tampered);
+      expect(answer.status).toBe(401);
+      expect(await harnesses[kind].messages()).toEqual([]);
+    });
+
+    test('every known event type of the sample is signed and accepted by the oracle, with the type where the provider writes it', async () => {
+      for (const eventType of sampleEventTypes(kind)) {
+        const request = sign(kind, { eventType });
+        expect(await ORACLES[kind](request)).toBe(true);
+        expect(request.eventType).toBe(eventType);
+      }
+    });
+  });
+
+  test('a receiver without the test-only overrides (a deployed one) refuses what the stand-ins sign; inside AWS Lambda the overrides are refused', async () => {
+    // GIVEN requests signed with the stand-ins, each accepted by the shipped verifier while the overrides are set
+    const requests = Object.fromEntries(STAND_IN.map((kind) => [kind, sign(kind)]));
+    const without = async (names: string[], extra: Record<string, string> = {}) => {
+      const kept = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+      for (const name of names) delete process.env[name];
+      Object.assign(process.env, extra);
+      // A new container: no Plaid key cached from the deliveries above (the bundle's jwks.js, as test/providers/plaid.test.ts).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../assets/verifier/jwks.js') as { resetJwksCache(): void }).resetJwksCache();
+      try {
+        return Object.fromEntries(await Promise.all(STAND_IN.map(async (kind) => [kind, (await deliver(kind, requests[kind])).status] as const)));
+      } finally {
+        Object.assign(process.env, kept);
+        for (const name of Object.keys(extra)) delete process.env[name];
+      }
+    };
+
+    // WHEN the overrides are absent, THEN PayPal's URL and Apple's root are refused (401); Plaid's key is looked up at
+    // Plaid's own host, which this test machine cannot reach (503: retry), never the stand-in's
+    const statuses = await without(Object.keys(localProviderOverrides(origin)));
+    expect(statuses.paypal).toBe(401);
+    expect(statuses['app-store']).toBe(401);
+    expect([401, 503]).toContain(statuses.plaid);
+
+    // WHEN they are set inside AWS Lambda, THEN every request fails closed (500), none accepted
+    const lambda = await without([], { AWS_LAMBDA_FUNCTION_NAME: 'deployed' });
+    expect(Object.values(lambda).every((status) => status >= 500)).toBe(true);
   });
 });

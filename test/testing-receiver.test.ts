@@ -9,6 +9,9 @@ import * as path from 'node:path';
 import Stripe from 'stripe';
 import { webhookProcessor } from '../lambda/runtime';
 import { startTestReceiver, type TestReceiver } from '../testing';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { AppStoreEnvironment, WebhookProvider, WebhookReceiver } from '../lib';
+import { localTestSecret, signRequest } from '../testing';
 
 const secret = 'whsec_test_only_not_a_real_secret';
 const stripe = new Stripe('sk_test_only');
@@ -89,3 +92,67 @@ test("the README's example is this file's code (its lines, with the package's im
   // THEN every line of it is a line of this test file
   expect(lines.filter((l) => !here.includes(l))).toEqual([]);
 });
+
+describe('PayPal, the App Store and Plaid: signed with the published stand-ins, which the test receiver serves and trusts', () => {
+  const BUNDLE_ID = 'com.example.kit';
+  const seen: string[] = [];
+  let kit: TestReceiver;
+
+  beforeAll(async () => {
+    kit = await startTestReceiver({
+      build: (stack, fn) =>
+        new WebhookReceiver(stack, 'StandIns', {
+          processor: fn,
+          providers: [
+            WebhookProvider.paypal({ webhookId: '8PT597110X687430LKGECATA' }),
+            WebhookProvider.appStore({ bundleId: BUNDLE_ID, environment: AppStoreEnvironment.SANDBOX }),
+            WebhookProvider.plaid({ secret: Secret.fromSecretNameV2(stack, 'PlaidSecret', 'webhooks/plaid') }),
+          ],
+        }),
+      processor: webhookProcessor(async (event) => {
+        seen.push(`${event.provider} ${event.deliveryId} ${event.eventType}`);
+      }),
+      // PayPal and the App Store hold no secret; Plaid's is credentials for the local key service.
+      secrets: { plaid: localTestSecret('plaid')! },
+    });
+  });
+  afterAll(() => kit.stop());
+
+  test('each is verified by the shipped verifier, queued and handled once; a tampered one is refused and never handled', async () => {
+    // GIVEN a signed sample of each (PayPal's certificate URL on the running test receiver's origin)
+    const requests = [
+      signRequest('paypal', { webhookId: '8PT597110X687430LKGECATA' }),
+      signRequest('app-store', { appStore: { bundleId: BUNDLE_ID }, eventType: 'SUBSCRIBED:INITIAL_BUY' }),
+      signRequest('plaid'),
+    ];
+    expect(requests[0].headers['PAYPAL-CERT-URL']).toBe(`${kit.url}/v1/notifications/certs/CERT-cdk-webhook-receiver-local-test`);
+
+    // WHEN each is delivered, then a copy with one byte of the body changed
+    for (const request of requests) {
+      const answer = await kit.deliver({ provider: request.provider, headers: request.headers, body: request.body });
+      expect([answer.status, answer.json?.code, answer.json?.deliveryId]).toEqual([200, 'accepted', request.deliveryId]);
+      const tampered = Buffer.from(request.body.toString('utf8').replace(/"(42\.00|sandbox|INITIAL_BUY)"/, '"99"'));
+      expect(tampered.equals(request.body)).toBe(request.provider === 'app-store'); // the App Store's is inside the signed payload
+      const refused = await kit.deliver({ provider: request.provider, headers: request.headers, body: request.provider === 'app-store' ? tamperedJws(request.body) : tampered });
+      expect(refused.status).toBe(401);
+    }
+    await kit.idle();
+
+    // THEN the processor handled each genuine one exactly once, with its delivery id and event type
+    expect(seen.sort()).toEqual(
+      [
+        `paypal ${requests[0].deliveryId} PAYMENT.CAPTURE.COMPLETED`,
+        `app-store ${requests[1].deliveryId} SUBSCRIBED:INITIAL_BUY`,
+        `plaid ${requests[2].deliveryId} TRANSACTIONS:SYNC_UPDATES_AVAILABLE`,
+      ].sort(),
+    );
+  });
+});
+
+/** The App Store body with the signed payload's bundleVersion changed (and its signature kept). */
+function tamperedJws(body: Buffer): Buffer {
+  const [header, payload, signature] = JSON.parse(body.toString('utf8')).signedPayload.split('.');
+  const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  decoded.data.bundleVersion = '9.9';
+  return Buffer.from(JSON.stringify({ signedPayload: `${header}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}` }));
+}

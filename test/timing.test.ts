@@ -191,6 +191,9 @@ const REVIEWED: Record<string, string> = {
   "braintree.ts: key.indexOf(':')": 'splits the configured secret `<public key>:<private key>` at its separator; compares nothing with the request',
   "request.ts: key.indexOf(' ')": "the HTTP API's route key (`POST /stripe`), public routing data",
   'jwks.ts: (answer.json as { key: { kid?: unknown } }).key.kid !== kid': "the key service's answer names the kid asked for: key ids are public, and the answer is the service's, not the request's",
+  'jwks.ts: key.asymmetricKeyType !== rule.key': "the fetched public key's type against the one the token's alg needs (ec, rsa, ed25519): public",
+  'jwks.ts: key.asymmetricKeyDetails?.namedCurve !== rule.curve': "the fetched public key's curve against the alg's (P-256 for ES256): public",
+  'jwks.ts: signature.length !== rule.length': "the length of the presented signature against the alg's fixed length (64 bytes for ES256): the length is public, no byte is compared",
   'multipart.ts: body.subarray(0, delimiter.length).equals(delimiter)': 'the multipart body starts with its boundary, which the request itself declares: syntax, no secret',
   'multipart.ts: body.subarray(at, at + 2).equals(CRLF)': 'a CRLF after a multipart boundary: syntax, no secret',
 };

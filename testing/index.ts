@@ -6,7 +6,7 @@
  * assemblies carry no subpath exports.
  */
 export { signRequest, signableProviders, sampleEventTypes, signsWithPrivateKey, localTestSecret } from './sign';
-export type { SignRequestOptions, SignedWebhookRequest, SignTarget, ProviderLike, WebhookProviderLike } from './sign';
-export { generateTestKeyPair, localTestKeyPair } from './keys';
-export type { TestKeyAlgorithm, TestKeyPair } from './keys';
+export type { AppStoreSignOptions, SignRequestOptions, SignedWebhookRequest, SignTarget, ProviderLike, WebhookProviderLike } from './sign';
+export { generateTestKeyPair, localTestKeyPair, localPayPalCertificate, localAppleChain, localPlaidKey, LOCAL_PAYPAL_CERTIFICATE_PATH, LOCAL_PLAID_KEY_PATH } from './keys';
+export type { TestKeyAlgorithm, TestKeyPair, LocalPayPalCertificate, LocalAppleChain, LocalPlaidKey } from './keys';
 export * from './receiver';

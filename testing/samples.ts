@@ -470,4 +470,61 @@ export const SAMPLES: { readonly [kind: string]: SampleDefinition } = {
       body: `<notification>\n  <timestamp type="datetime">${isoSeconds(nowMs)}</timestamp>\n  <kind>${eventType}</kind>\n  <subject>\n    <subscription>\n      <id>${id}</id>\n      <transactions type="array"></transactions>\n      <add-ons type="array"></add-ons>\n      <discounts type="array"></discounts>\n    </subscription>\n  </subject>\n</notification>\n`,
     }),
   },
+  // PayPal (developer.paypal.com/api/rest/webhooks/event-names/): the event; sign.ts adds the PAYPAL-* headers.
+  paypal: {
+    eventTypes: ['PAYMENT.CAPTURE.COMPLETED', 'CHECKOUT.ORDER.APPROVED', 'BILLING.SUBSCRIPTION.ACTIVATED', 'PAYMENT.CAPTURE.REFUNDED'],
+    newId: () => `WH-${alnum(17).toUpperCase()}-${alnum(17).toUpperCase()}`,
+    build: ({ eventType, id, nowMs }) => ({
+      body: {
+        id,
+        event_version: '1.0',
+        create_time: iso(nowMs),
+        resource_type: eventType.startsWith('BILLING.') ? 'subscription' : eventType.startsWith('CHECKOUT.') ? 'checkout-order' : eventType.endsWith('REFUNDED') ? 'refund' : 'capture',
+        resource_version: '2.0',
+        event_type: eventType,
+        summary: `${eventType} for $ 42.00 USD`,
+        resource: { id: alnum(17).toUpperCase(), status: 'COMPLETED', amount: { currency_code: 'USD', value: '42.00' }, create_time: iso(nowMs), update_time: iso(nowMs) },
+        links: [{ href: `https://api-m.paypal.com/v1/notifications/webhooks-events/${id}`, rel: 'self', method: 'GET' }],
+      },
+    }),
+  },
+  // App Store Server Notifications V2 (developer.apple.com/documentation/appstoreservernotifications/
+  // responsebodyv2decodedpayload): the decoded payload; sign.ts signs it as the JWS of {"signedPayload": ...}, with
+  // the bundle id, environment and app Apple id of the receiver. A type is `notificationType` or `<type>:<subtype>`.
+  'app-store': {
+    eventTypes: ['DID_RENEW', 'SUBSCRIBED:INITIAL_BUY', 'DID_CHANGE_RENEWAL_STATUS:AUTO_RENEW_DISABLED', 'REFUND', 'TEST'],
+    newId: () => randomUUID(),
+    build: ({ eventType, id, nowMs }) => {
+      const [notificationType, subtype] = eventType.split(':');
+      return {
+        body: {
+          notificationType,
+          ...(subtype ? { subtype } : {}),
+          notificationUUID: id,
+          data: { bundleVersion: '1.0', status: 1, signedTransactionInfo: 'eyJhbGciOiJFUzI1NiJ9.sample-transaction.sample', signedRenewalInfo: 'eyJhbGciOiJFUzI1NiJ9.sample-renewal.sample' },
+          version: '2.0',
+          signedDate: Math.floor(nowMs),
+        },
+      };
+    },
+  },
+  // Plaid (plaid.com/docs/api/webhooks/): no event id; the type is `<webhook_type>:<webhook_code>`. sign.ts adds the
+  // Plaid-Verification token.
+  plaid: {
+    eventTypes: ['TRANSACTIONS:SYNC_UPDATES_AVAILABLE', 'ITEM:ERROR', 'ITEM:PENDING_EXPIRATION', 'AUTH:AUTOMATICALLY_VERIFIED'],
+    newId: () => alnum(37),
+    build: ({ eventType, id }) => {
+      const [webhookType, webhookCode = ''] = eventType.split(':');
+      return {
+        body: {
+          webhook_type: webhookType,
+          webhook_code: webhookCode,
+          item_id: id,
+          ...(webhookType === 'TRANSACTIONS' ? { initial_update_complete: true, historical_update_complete: false } : {}),
+          ...(webhookType === 'ITEM' && webhookCode === 'ERROR' ? { error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', error_message: 'the login details of this item have changed' } } : {}),
+          environment: 'sandbox',
+        },
+      };
+    },
+  },
 };

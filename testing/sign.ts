@@ -4,15 +4,23 @@
  * node:crypto only: no provider SDK at run time.
  *
  * HMAC providers are signed with the secret the receiver holds (`secret`). Providers that sign with their own private
- * key (Discord, SendGrid, Telnyx) are signed with a local test key pair (`keys.ts`): such a request is accepted only
- * by a receiver told to trust that key (the local dev server and the test receiver), never by a deployed one.
+ * key (Discord, SendGrid, Telnyx) are signed with a local test key pair (`keys.ts`); PayPal, the App Store and Plaid
+ * with the published stand-in certificates and key (`keys.ts`, `local-certificates.ts`): such a request is accepted
+ * only by a receiver told to trust that material (the local dev server and the test receiver), never by a deployed one.
  */
-import { createHash, createHmac, createPrivateKey, randomBytes, sign as signBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, randomBytes, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
 import { escape as escapeQuery } from 'node:querystring';
+import { crc32 } from 'node:zlib';
 import { CATALOG, CUSTOM_KIND, type ProviderDefinition } from '../catalog/providers';
-import type { JwtConfig, ProviderConfig, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../contract/config';
-import { localTestKeyPair, type TestKeyAlgorithm } from './keys';
+import type { CertificateSettingsConfig, JwtConfig, ProviderConfig, SchemeConfig, SignatureConfig, ValueSourceConfig } from '../contract/config';
+import { LOCAL_PAYPAL_CERTIFICATE_PATH, localAppleChain, localPayPalCertificate, localPlaidKey, localTestKeyPair, type TestKeyAlgorithm } from './keys';
 import { SAMPLES, type Sample, type SampleDefinition } from './samples';
+
+/** The credentials of the local Plaid key service's answer (it accepts any non-empty ones). */
+const LOCAL_PLAID_CREDENTIALS = { client_id: 'local-test-client', secret: 'local-test-secret', environment: 'sandbox' };
+
+/** The verifier's test-only certificate origin (lambda/verifier/x509.ts), set by the test receiver while it runs. */
+const TEST_CERTIFICATE_ORIGIN_ENV = 'WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN';
 
 /** A provider to sign for: a catalog id (`stripe`), a `WebhookProvider`, or a provider's configuration. */
 export type SignTarget = string | WebhookProviderLike | ProviderLike;
@@ -33,6 +41,17 @@ export interface ProviderLike {
   readonly deliveryId?: ValueSourceConfig[];
   readonly eventType?: ValueSourceConfig;
   readonly publicUrl?: string;
+  /** PayPal's webhook id, the App Store's bundle id and environment (as `WebhookProvider.paypal/appStore` write them). */
+  readonly certificates?: CertificateSettingsConfig;
+}
+
+/** The App Store receiver's settings a notification must match (`WebhookProvider.appStore`'s options). */
+export interface AppStoreSignOptions {
+  readonly bundleId: string;
+  /** `Sandbox` or `Production`. @default 'Sandbox' */
+  readonly environment?: string;
+  /** The app's Apple id (checked in Production). @default 1234567890 */
+  readonly appAppleId?: number;
 }
 
 export interface SignRequestOptions {
@@ -43,10 +62,33 @@ export interface SignRequestOptions {
    */
   readonly secret?: string;
   /**
-   * For public-key providers: the private key that signs (a KeyObject or a PEM string).
-   * @default the published local test key pair (`localTestKeyPair`), which only a local receiver trusts
+   * For public-key providers: the private key that signs (a KeyObject or a PEM string); for Plaid with `keyId`.
+   * PayPal and the App Store always sign with the published stand-in certificate, whose key is known.
+   * @default the published local test key pair (`localTestKeyPair`, `localPlaidKey`), which only a local receiver trusts
    */
   readonly privateKey?: KeyObject | string;
+  /**
+   * PayPal: the webhook id PayPal signs (the `webhookId` of `WebhookProvider.paypal()`).
+   * @default the provider's own, when a WebhookProvider is given (required with the catalog id `'paypal'`)
+   */
+  readonly webhookId?: string;
+  /**
+   * PayPal: the `PAYPAL-CERT-URL` the request names. The local dev server and the test receiver serve the published
+   * stand-in certificate (`localPayPalCertificate`) at `LOCAL_PAYPAL_CERTIFICATE_PATH` on their own origin.
+   * @default that path on `url`'s origin when `url` is a loopback address, else on the running test receiver's
+   * origin (`WEBHOOK_RECEIVER_TEST_CERTIFICATE_ORIGIN`, which `startTestReceiver` sets)
+   */
+  readonly certificateUrl?: string;
+  /**
+   * App Store: the bundle id, environment and app Apple id of the receiver's `WebhookProvider.appStore()`.
+   * @default the provider's own, when a WebhookProvider is given (required with the catalog id `'app-store'`)
+   */
+  readonly appStore?: AppStoreSignOptions;
+  /**
+   * Plaid: the `kid` of `privateKey` (the key the key service serves for it).
+   * @default the published local stand-in key's (`localPlaidKey().kid`), when `privateKey` is not given
+   */
+  readonly keyId?: string;
   /** The event type, where the provider sends one. @default the sample's first type (`sampleEventTypes(provider)`) */
   readonly eventType?: string;
   /** When the request is signed (and the sample's event happened). @default now */
@@ -100,10 +142,14 @@ export function signableProviders(): string[] {
   return Object.keys(CATALOG).filter((kind) => SAMPLES[kind] !== undefined);
 }
 
-/** Whether a provider signs with its own private key, so that its requests can be signed only with a test key. */
+/**
+ * Whether a provider signs with its own private key (Discord, SendGrid, Telnyx; PayPal, the App Store and Plaid,
+ * whose keys are also certified or served by the provider), so that its requests can be signed only with the
+ * published test keys, which only a local receiver trusts.
+ */
 export function signsWithPrivateKey(target: SignTarget): boolean {
   const { scheme } = resolveTarget(target);
-  return scheme.signature?.algorithm === 'ed25519' || scheme.signature?.algorithm === 'ecdsa-p256-sha256';
+  return scheme.signature?.algorithm === 'ed25519' || scheme.signature?.algorithm === 'ecdsa-p256-sha256' || Boolean(scheme.certificateUrl || scheme.x5cJws || scheme.jwks);
 }
 
 /** The event types the provider's sample knows (the first is the default); any other type may still be given. */
@@ -114,10 +160,12 @@ export function sampleEventTypes(target: SignTarget): string[] {
 
 /**
  * The secret a receiver must hold to trust the local test key pair for a public-key provider: Discord's hex, Telnyx's
- * base64 raw key, SendGrid's base64 SPKI. Undefined for providers that sign with a shared secret.
+ * base64 raw key, SendGrid's base64 SPKI; for Plaid, credentials for the local key service (which takes any). Undefined
+ * for providers that sign with a shared secret, and for PayPal and the App Store, which hold no secret.
  */
 export function localTestSecret(target: SignTarget): string | undefined {
   const { kind, scheme } = resolveTarget(target);
+  if (scheme.jwks?.keySource === 'plaid') return JSON.stringify(LOCAL_PLAID_CREDENTIALS);
   const algorithm = scheme.signature?.algorithm;
   if (algorithm !== 'ed25519' && algorithm !== 'ecdsa-p256-sha256') return undefined;
   const pair = localTestKeyPair(PUBLIC_KEY_ALGORITHMS[kind] ?? algorithm);
@@ -128,9 +176,12 @@ export function localTestSecret(target: SignTarget): string | undefined {
 export function signRequest(target: SignTarget, options: SignRequestOptions = {}): SignedWebhookRequest {
   const resolved = resolveTarget(target);
   const { id, kind, scheme, definition } = resolved;
-  if (scheme.certificateUrl || scheme.x5cJws || scheme.jwks) {
-    // PayPal, App Store, Plaid: keys served from the provider's own hosts or chained to its own root.
-    throw new Error(`${definition?.name ?? id} signs with keys that only it holds, served from its own hosts or chained to its own root: the test kit cannot sign its requests.`);
+  if ((scheme.certificateUrl || scheme.x5cJws || scheme.jwks) && !definition) {
+    throw new Error(`Provider "${id}" is a generic certificate or key-service scheme: the test kit signs only the catalog's (PayPal, the App Store, Plaid) with its stand-in keys.`);
+  }
+  const standIn = Boolean(scheme.certificateUrl || scheme.x5cJws || scheme.jwks);
+  if (options.privateKey !== undefined && (scheme.certificateUrl || scheme.x5cJws)) {
+    throw new Error(`${definition!.name} requests are signed with the published stand-in certificate (localPayPalCertificate / localAppleChain); privateKey is not used.`);
   }
   const sample = sampleOf(kind);
   const nowMs = options.timestamp === undefined ? Date.now() : typeof options.timestamp === 'number' ? options.timestamp : options.timestamp.getTime();
@@ -138,7 +189,7 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
   const deliveryId = options.deliveryId ?? sample.newId();
   const eventType = options.eventType ?? sample.eventTypes[0];
   const url = parseUrl(options.url ?? resolved.publicUrl ?? `https://hooks.example.com/webhooks/${id}`);
-  const isPublicKey = scheme.signature?.algorithm === 'ed25519' || scheme.signature?.algorithm === 'ecdsa-p256-sha256';
+  const isPublicKey = standIn || scheme.signature?.algorithm === 'ed25519' || scheme.signature?.algorithm === 'ecdsa-p256-sha256';
   const secret = options.secret === undefined ? undefined : signingKeyOf(options.secret);
   if (!isPublicKey && (secret === undefined || secret === '')) {
     throw new Error(`Signing a ${definition?.name ?? id} request needs the receiver's secret for it (the secret option).`);
@@ -173,7 +224,50 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
     throw new Error(`${definition?.name ?? id} carries its signature in the body: give body as a JSON object (${what}).`);
   };
 
-  if (scheme.signature) {
+  let signedId = deliveryId;
+  if (scheme.certificateUrl) {
+    // PayPal: SHA256withRSA over `<transmission id>|<transmission time>|<webhook id>|<unsigned decimal CRC-32 of the body>`.
+    const webhookId = options.webhookId ?? resolved.certificates?.webhookId;
+    if (!webhookId) throw new Error('PayPal signs its webhook id: give the webhookId option (the webhookId of WebhookProvider.paypal()).');
+    body = bodyBytes(bodyValue);
+    const transmissionId = randomUUID();
+    const time = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const content = `${transmissionId}|${time}|${webhookId}|${crc32(body) >>> 0}`;
+    headers['PAYPAL-TRANSMISSION-ID'] = transmissionId;
+    headers['PAYPAL-TRANSMISSION-TIME'] = time;
+    headers['PAYPAL-TRANSMISSION-SIG'] = signBytes('sha256', Buffer.from(content, 'utf8'), localPayPalCertificate().privateKey).toString('base64');
+    headers['PAYPAL-CERT-URL'] = options.certificateUrl ?? localCertificateUrl(url.base);
+    headers['PAYPAL-AUTH-ALGO'] = 'SHA256withRSA';
+  } else if (scheme.x5cJws) {
+    // App Store: {"signedPayload": JWS}, ES256, x5c = [leaf, intermediate, root] of the stand-in chain.
+    const settings = appStoreSettings(options.appStore, resolved.certificates);
+    const payload = jsonObject('the notification is the JWS payload');
+    payload.data = { appAppleId: settings.appAppleId, bundleId: settings.bundleId, environment: settings.environment, ...((payload.data as object | undefined) ?? {}) };
+    const chain = localAppleChain();
+    const segment = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const input = `${segment({ alg: 'ES256', x5c: chain.x5c })}.${segment(payload)}`;
+    const signature = signBytes('sha256', Buffer.from(input, 'ascii'), { key: chain.privateKey, dsaEncoding: 'ieee-p1363' });
+    body = Buffer.from(JSON.stringify({ signedPayload: `${input}.${signature.toString('base64url')}` }), 'utf8');
+  } else if (scheme.jwks) {
+    // Plaid: Plaid-Verification, an ES256 JWT with kid, iat and request_body_sha256 (the hex SHA-256 of the body).
+    body = bodyBytes(bodyValue);
+    let key: KeyObject;
+    let kid: string;
+    if (options.privateKey === undefined) {
+      ({ privateKey: key, kid } = localPlaidKey());
+      if (options.keyId !== undefined && options.keyId !== kid) throw new Error('keyId needs the privateKey it names.');
+    } else {
+      key = privateKeyOf(options.privateKey, 'ecdsa-p256-sha256');
+      if (!options.keyId) throw new Error('A Plaid privateKey needs its keyId (the kid the key service serves it under).');
+      kid = options.keyId;
+    }
+    const segment = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const claims = { iat: Math.floor(nowMs / 1000), [scheme.jwks.bodyHashClaim ?? 'request_body_sha256']: createHash('sha256').update(body).digest('hex') };
+    const input = `${segment({ alg: 'ES256', kid, typ: 'JWT' })}.${segment(claims)}`;
+    headers[headerName(scheme.jwks.header)] = `${input}.${signBytes('sha256', Buffer.from(input, 'ascii'), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    // No event id: the receiver keys a Plaid event by the body's SHA-256.
+    signedId = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  } else if (scheme.signature) {
     body = signWithSignatureScheme(scheme.signature, { headers, body: bodyBytes(bodyValue), url: url.base, query, method: 'POST', id: deliveryId, nowMs, secret, privateKey: isPublicKey ? privateKeyOf(options.privateKey, scheme.signature.algorithm as TestKeyAlgorithm) : undefined });
   } else if (scheme.twilio) {
     body = bodyBytes(bodyValue);
@@ -266,7 +360,7 @@ export function signRequest(target: SignTarget, options: SignRequestOptions = {}
   }
 
   const full = withQuery(url.base, query);
-  return { provider: id, method: 'POST', url: full, path: new URL(full).pathname, query, headers, body, deliveryId, eventType: sample.eventTypes.length > 0 || options.eventType !== undefined ? eventType : undefined };
+  return { provider: id, method: 'POST', url: full, path: new URL(full).pathname, query, headers, body, deliveryId: signedId, eventType: sample.eventTypes.length > 0 || options.eventType !== undefined ? eventType : undefined };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -279,6 +373,33 @@ interface Resolved {
   readonly deliveryId?: ValueSourceConfig[];
   readonly eventType?: ValueSourceConfig;
   readonly publicUrl?: string;
+  readonly certificates?: CertificateSettingsConfig;
+}
+
+/** `LOCAL_PAYPAL_CERTIFICATE_PATH` on the local receiver's origin: `url`'s when loopback, else the test receiver's. */
+function localCertificateUrl(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (parsed.protocol === 'http:' && (host === '127.0.0.1' || host === '::1' || host === 'localhost')) {
+    return `http://${host === '::1' ? '[::1]' : '127.0.0.1'}:${parsed.port || '80'}${LOCAL_PAYPAL_CERTIFICATE_PATH}`;
+  }
+  const origin = process.env[TEST_CERTIFICATE_ORIGIN_ENV];
+  if (origin) return `${origin.replace(/\/+$/, '')}${LOCAL_PAYPAL_CERTIFICATE_PATH}`;
+  throw new Error(
+    'PayPal requests name the URL of their certificate, which only a local receiver serves (the dev server, or startTestReceiver): ' +
+      'give url (the local receiver\'s http://127.0.0.1:<port>/... URL), or certificateUrl, or start the test receiver first.',
+  );
+}
+
+function appStoreSettings(given: AppStoreSignOptions | undefined, certificates: CertificateSettingsConfig | undefined): Required<AppStoreSignOptions> {
+  const claims = certificates?.claims ?? {};
+  const bundleId = given?.bundleId ?? claims.bundleId;
+  if (!bundleId) throw new Error("App Store notifications carry the app's bundle id: give appStore: { bundleId } (the bundleId of WebhookProvider.appStore()).");
+  const environment = given?.environment ?? claims.environment ?? 'Sandbox';
+  if (environment !== 'Sandbox' && environment !== 'Production') throw new Error(`appStore.environment must be Sandbox or Production, got "${environment}".`);
+  const appAppleId = given?.appAppleId ?? (claims.appAppleId === undefined ? 1234567890 : Number(claims.appAppleId));
+  if (!Number.isSafeInteger(appAppleId)) throw new Error(`appStore.appAppleId must be an integer, got ${String(appAppleId)}.`);
+  return { bundleId, environment, appAppleId };
 }
 
 function resolveTarget(target: SignTarget): Resolved {
@@ -299,7 +420,7 @@ function resolveTarget(target: SignTarget): Resolved {
     return { id, kind, scheme: config.scheme, deliveryId: config.deliveryId, eventType: config.eventType, publicUrl: publicUrlOf(config.publicUrl) };
   }
   const resolved = resolveTarget(kind);
-  return { ...resolved, id, publicUrl: publicUrlOf(config.publicUrl) };
+  return { ...resolved, id, publicUrl: publicUrlOf(config.publicUrl), certificates: config.certificates };
 }
 
 /** The placeholder given to a WebhookProvider's `_toConfig` for the route's URL, which it returns when none is set. */

@@ -5,7 +5,8 @@
  * `--url` and `--secret` to a deployed receiver too.
  *
  * Providers that sign with their own private key (Discord, SendGrid, Telnyx) are signed with the local test key pair,
- * which only a local receiver trusts: `send` refuses to send them anywhere but a loopback address.
+ * which only a local receiver trusts: `send` refuses to send them anywhere but a loopback address. So are PayPal, the
+ * App Store and Plaid, signed with the published stand-in certificates and key that the dev server serves and trusts.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -50,6 +51,10 @@ ${wrap(Object.keys(CATALOG).join(', '), 90, '                           ')}
   --secret <value>         the secret the receiver holds for the provider (as its Secrets Manager secret holds it)
   --secrets-file <file>    read it from this file (default: ${SECRETS_FILE} in the current folder, the dev server's);
                            environment variable WEBHOOK_SECRET_<ID> wins over the file
+  --webhook-id <id>        PayPal: the webhookId of your WebhookProvider.paypal() (PayPal signs it)
+  --bundle-id <id>         App Store: the bundleId of your WebhookProvider.appStore()
+  --environment <env>      App Store: Sandbox or Production, as configured (default: Sandbox)
+  --app-apple-id <n>       App Store: the appAppleId configured for Production (default: 1234567890)
   --delivery-id <id>       the delivery id (default: a fresh one; repeat one to see a duplicate answered as such)
   --print                  print the signed request as a curl command instead of sending it
   --list-events            print the sample's known event types and exit
@@ -57,7 +62,9 @@ ${wrap(Object.keys(CATALOG).join(', '), 90, '                           ')}
 
 Discord, SendGrid and Telnyx sign with their own private key: send signs them with the local test key pair
 (cdk-webhook-receiver/testing localTestKeyPair), which the dev server trusts and a deployed receiver never should, so
-they are sent only to a loopback address. The secret is never printed.
+they are sent only to a loopback address. PayPal, the App Store and Plaid likewise: send signs them with the published
+stand-in certificates and key (localPayPalCertificate, localAppleChain, localPlaidKey), which the dev server serves
+and trusts; only to a loopback address. The secret is never printed.
 Exit codes: 0 answered 2xx, 1 answered otherwise or not reached, 2 bad command line.`;
 
 const FLAGS = {
@@ -68,6 +75,10 @@ const FLAGS = {
   'secrets-file': { type: 'string' },
   secrets: { type: 'string' },
   'delivery-id': { type: 'string' },
+  'webhook-id': { type: 'string' },
+  'bundle-id': { type: 'string' },
+  environment: { type: 'string' },
+  'app-apple-id': { type: 'string' },
   'list-events': { type: 'boolean' },
   print: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -166,15 +177,31 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env,
 
   const name = CATALOG[kind].name;
   const privateKeyProvider = signsWithPrivateKey(kind);
+  const standIn = !CATALOG[kind].scheme.signature;
   if (privateKeyProvider && !isLoopback(url.hostname)) {
     throw new CommandError(
-      `${name} signs with its own private key, which nobody else holds: send signs with the local test key pair, which only the local dev ` +
-        `server (or the test receiver) trusts. It sends ${name} requests only to a loopback address (127.0.0.1, localhost), not to ${url.host}.`,
+      standIn
+        ? `${name} signs with keys that only it holds (certified or served by ${name}): send signs with the published stand-in ` +
+            `certificates and key, which only the local dev server (or the test receiver) serves and trusts. It sends ${name} requests only to a ` +
+            `loopback address (127.0.0.1, localhost), not to ${url.host}.`
+        : `${name} signs with its own private key, which nobody else holds: send signs with the local test key pair, which only the local dev ` +
+            `server (or the test receiver) trusts. It sends ${name} requests only to a loopback address (127.0.0.1, localhost), not to ${url.host}.`,
     );
   }
+  const onlyFor = (flag: string, provider: string) => {
+    if (flags[flag as keyof typeof flags] !== undefined && kind !== provider) throw new UsageError(`--${flag} is for ${CATALOG[provider].name} only.`);
+  };
+  onlyFor('webhook-id', 'paypal');
+  for (const flag of ['bundle-id', 'environment', 'app-apple-id']) onlyFor(flag, 'app-store');
+  if (kind === 'paypal' && !flags['webhook-id']) throw new UsageError('PayPal signs its webhook id: give --webhook-id <the webhookId of your WebhookProvider.paypal()>.');
+  if (kind === 'app-store' && !flags['bundle-id']) throw new UsageError('App Store notifications carry the bundle id: give --bundle-id <the bundleId of your WebhookProvider.appStore()>.');
+  const appAppleId = flags['app-apple-id'] === undefined ? undefined : Number(flags['app-apple-id']);
+  if (appAppleId !== undefined && !(Number.isSafeInteger(appAppleId) && appAppleId > 0)) throw new UsageError(`--app-apple-id must be a positive integer, got "${flags['app-apple-id']}".`);
   const secretFile = flags['secrets-file'] ?? flags.secrets;
   const found = findSecret(id, { secret: flags.secret, file: secretFile }, env, cwd);
-  if (privateKeyProvider) {
+  if (privateKeyProvider && standIn) {
+    // Nothing to match: PayPal and the App Store hold no secret; the local Plaid key service takes any credentials.
+  } else if (privateKeyProvider) {
     // The receiver holds a public key; we sign with the matching private key: the file's, else the local test key.
     const expected = localTestSecret(kind)!;
     if (!found.privateKey && found.secret !== undefined && found.secret.trim() !== expected) {
@@ -194,10 +221,12 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env,
   try {
     request = signRequest(id === kind ? kind : { id, kind }, {
       secret: privateKeyProvider ? undefined : found.secret,
-      privateKey: found.privateKey,
+      privateKey: standIn ? undefined : found.privateKey,
       eventType: flags.event,
       deliveryId: flags['delivery-id'],
       url: url.toString(),
+      webhookId: flags['webhook-id'],
+      appStore: kind === 'app-store' ? { bundleId: flags['bundle-id']!, environment: flags.environment, appAppleId } : undefined,
     });
   } catch (error) {
     throw new CommandError(`Cannot sign the ${name} sample: ${(error as Error).message}`);

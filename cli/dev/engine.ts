@@ -13,6 +13,11 @@
  *   queue in seconds; it invokes the processor with the environment the template gives it (resolved to the local
  *   resources), deletes what succeeded, and leaves failures to come back.
  *
+ * - PayPal, the App Store and Plaid sign with keys only they hold: the server also answers, on its own origin, as
+ *   PayPal's certificate host and Plaid's key service with the published stand-in certificate and key
+ *   (testing/keys.ts), and the verifier is told to trust them through its test-only variables (set in this process,
+ *   where the verifier runs; the verifier refuses them inside AWS Lambda). `send` and the test kit sign with them.
+ *
  * What happens is reported as `DevEvent`s (output.ts prints them). The functions' log lines are read to tell
  * what happened to each delivery and event (correlated by request id and message id), never to print a secret.
  */
@@ -27,6 +32,7 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { CONFIG_VALUES_ENV } from '../../contract/config';
 import { DEV_ERRORS_ENV } from '../../contract/dev';
 import { fillIn } from '../../lambda/verifier/config';
+import { answerAsProvider, localProviderOverrides } from '../../testing/keys';
 import { CommandError } from '../shared/io';
 import { resolveValue, type ReceiverSpec } from './assembly';
 import { sharedEmulators, startEmulators } from './emulators';
@@ -314,6 +320,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     });
     const port = (server.address() as AddressInfo).port;
     const base = `http://127.0.0.1:${port}`;
+    // PayPal, the App Store and Plaid: the verifier (in this process, never in AWS Lambda) trusts the published
+    // stand-in certificates and key (testing/keys.ts), served by this server on its own origin (`answerAsProvider`).
+    Object.assign(process.env, localProviderOverrides(base));
 
     const routeList: Engine['routes'] = [];
     for (const r of running) {
@@ -328,11 +337,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         const url = `${base}${routeOf(r, resource)}`;
         // URL-signing providers sign the URL they post to: here, the local one.
         if (provider.publicUrl !== undefined) provider.publicUrl = url;
-        const secret = options.secrets.get(r.spec.path, id, typeof provider.kind === 'string' ? provider.kind : id);
-        // A secret of this run only: a run sharing the stand-ins never reads another's value, not even as AWSPREVIOUS.
-        provider.secretId = `${provider.secretId}#${run}`;
-        await emulators.putSecret(provider.secretId, secret.value);
-        options.onEvent({ type: 'secret', receiver: r.spec.path, provider: id, source: secret.source });
+        // PayPal and the App Store hold no secret (certificates only).
+        if (provider.secretId !== undefined) {
+          const secret = options.secrets.get(r.spec.path, id, typeof provider.kind === 'string' ? provider.kind : id);
+          // A secret of this run only: a run sharing the stand-ins never reads another's value, not even as AWSPREVIOUS.
+          provider.secretId = `${provider.secretId}#${run}`;
+          await emulators.putSecret(provider.secretId, secret.value);
+          options.onEvent({ type: 'secret', receiver: r.spec.path, provider: id, source: secret.source });
+        }
         routes.set(routeOf(r, resource), { receiver: r, resource });
         routeList.push({ receiver: r.spec.path, provider: id, url });
       }
@@ -465,6 +477,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         headers[name] = [...(headers[name] ?? []), req.rawHeaders[i + 1]];
       }
       try {
+        const pathname = new URL(req.url ?? '/', base).pathname;
+        const standIn = routes.has(pathname) ? undefined : answerAsProvider(req.method ?? 'GET', pathname, Buffer.concat(chunks).toString('utf8'));
+        if (standIn) {
+          res.writeHead(standIn.status, { 'Content-Type': standIn.contentType });
+          res.end(standIn.body);
+          return;
+        }
         const answer = await handle({ method: req.method, path: req.url ?? '/', headers, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress });
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);

@@ -22,7 +22,8 @@ export interface SecretLookup {
   /**
    * The secret of a provider of a receiver, and where it came from. `kind` (the catalog kind) lets a generated
    * value be the local test key pair's public key for a provider that signs with its own private key (Discord,
-   * SendGrid, Telnyx), so that `send` and the test kit's `signRequest` are trusted at once.
+   * SendGrid, Telnyx), or credentials for the local key service (Plaid), so that `send` and the test kit's
+   * `signRequest` are trusted at once.
    */
   get(receiverPath: string, providerId: string, kind?: string): { value: string; source: SecretSource };
 }
@@ -87,7 +88,7 @@ export function secretLookup(options: { file?: string; env?: NodeJS.ProcessEnv; 
   };
 }
 
-/** The local test key pair's public key in the provider's secret format, for a provider that signs with a private key. */
+/** `localTestSecret`: the local test key's public key in the provider's secret format (Plaid: local key service credentials). */
 function localTestKey(kind: string): string | undefined {
   try {
     return localTestSecret(kind);

@@ -6,7 +6,7 @@
  * content; the returned check then tries each candidate key. The handler only adapts the API Gateway event to
  * these and their result to a response.
  */
-import { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as verifySignature, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { escape as escapeQuery } from 'node:querystring';
 import type { SchemeConfig, SignatureConfig, TimestampConfig, TokenConfig } from '../../contract/config';
 import { AuthenticationError, InternalError } from './errors';
@@ -44,7 +44,6 @@ export interface PreparedCheck {
   readonly timestamp?: string;
 }
 
-const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Unpadded, and no length that leaves a lone character (it would encode no whole byte).
 const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
@@ -60,9 +59,18 @@ export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * A MAC's or hash's digest as bytes: read as a latin1 (`binary`) string, one character per byte copied as is with
+ * no branch on its value, into a Buffer from Node's pool. On Node.js 24 that is about 0.4 us faster than
+ * `digest()`, whose Buffer gets a backing store of its own: an eighth of an HMAC over a 2 KB body.
+ */
+export function digestBytes(mac: Hmac | Hash): Buffer {
+  return Buffer.from(mac.digest('binary'), 'latin1');
+}
+
 /** Compares a presented token with a secret without revealing either's length: both are hashed first. */
 export function constantTimeTokenEqual(presented: string, secret: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  const digest = (value: string) => digestBytes(createHash('sha256').update(value, 'utf8'));
   return constantTimeEqual(digest(presented), digest(secret));
 }
 
@@ -123,7 +131,7 @@ function prepareDropboxSign(request: RequestView): PreparedCheck {
   const content = Buffer.from(time + type, 'utf8');
   return {
     timestamp: time,
-    match: (keys) => keys.findIndex((key) => constantTimeEqual(createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest(), signature)),
+    match: (keys) => keys.findIndex((key) => constantTimeEqual(digestBytes(createHmac('sha256', Buffer.from(key, 'utf8')).update(content)), signature)),
   };
 }
 
@@ -131,19 +139,21 @@ function prepareDropboxSign(request: RequestView): PreparedCheck {
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const repeated = config.repeatedHeader ? (request.headers.getAll?.(config.header) ?? []) : [];
-  const raw = repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
-  const others = config.otherSignatureHeaders ? config.otherSignatureHeaders.map((name) => firstHeader(request.headers, name)).filter((v): v is string => v !== undefined) : [];
-  if ((raw === undefined || raw.trim() === '') && others.length === 0) {
+  const repeated = config.repeatedHeader ? request.headers.getAll?.(config.header) : undefined;
+  const raw = repeated !== undefined && repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
+  const main = raw === undefined ? '' : raw.trim();
+  let others: string[] | undefined;
+  for (const name of config.otherSignatureHeaders ?? []) {
+    const other = firstHeader(request.headers, name);
+    if (other !== undefined) (others ??= []).push(other);
+  }
+  if (main === '' && others === undefined) {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
   }
-  const { values, timestamp: fromHeader } = raw === undefined || raw.trim() === '' ? { values: [], timestamp: undefined } : splitSignatureHeader(config, raw.trim());
-  for (const other of others) values.push(...splitSignatureHeader(config, other.trim()).values);
+  // Each presented signature decoded as it is read (no list of strings, no intermediate objects).
   const signatures: Buffer[] = [];
-  for (const value of values) {
-    const decoded = decode(value, config.encoding);
-    if (decoded !== undefined) signatures.push(decoded);
-  }
+  const fromHeader = main === '' ? undefined : readSignatureHeader(config, main, signatures);
+  for (const other of others ?? []) readSignatureHeader(config, other.trim(), signatures);
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
@@ -198,7 +208,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
 function hmacOf(algorithm: string, key: KeyObject | Buffer, parts: readonly SignedPart[]): Buffer {
   const mac = createHmac(algorithm, key);
   for (const part of parts) mac.update(part);
-  return mac.digest();
+  return digestBytes(mac);
 }
 
 /**
@@ -222,27 +232,34 @@ function firstHeader(headers: Headers, name: string, aliases?: readonly string[]
   return undefined;
 }
 
-function splitSignatureHeader(config: SignatureConfig, header: string): { values: string[]; timestamp?: string } {
+/**
+ * Reads a signature header: decodes each signature it carries (in `format.encoding`) into `signatures`, skipping
+ * those that do not decode, and returns the timestamp it carries, if its format has one.
+ */
+function readSignatureHeader(config: SignatureConfig, header: string, signatures: Buffer[]): string | undefined {
   const format = config.format;
   const prefix = format.prefix ?? '';
   if (format.kind === 'plain') {
     if (!header.startsWith(prefix)) {
       throw new AuthenticationError('signature_malformed', `The ${config.header} header does not start with "${prefix}".`);
     }
-    return { values: [header.slice(prefix.length)] };
+    addDecoded(signatures, prefix === '' ? header : header.slice(prefix.length), config.encoding);
+    return undefined;
   }
   if (format.kind === 'list') {
-    const entries = header.split(format.pairSeparator ?? ' ').map((e) => e.trim());
-    return { values: entries.filter((e) => e.startsWith(prefix)).map((e) => e.slice(prefix.length)) };
+    for (const entry of header.split(format.pairSeparator ?? ' ')) {
+      const value = entry.trim();
+      if (value.startsWith(prefix)) addDecoded(signatures, value.slice(prefix.length), config.encoding);
+    }
+    return undefined;
   }
-  const values: string[] = [];
   let timestamp: string | undefined;
   for (const entry of header.split(format.pairSeparator ?? ',')) {
     const at = entry.indexOf(format.keyValueSeparator ?? '=');
     if (at <= 0) continue;
     const key = entry.slice(0, at).trim();
     const value = entry.slice(at + 1).trim();
-    if (key === format.signatureKey) values.push(value);
+    if (key === format.signatureKey) addDecoded(signatures, value, config.encoding);
     else if (key === format.timestampKey) {
       // Two different timestamps (a header sent twice, which an HTTP API joins with a comma) are ambiguous: no
       // provider sends them, and picking one (Stripe's SDK takes the last) would be a guess.
@@ -252,12 +269,25 @@ function splitSignatureHeader(config: SignatureConfig, header: string): { values
       timestamp = value;
     }
   }
-  return { values, timestamp };
+  return timestamp;
+}
+
+/** Adds `value` decoded to `signatures`, unless it does not decode. */
+function addDecoded(signatures: Buffer[], value: string, encoding: SignatureConfig['encoding']): void {
+  const decoded = decode(value, encoding);
+  if (decoded !== undefined) signatures.push(decoded);
 }
 
 function decode(value: string, encoding: 'hex' | 'base64' | 'base64url'): Buffer | undefined {
-  const pattern = encoding === 'hex' ? HEX : encoding === 'base64url' ? BASE64URL : BASE64;
-  return value.length > 0 && value.length <= MAX_SIGNATURE_CHARS && pattern.test(value) ? Buffer.from(value, encoding) : undefined;
+  if (value.length === 0 || value.length > MAX_SIGNATURE_CHARS) return undefined;
+  if (encoding === 'hex') {
+    // Decoded straight into a buffer of the exact size: Node's hex decoder stops at the first pair that is not two
+    // hex digits, so the text was hex exactly when every pair was written.
+    if (value.length % 2 !== 0) return undefined;
+    const bytes = Buffer.allocUnsafe(value.length / 2);
+    return bytes.write(value, 'hex') * 2 === value.length ? bytes : undefined;
+  }
+  return (encoding === 'base64url' ? BASE64URL : BASE64).test(value) ? Buffer.from(value, encoding) : undefined;
 }
 
 /** Reads the signed timestamp, checks its window, and returns it exactly as sent (it is signed as sent). */
@@ -306,18 +336,25 @@ export type SignedPart = Buffer | string;
 
 /** The signed content in order, the body as received and every other part as text (UTF-8 when hashed). */
 export function signedParts(template: string, request: RequestView, timestamp: string | undefined, urlDecoding?: 'hubspot'): SignedPart[] {
+  // Text between two bodies is joined into one string: one HMAC update for it (an update costs about as much as
+  // hashing 100 bytes).
   const parts: SignedPart[] = [];
+  let text = '';
   for (const piece of templatePieces(template)) {
-    if (piece === '{body}') parts.push(request.body);
-    else if (piece === '{timestamp}') parts.push(timestamp ?? '');
-    else if (piece === '{id}') parts.push(request.id ?? '');
+    if (piece === '{body}') {
+      if (text !== '') parts.push(text);
+      text = '';
+      parts.push(request.body);
+    } else if (piece === '{timestamp}') text += timestamp ?? '';
+    else if (piece === '{id}') text += request.id ?? '';
     else if (piece === '{url}') {
       const url = fullUrl(request);
-      parts.push(urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url);
+      text += urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url;
     }
-    else if (piece === '{method}') parts.push(request.method);
-    else parts.push(piece);
+    else if (piece === '{method}') text += request.method;
+    else text += piece;
   }
+  if (text !== '') parts.push(text);
   return parts;
 }
 
@@ -352,10 +389,24 @@ const HMAC_KEY_OBJECTS = new Map<string, Map<string, KeyObject>>();
 const MAX_CACHED_KEYS = 256;
 let cachedKeyCount = 0;
 
+/**
+ * Each scheme's keys by the secret as stored, so that a request finds its key with one lookup of a string the
+ * secret cache already holds (no `keyPrefix` cut, no hashing of a new string). Bounded as `HMAC_KEY_OBJECTS` is.
+ */
+const KEYS_BY_SCHEME = new WeakMap<object, Map<string, KeyObject>>();
+
 /** `secret`'s HMAC key (`keyEncoding`, without `keyPrefix`), as a key object made on first use. */
 export function hmacKeyObject(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): KeyObject {
-  const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
-  return keyObjectOf(material, config.keyEncoding);
+  let bySecret = KEYS_BY_SCHEME.get(config);
+  if (!bySecret) KEYS_BY_SCHEME.set(config, (bySecret = new Map()));
+  let key = bySecret.get(secret);
+  if (!key) {
+    if (bySecret.size >= MAX_CACHED_KEYS) bySecret.clear();
+    const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
+    key = keyObjectOf(material, config.keyEncoding);
+    bySecret.set(secret, key);
+  }
+  return key;
 }
 
 function keyObjectOf(material: string, encoding: SignatureConfig['keyEncoding']): KeyObject {
@@ -558,7 +609,7 @@ function preparePlivo(request: RequestView): PreparedCheck {
   const content = Buffer.from(`${base}${form.join('')}.${nonce}`, 'utf8');
   return {
     match: (keys) => firstMatch(keys, (key) => {
-      const expected = createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest();
+      const expected = digestBytes(createHmac('sha256', keyObjectOf(key, 'utf8')).update(content));
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
@@ -581,7 +632,7 @@ function prepareMailgun(toleranceSeconds: number, request: RequestView, nowMs: n
   return {
     timestamp,
     match: (keys) => firstMatch(keys, (key) => {
-      const expected = createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest();
+      const expected = digestBytes(createHmac('sha256', keyObjectOf(key, 'utf8')).update(content));
       let matched = false;
       for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
       return matched;
@@ -611,16 +662,30 @@ function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs
   const present = [...new Set(named)].filter((name) => request.headers.get(name) !== undefined).sort();
   const valueOf = (name: string) => (name === CONTENTFUL_SIGNED_HEADERS ? present.join(',') : name === CONTENTFUL_TIMESTAMP ? timestamp : request.headers.get(name)!.trim());
   const headerText = present.map((name) => `${name}:${valueOf(name)}`).join(';');
-  const content = Buffer.concat([Buffer.from(`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, 'utf8'), request.body]);
+  // The canonical request in its two parts, the body not copied.
+  const parts = [`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, request.body];
   return {
     timestamp,
-    match: (keys) => firstMatch(keys, (key) => constantTimeEqual(createHmac('sha256', keyObjectOf(key, 'utf8')).update(content).digest(), signature)),
+    match: (keys) => firstMatch(keys, (key) => constantTimeEqual(hmacOf('sha256', keyObjectOf(key, 'utf8'), parts), signature)),
   };
 }
 
 /** The request's public path and query, normalised as Contentful's SDK does (`getNormalizedEncodedURI`). */
 function contentfulPath(request: RequestView): string {
   const url = fullUrl(request);
+  let path = CONTENTFUL_PATHS.get(url);
+  if (path === undefined) {
+    // Kept only without a query, one per route: a query is the sender's, and would let the map grow without bound.
+    path = normalisedPath(url);
+    if (!request.rawQuery) CONTENTFUL_PATHS.set(url, path);
+  }
+  return path;
+}
+
+/** The normalised path of each route's public URL, worked out once. */
+const CONTENTFUL_PATHS = new Map<string, string>();
+
+function normalisedPath(url: string): string {
   const afterHost = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
   const [pathname, search] = afterHost.split('?');
   const escaped = search ? escapeQuery(search) : '';
@@ -652,8 +717,10 @@ function prepareAdyen(request: RequestView): PreparedCheck {
     if (!presented) throw new AuthenticationError('signature_missing', 'A notification item carries no hmacSignature.');
     const signature = decode(presented, 'base64');
     if (!signature) throw new AuthenticationError('signature_malformed', 'An hmacSignature is not base64.');
-    const content = ADYEN_SIGNED_FIELDS.map((path) => valueAt(item, path) ?? booleanAt(item, path) ?? '').join(':');
-    return { signature, content: Buffer.from(content, 'utf8') };
+    let content = adyenField(item, ADYEN_FIELD_PATHS[0]);
+    for (let i = 1; i < ADYEN_FIELD_PATHS.length; i++) content += `:${adyenField(item, ADYEN_FIELD_PATHS[i])}`;
+    // Hashed as UTF-8 text (an HMAC update takes the string as is).
+    return { signature, content };
   });
   // Every item must be signed: one genuine item does not vouch for the others.
   return {
@@ -661,16 +728,26 @@ function prepareAdyen(request: RequestView): PreparedCheck {
       const hmacKeyBytes = keyObjectOf(key.trim(), 'hex');
       let all = true;
       for (const { signature, content } of checks) {
-        all = constantTimeEqual(createHmac('sha256', hmacKeyBytes).update(content).digest(), signature) && all;
+        all = constantTimeEqual(digestBytes(createHmac('sha256', hmacKeyBytes).update(content)), signature) && all;
       }
       return all;
     }),
   };
 }
 
-function booleanAt(value: unknown, path: string): string | undefined {
-  const leaf = path.split('.').reduce<unknown>((current, segment) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined), value);
-  return typeof leaf === 'boolean' ? String(leaf) : undefined;
+const ADYEN_FIELD_PATHS = ADYEN_SIGNED_FIELDS.map((path) => path.split('.'));
+
+/**
+ * A signed field of an item as Adyen's library writes it: a string, number or boolean as text, anything else
+ * (absent, null, an object) as ''. Object members only: no segment of these paths names an array item.
+ */
+function adyenField(item: unknown, segments: readonly string[]): string {
+  let current = item;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return '';
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : '';
 }
 
 // ---------------------------------------------------------------------------------------------------------

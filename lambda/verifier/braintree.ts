@@ -11,7 +11,7 @@
  * the verifier accepts.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { constantTimeEqual, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
+import { constantTimeEqual, digestBytes, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
 import { AuthenticationError, MalformedRequestError } from './errors';
 
 /** The challenges Braintree's SDK answers (`verify`): 20 to 32 lowercase hex characters. */
@@ -21,7 +21,7 @@ const HEX_SHA1 = /^[0-9a-f]{40}$/i;
 
 /** HMAC-SHA1 keyed with the SHA-1 of the private key, hex (braintree_node `Digest.Sha1hexdigest`). */
 function digest(privateKey: string, data: string): Buffer {
-  return createHmac('sha1', createHash('sha1').update(privateKey, 'utf8').digest()).update(data, 'latin1').digest();
+  return digestBytes(createHmac('sha1', createHash('sha1').update(privateKey, 'utf8').digest()).update(data, 'latin1'));
 }
 
 /** Whether base64 `payload` (newlines allowed) decodes to an XML document: `<` first, after whitespace. */

@@ -241,11 +241,13 @@ async function verifyAndEnqueue(
   const byCertificate = provider.scheme.certificateUrl !== undefined || provider.scheme.x5cJws !== undefined;
   const check = byCertificate ? await certificateModule(deps).prepareCertificates(provider.scheme, request, nowMs, { AuthenticationError, InternalError }) : prepare(provider.scheme, request, nowMs);
 
-  let secret = byCertificate ? CERTIFICATE_KEYS : secretKeys(await deps.secrets.get(provider.secretId!));
+  // A JWK set is public (`WebhookProvider.jwks`): nothing secret to read either.
+  const keyless = byCertificate || provider.scheme.jwks?.keySource === 'jwks';
+  let secret = byCertificate ? CERTIFICATE_KEYS : keyless ? JWKS_KEYS : secretKeys(await deps.secrets.get(provider.secretId!));
   let match = await check.match(secret.keys);
   if (match < 0) {
     // Perhaps the secret was rotated since we cached it.
-    const fresh = byCertificate ? undefined : await deps.secrets.refresh(provider.secretId!);
+    const fresh = keyless ? undefined : await deps.secrets.refresh(provider.secretId!);
     if (fresh) {
       secret = secretKeys(fresh);
       match = await check.match(secret.keys);
@@ -330,6 +332,9 @@ async function verifyAndEnqueue(
 
 /** The keys of a provider verified by certificates: one, matched by the certificate check, labelled as such. */
 const CERTIFICATE_KEYS = { keys: [''], labels: ['certificate'], expiredKeys: [] as string[] };
+
+/** The keys of a provider verified by a public JWK set: one, matched by the key the token names, labelled as such. */
+const JWKS_KEYS = { keys: [''], labels: ['jwks'], expiredKeys: [] as string[] };
 
 function certificateModule(deps: VerifierDependencies): typeof import('./x509') {
   if (!deps.certificates) throw new Error('This verifier was built without its certificate module.');

@@ -8,7 +8,7 @@
  *
  * Order of checks, none of which needs a key: the header, the token's syntax, its `alg` (only the configured ones:
  * `none`, `HS256` with the public key as an HMAC secret, anything else is refused here), `kid`, `iat`/`exp`/`nbf`,
- * `iss`, and the body hash claim. Only then is a key looked up.
+ * `iss`, `aud`, and the body hash claim. Only then is a key looked up.
  *
  * Keys are cached in the container by `kid` (at most `MAX_KEYS`; a key without `expired_at` is looked up again after
  * `KEY_MAX_AGE_MS`, so an expiry is noticed). A key whose `expired_at` is set verifies nothing (Plaid's own sample
@@ -17,14 +17,14 @@
  * `MAX_FETCHES_PER_WINDOW` fetches per `FETCH_WINDOW_MS` in all: a flood of random `kid`s cannot make it hammer
  * the key service. A fetch that fails, times out, or is over the cap answers 503 (retryable): the provider retries.
  *
- * Outbound calls: only the configured host (Plaid's two hosts, or the JWK set's own), https, no redirects, at most
+ * Outbound calls: only the configured host (Plaid's two hosts, or the JWK set's own URL), https, no redirects, at most
  * `MAX_RESPONSE_BYTES`, `FETCH_TIMEOUT_MS`. For tests only, `TEST_KEY_ORIGIN_ENV` replaces the origin, and only with
  * a loopback address (`http://127.0.0.1:<port>` or `http://[::1]:<port>`): the construct never sets it; whoever can
  * set a function's environment can replace its code anyway; and a loopback address in Lambda reaches only the
  * function's own sandbox, where nothing answers, so at worst every fetch fails closed (503).
  */
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { JwksConfig } from '../../contract/config';
+import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type { JwksAlgorithmName, JwksConfig } from '../../contract/config';
 import type { PreparedCheck, RequestView } from './auth';
 
 /** The error classes of the main bundle, and its constant-time comparison. */
@@ -92,7 +92,9 @@ function numericDate(claims: Record<string, unknown>, name: string, errors: Jwks
 export function prepareJwks(config: JwksConfig, request: RequestView, nowMs: number, errors: JwksErrors): PreparedCheck {
   const raw = request.headers.get(config.header)?.trim();
   if (!raw) throw errors.authentication('signature_missing', `Missing ${config.header} header.`);
-  const token = /^Bearer\s+/i.test(raw) ? raw.replace(/^Bearer\s+/i, '') : raw;
+  const bearer = /^Bearer\s+/i.test(raw);
+  if (config.requireBearer && !bearer) throw errors.authentication('signature_malformed', `The ${config.header} header must hold "Bearer <token>".`);
+  const token = bearer ? raw.replace(/^Bearer\s+/i, '') : raw;
   const parts = token.split('.');
   if (token.length > MAX_TOKEN_CHARS || parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) {
     throw errors.authentication('signature_malformed', `The ${config.header} header holds no JWT.`);
@@ -124,6 +126,10 @@ export function prepareJwks(config: JwksConfig, request: RequestView, nowMs: num
   if (exp !== undefined && now >= exp + skew) throw errors.authentication('timestamp_out_of_window', 'The token has expired.');
   if (nbf !== undefined && now < nbf - skew) throw errors.authentication('timestamp_out_of_window', 'The token is not valid yet.');
   if (config.issuer !== undefined && claims.iss !== config.issuer) throw errors.authentication('signature_mismatch', 'The token has another issuer.');
+  if (config.audience !== undefined) {
+    const aud = claims.aud;
+    if (!(aud === config.audience || (Array.isArray(aud) && aud.includes(config.audience)))) throw errors.authentication('signature_mismatch', 'The token is for another audience.');
+  }
 
   let bodyMatches = true;
   if (config.bodyHashClaim !== undefined) {
@@ -147,14 +153,38 @@ export function prepareJwks(config: JwksConfig, request: RequestView, nowMs: num
       if (!found || !found.cached.key || found.cached.expired) return -1;
       const { key, alg: keyAlg } = found.cached;
       if (keyAlg !== undefined && keyAlg !== alg) return -1;
-      const fits = alg === 'ES256' ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' : key.asymmetricKeyType === 'rsa';
-      if (!fits) return -1;
-      const ok = alg === 'ES256'
-        ? signature.length === 64 && verify('sha256', content, { key, dsaEncoding: 'ieee-p1363' }, signature)
-        : verify('sha256', content, key, signature);
-      return ok ? found.index : -1;
+      return verifiesWith(alg as JwksAlgorithmName, key, content, signature) ? found.index : -1;
     },
   };
+}
+
+/**
+ * What each `alg` needs of its key, and how it verifies: ECDSA signatures are the raw `r || s` of JWS (RFC 7518
+ * 3.4) of a fixed length; RSA keys have at least 2048 bits (RFC 7518 3.3); PS256's salt is the hash's length.
+ */
+const ALGORITHMS: Record<JwksAlgorithmName, { hash: string | null; key: 'ec' | 'rsa' | 'ed25519'; curve?: string; length?: number; pss?: boolean }> = {
+  ES256: { hash: 'sha256', key: 'ec', curve: 'prime256v1', length: 64 },
+  ES384: { hash: 'sha384', key: 'ec', curve: 'secp384r1', length: 96 },
+  RS256: { hash: 'sha256', key: 'rsa' },
+  RS384: { hash: 'sha384', key: 'rsa' },
+  RS512: { hash: 'sha512', key: 'rsa' },
+  PS256: { hash: 'sha256', key: 'rsa', pss: true },
+  EdDSA: { hash: null, key: 'ed25519', length: 64 },
+};
+
+function verifiesWith(alg: JwksAlgorithmName, key: KeyObject, content: Buffer, signature: Buffer): boolean {
+  const rule = ALGORITHMS[alg];
+  if (!rule || key.asymmetricKeyType !== rule.key) return false;
+  if (rule.curve !== undefined && key.asymmetricKeyDetails?.namedCurve !== rule.curve) return false;
+  if (rule.key === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return false;
+  if (rule.length !== undefined && signature.length !== rule.length) return false;
+  try {
+    if (rule.key === 'ec') return verify(rule.hash, content, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (rule.pss) return verify(rule.hash, content, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+    return verify(rule.hash, content, key, signature);
+  } catch {
+    return false;
+  }
 }
 
 /** The cached key of `kid`, fetched when unknown (within the limits above); undefined when over no limit and absent. */
@@ -259,7 +289,7 @@ async function call(url: string, init: RequestInit, errors: JwksErrors): Promise
 function keyOf(jwk: unknown): { key: KeyObject; alg?: string; expired: boolean } | undefined {
   if (jwk === null || typeof jwk !== 'object') return undefined;
   const record = jwk as Record<string, unknown>;
-  if (record.kty !== 'EC' && record.kty !== 'RSA') return undefined;
+  if (record.kty !== 'EC' && record.kty !== 'RSA' && !(record.kty === 'OKP' && record.crv === 'Ed25519')) return undefined;
   if (record.use !== undefined && record.use !== 'sig') return undefined;
   try {
     const key = createPublicKey({ key: { kty: record.kty, crv: record.crv, x: record.x, y: record.y, n: record.n, e: record.e } as import('node:crypto').JsonWebKey, format: 'jwk' });
@@ -297,6 +327,9 @@ async function fetchPlaidKey(kid: string, credentials: readonly string[], result
     }, errors);
     const errorCode = (answer.json as { error_code?: unknown } | undefined)?.error_code;
     if (answer.status === 401 || errorCode === 'INVALID_API_KEYS') continue;
+    // Rate limited: not an answer about the key (remembering "no such key" would refuse genuine retries for a minute).
+    const errorType = (answer.json as { error_type?: unknown } | undefined)?.error_type;
+    if (answer.status === 429 || errorType === 'RATE_LIMIT_EXCEEDED') throw errors.unavailable('key_unavailable', 'The key service is rate limiting; retry later.', 503);
     result.index = index;
     if (answer.status >= 400) return remember(name, { expired: false, fetchedAt: Date.now() });
     const parsed = keyOf((answer.json as { key?: unknown }).key);
@@ -311,6 +344,10 @@ async function fetchPlaidKey(kid: string, credentials: readonly string[], result
 /** `GET jwksUrl`: every key of the set is cached by its kid; the one asked for may be absent. */
 async function fetchJwks(config: JwksConfig, kid: string, errors: JwksErrors): Promise<CachedKey | undefined> {
   const url = new URL(config.jwksUrl ?? '');
+  // The construct allows only these; a configuration written by hand is held to them too.
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') {
+    throw errors.unavailable('key_service_configuration', 'The JWK set URL must be https, without credentials.', 500);
+  }
   const answer = await call(`${originOf(url.origin)}${url.pathname}${url.search}`, { method: 'GET', headers: { Accept: 'application/json' } }, errors);
   const keys = (answer.json as { keys?: unknown } | undefined)?.keys;
   if (answer.status >= 400 || !Array.isArray(keys)) throw errors.unavailable('key_unavailable', 'The JWK set could not be read; retry later.', 503);

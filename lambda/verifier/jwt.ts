@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { JwtConfig } from '../../contract/config';
-import { constantTimeEqual, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
+import { constantTimeEqual, digestBytes, firstMatch, secretOfKeyId, type PreparedCheck, type RequestView } from './auth';
 import { AuthenticationError } from './errors';
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -95,7 +95,7 @@ export function prepareJwt(config: JwtConfig, request: RequestView, nowMs: numbe
       const key = config.issuerIsKeyId ? secretOfKeyId(entry, issuer as string) : entry;
       if (key === undefined) return false;
       // The body hash is folded in after the HMAC, so a token over other bytes matches no key.
-      return constantTimeEqual(createHmac(hash, Buffer.from(key, 'utf8')).update(content).digest(), signature) && bodyMatches;
+      return constantTimeEqual(digestBytes(createHmac(hash, Buffer.from(key, 'utf8')).update(content)), signature) && bodyMatches;
     }),
   };
 }

@@ -59,21 +59,17 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
   // Built once per request in one pass over the same entries as `headerEntries`, in its order, without making them: a
   // name seen once maps to its value, a name seen again to a list.
   const values = new Map<string, string | string[]>();
-  const add = (name: string, value: string) => {
-    const key = name.toLowerCase();
-    const seen = values.get(key);
-    if (seen === undefined) values.set(key, value);
-    else if (typeof seen === 'string') values.set(key, [seen, value]);
-    else seen.push(value);
-  };
   const multi = event.multiValueHeaders ?? {};
-  for (const name of Object.keys(multi)) {
-    for (const value of multi[name] ?? []) add(name, String(value ?? ''));
+  for (const name in multi) {
+    const list = multi[name];
+    if (list === undefined || list === null) continue;
+    const key = name.toLowerCase();
+    for (const value of list) addHeader(values, key, String(value ?? ''));
   }
   const single = event.headers ?? {};
-  for (const name of Object.keys(single)) {
+  for (const name in single) {
     const value = single[name];
-    if (!(name in multi) && value !== undefined && value !== null) add(name, String(value));
+    if (!(name in multi) && value !== undefined && value !== null) addHeader(values, name.toLowerCase(), String(value));
   }
   return {
     get: (name) => {
@@ -85,6 +81,13 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
       return typeof found === 'string' ? [found] : [...(found ?? [])];
     },
   };
+}
+
+function addHeader(values: Map<string, string | string[]>, key: string, value: string): void {
+  const seen = values.get(key);
+  if (seen === undefined) values.set(key, value);
+  else if (typeof seen === 'string') values.set(key, [seen, value]);
+  else seen.push(value);
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
@@ -133,11 +136,15 @@ export function mediaTypeMatches(contentType: string, ranges: readonly string[])
 
 /** Parses a JSON body; a body that is not JSON, or nests deeper than `MAX_JSON_DEPTH`, is malformed (400). */
 export function parseJsonBody(body: Buffer): unknown {
-  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+  // The depth is counted on the text JSON.parse reads: decoding UTF-8 neither makes nor removes the ASCII characters
+  // that structure JSON (an invalid byte becomes U+FFFD and the byte after it is read as itself), and counting in the
+  // string stays in the engine (a Buffer's indexOf is a call into Node per occurrence).
+  const text = body.toString('utf8');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
     throw new MalformedRequestError('body_malformed', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new MalformedRequestError('body_malformed', 'The request body is not valid JSON.');
   }
@@ -151,32 +158,32 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /** Whether arrays and objects nest deeper than `limit` anywhere in the text (strings are skipped). */
-function jsonDepthExceeds(body: Buffer, limit: number): boolean {
-  if (body.length <= limit) return false;
-  // Nesting deeper than `limit` takes more than `limit` opening brackets: most bodies have fewer, counted natively.
-  const braces = countByte(body, OPEN_BRACE, limit + 1);
-  if (braces + countByte(body, OPEN_BRACKET, limit + 1 - braces) <= limit) return false;
+function jsonDepthExceeds(text: string, limit: number): boolean {
+  if (text.length <= limit) return false;
+  // Nesting deeper than `limit` takes more than `limit` opening brackets: most bodies have fewer, counted first.
+  const braces = countChar(text, '{', limit + 1);
+  if (braces + countChar(text, '[', limit + 1 - braces) <= limit) return false;
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i];
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
       inString = true;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > limit) return true;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       depth--;
     }
   }
   return false;
 }
 
-/** How many times `byte` occurs in `body`, counting no further than `max`. */
-function countByte(body: Buffer, byte: number, max: number): number {
+/** How many times `char` occurs in `text`, counting no further than `max`. */
+function countChar(text: string, char: string, max: number): number {
   let count = 0;
-  for (let at = body.indexOf(byte); at !== -1 && count < max; at = body.indexOf(byte, at + 1)) count++;
+  for (let at = text.indexOf(char); at !== -1 && count < max; at = text.indexOf(char, at + 1)) count++;
   return count;
 }

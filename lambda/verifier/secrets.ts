@@ -54,12 +54,12 @@ export const VERSION_LABELS = ['current', 'previous'] as const;
 
 /** The keys a provider's secret holds, with a label for each (which version, which position). */
 export interface SecretKeys {
-  readonly keys: string[];
-  readonly labels: string[];
+  readonly keys: readonly string[];
+  readonly labels: readonly string[];
   /** Meta's verify token for the subscription handshake. */
   readonly verifyToken?: string;
   /** The keys of a previous version past its grace period: never accepted, only to tell the case in logs. */
-  readonly expiredKeys: string[];
+  readonly expiredKeys: readonly string[];
 }
 
 /**
@@ -70,6 +70,22 @@ export interface SecretKeys {
  * - a JSON object `{"client_id": "...", "secret": "..."}`: API credentials (Plaid), one key, kept as its JSON.
  */
 export function secretKeys(values: SecretValues): SecretKeys {
+  let known = KEYS_OF_VALUES.get(values);
+  if (!known) {
+    known = readSecretKeys(values);
+    KEYS_OF_VALUES.set(values, known);
+  }
+  return known;
+}
+
+/**
+ * The keys of each `SecretValues` object, worked out once: `SecretCache` answers every request with the same object
+ * for as long as the secret and its grace period do not change, so a request does not list the keys again. (Held
+ * weakly: a re-read secret's old values go with their keys.)
+ */
+const KEYS_OF_VALUES = new WeakMap<SecretValues, SecretKeys>();
+
+function readSecretKeys(values: SecretValues): SecretKeys {
   const keys: string[] = [];
   const labels: string[] = [];
   let verifyToken: string | undefined;
@@ -82,7 +98,7 @@ export function secretKeys(values: SecretValues): SecretKeys {
     verifyToken ??= parsed.verifyToken;
   });
   const expiredKeys = values.expiredPrevious === undefined ? [] : [...parseSecretValue(values.expiredPrevious).keys];
-  return { keys, labels, verifyToken, expiredKeys };
+  return Object.freeze({ keys: Object.freeze(keys), labels: Object.freeze(labels), verifyToken, expiredKeys: Object.freeze(expiredKeys) });
 }
 
 /**
@@ -131,14 +147,24 @@ function usable(keys: string[]): string[] {
   return keys.map((key) => key.trim()).filter((key) => key.length > 0);
 }
 
-/** What a secret's versions allow at `nowMs`: the previous version only within `graceMs` of the current one's creation. */
+/**
+ * What a secret's versions allow at `nowMs`: the previous version only within `graceMs` of the current one's
+ * creation. The same object for the same versions and the same side of the grace period (frozen: it is shared).
+ */
 function valuesAt(versions: Versions, nowMs: number, graceMs: number): SecretValues {
-  if (versions.previous === undefined) return { active: [versions.current] };
+  let views = VIEWS.get(versions);
+  if (!views) VIEWS.set(versions, (views = {}));
+  if (versions.previous === undefined) return (views.within ??= Object.freeze({ active: Object.freeze([versions.current]) }));
   // Secrets Manager always gives the creation date; were it missing, the previous version would stay accepted
   // (the behaviour before grace periods existed) rather than refuse deliveries on a guess.
   const expired = versions.currentCreatedAt !== undefined && nowMs - versions.currentCreatedAt >= graceMs;
-  return expired ? { active: [versions.current], expiredPrevious: versions.previous } : { active: [versions.current, versions.previous] };
+  return expired
+    ? (views.after ??= Object.freeze({ active: Object.freeze([versions.current]), expiredPrevious: versions.previous }))
+    : (views.within ??= Object.freeze({ active: Object.freeze([versions.current, versions.previous]) }));
 }
+
+/** The values of each read of a secret, within and after the grace period (see `valuesAt`). */
+const VIEWS = new WeakMap<Versions, { within?: SecretValues; after?: SecretValues }>();
 
 interface Entry {
   versions?: Versions;

@@ -11,7 +11,9 @@
  *   and within its dates, the key type, then the signature. What is not: a chain to a public root store (the file
  *   is trusted because TLS authenticated the allowlisted host it came from) and revocation.
  *   A URL off the allowlist is refused (401 `certificate_url_refused`) without any fetch; a fetch that fails or
- *   times out is our fault, answered 502 `certificate_unavailable` so the provider retries.
+ *   times out is our fault, answered 502 `certificate_unavailable` so the provider retries, and that URL is answered
+ *   so without a new fetch for `FAILED_FETCH_RETRY_MS`. A container fetches at most `MAX_FETCHES_PER_WINDOW`
+ *   certificates per `FETCH_WINDOW_MS` (past that, 503 `certificate_fetch_limited` for a URL not cached).
  * - `x5cJws` (Apple App Store Server Notifications V2): a JWS in the body whose `x5c` leaf and intermediate chain to
  *   a pinned root, with the marker extensions, valid at the payload's signed date, then the configured claims.
  *   Nothing is fetched.
@@ -44,6 +46,17 @@ export const TEST_TRUSTED_ROOTS_ENV = 'WEBHOOK_RECEIVER_TEST_TRUSTED_ROOTS';
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 /** Most certificates kept per container (PayPal rotates by publishing a new URL). */
 export const MAX_CACHED_CERTIFICATES = 16;
+/**
+ * Most certificate fetches a container makes per `FETCH_WINDOW_MS`: forged requests naming ever new URLs on the
+ * provider's host cannot make the verifier hammer it (or spend 2 s each waiting on it). Over the cap, a URL not
+ * cached is answered 503 `certificate_fetch_limited`; a cached certificate still verifies.
+ */
+export const MAX_FETCHES_PER_WINDOW = 10;
+export const FETCH_WINDOW_MS = 60_000;
+/** How long a URL whose fetch failed is answered 502 again without a new fetch. */
+export const FAILED_FETCH_RETRY_MS = 60_000;
+/** Most failed URLs remembered per container. */
+const MAX_FAILED_URLS = 64;
 const MAX_SIGNATURE_CHARS = 2048;
 const MAX_JWS_CHARS = 256 * 1024;
 /** Apple's library allows a minute of skew on certificate dates. */
@@ -189,14 +202,41 @@ interface FetchedCertificate {
 }
 
 const certificates = new Map<string, FetchedCertificate>();
+/** URLs whose fetch failed, with when; insertion order is age order. */
+const failedUrls = new Map<string, number>();
+let fetchTimes: number[] = [];
+
+/** Test hook: forget every certificate, failure and fetch (a new container). */
+export function resetCertificateCache(): void {
+  certificates.clear();
+  failedUrls.clear();
+  fetchTimes = [];
+}
 
 /** The certificate file at `url`: from the container's cache, else fetched (and cached once it checks out). */
 async function certificateAt(url: URL, timeoutMs: number, nowMs: number): Promise<FetchedCertificate> {
   const cached = certificates.get(url.href);
   if (cached && cached.expiresAt > nowMs) return cached;
   if (cached) certificates.delete(url.href);
-  const pem = await fetchCertificateFile(url, timeoutMs);
-  const chain = parsePemChain(pem);
+  const failedAt = failedUrls.get(url.href);
+  if (failedAt !== undefined && nowMs - failedAt < FAILED_FETCH_RETRY_MS) {
+    throw unavailable('The signing certificate could not be fetched a moment ago; retry later.');
+  }
+  fetchTimes = fetchTimes.filter((at) => nowMs - at < FETCH_WINDOW_MS);
+  if (fetchTimes.length >= MAX_FETCHES_PER_WINDOW) {
+    throw new errors.InternalError('certificate_fetch_limited', 'Too many certificate fetches in the last minute; retry later.', { status: 503 });
+  }
+  fetchTimes.push(nowMs);
+  let chain: X509Certificate[];
+  try {
+    chain = parsePemChain(await fetchCertificateFile(url, timeoutMs));
+  } catch (error) {
+    failedUrls.delete(url.href);
+    failedUrls.set(url.href, nowMs);
+    if (failedUrls.size > MAX_FAILED_URLS) failedUrls.delete(failedUrls.keys().next().value!);
+    throw error;
+  }
+  failedUrls.delete(url.href);
   const fetched = { leaf: chain[0], expiresAt: Date.parse(chain[0].validTo), chain };
   checkChain(chain, nowMs);
   if (certificates.size >= MAX_CACHED_CERTIFICATES) certificates.delete(certificates.keys().next().value!);

@@ -11,7 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import type { ProviderOptions } from '../provider';
+import type { ProviderBaseOptions } from '../provider';
 import type { WafOptions } from '../security';
 import * as nag from './nag';
 import { MEDIA_RANGE } from '../../contract/limits';
@@ -25,7 +25,7 @@ export interface ProviderSecurity {
 }
 
 /** Checks a provider's security options; throws with the provider id, the value and what is allowed. */
-export function providerSecurity(id: string, options: ProviderOptions): ProviderSecurity {
+export function providerSecurity(id: string, options: ProviderBaseOptions): ProviderSecurity {
   const ranges = options.allowedIpRanges;
   if (ranges !== undefined && !Token.isUnresolved(ranges)) {
     if (ranges.length === 0) {

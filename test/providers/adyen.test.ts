@@ -110,6 +110,18 @@ const matrix = providerMatrix({
 const adyen = (): Harness => matrix.harness();
 const notificationRequest = async (): Promise<SignedRequest> => ({ body: notification([item()]), headers: {} });
 
+test('signed fields that are JSON booleans and numbers are signed as Adyen\'s library writes them (true, 1999)', async () => {
+  // GIVEN an item whose success is the boolean true and which names an original reference, signed by Adyen's library
+  const signed = { ...item({ originalReference: `${Date.now()}0` }), success: true } as unknown as Item;
+  const body = notification([signed]);
+  expect(validator.validateHMAC(JSON.parse(body).notificationItems[0].NotificationRequestItem, KEY)).toBe(true);
+
+  // WHEN it is delivered, THEN it is accepted; with success turned to false (the signature unchanged), refused
+  expect((await adyen.send({ body })).body).toMatchObject({ ok: true, code: 'accepted' });
+  await adyen.messages();
+  await expectRejected(adyen, { body: body.replace('"success":true', '"success":false') }, 'signature_mismatch');
+});
+
 test('a batch where every item is signed is accepted; one unsigned or mis-signed item refuses the whole POST', async () => {
   const items = [item(), item({ eventCode: 'CAPTURE' })];
   const batch = await adyen().send({ body: notification(items) });

@@ -62,6 +62,20 @@ const description: ProviderDescription = {
       const request = await signed(issueOpened());
       return withHeader(request, 'X-Hub-Signature-256', 'sha256=zz' + signature(request).slice(9));
     }, 'signature_malformed'],
+    // Non-hex text anywhere, not only at the start, and an odd number of digits: the decoder stops at the first
+    // pair that is not hex, so a check of the decoded length alone would take these for a (mismatching) shorter one.
+    ['a signature whose last pair is not hex', async () => {
+      const request = await signed(issueOpened());
+      return withHeader(request, 'X-Hub-Signature-256', signature(request).slice(0, -2) + 'g0');
+    }, 'signature_malformed'],
+    ['a signature with a full-width digit', async () => {
+      const request = await signed(issueOpened());
+      return withHeader(request, 'X-Hub-Signature-256', signature(request).slice(0, -1) + '\uff10');
+    }, 'signature_malformed'],
+    ['a signature of an odd number of hex digits', async () => {
+      const request = await signed(issueOpened());
+      return withHeader(request, 'X-Hub-Signature-256', `${signature(request)}0`);
+    }, 'signature_malformed'],
     ['a signature without its sha256= prefix', async () => {
       const request = await signed(issueOpened());
       return withHeader(request, 'X-Hub-Signature-256', signature(request).slice('sha256='.length));

@@ -41,6 +41,11 @@ const serve = (pem: string): Route => (_request, response) => {
   response.end(pem);
 };
 const fetchesOf = (path: string) => requests.filter((p) => p === path).length;
+interface X509Module {
+  resetCertificateCache(): void;
+  readonly MAX_FETCHES_PER_WINDOW: number;
+}
+let x509: X509Module | undefined;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -53,7 +58,13 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env[ORIGIN_ENV] = origin;
   routes.set(CERT_PATH, serve(genuine.pem));
+  // The module the bundle requires on first use (the same file, so the same cache).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  x509 = require('../../assets/verifier/x509.js') as X509Module;
 });
+
+// Each test starts as a new container would: no certificate, failure or fetch remembered.
+beforeEach(() => x509?.resetCertificateCache());
 
 afterAll(async () => {
   delete process.env[ORIGIN_ENV];
@@ -287,6 +298,52 @@ test('a sandbox certificate (messageverificationcerts.sandbox.paypal.com) verifi
   expect(documentedCheck(request, sandbox)).toBe(true);
 
   expect((await harness().send(request)).body).toMatchObject({ ok: true, code: 'accepted' });
+  await harness().messages();
+});
+
+test('a URL whose fetch failed is answered 502 again for a minute without a second fetch', async () => {
+  // GIVEN a certificate URL whose host fails once
+  const path = '/v1/notifications/certs/CERT-fails-once';
+  let calls = 0;
+  routes.set(path, (_q, r) => (calls++ === 0 ? r.writeHead(503).end() : serve(genuine.pem)(_q, r)));
+
+  // WHEN PayPal's delivery and its retry name it within the minute
+  const answers = [
+    await harness().send(signPayPal(captureCompleted(), { certUrl: `${origin}${path}` })),
+    await harness().send(signPayPal(captureCompleted(), { certUrl: `${origin}${path}` })),
+  ];
+
+  // THEN both are 502 (PayPal retries later), and the host was asked once
+  expect(answers.map((a) => `${a.status} ${a.body?.error}`)).toEqual(['502 certificate_unavailable', '502 certificate_unavailable']);
+  expect(fetchesOf(path)).toBe(1);
+  expect(await harness().messages()).toEqual([]);
+
+  // AND a new container (the cache forgotten) fetches it again, and the host now answers
+  x509!.resetCertificateCache();
+  expect((await harness().send(signPayPal(captureCompleted(), { certUrl: `${origin}${path}` }))).body).toMatchObject({ ok: true, code: 'accepted' });
+  expect(fetchesOf(path)).toBe(2);
+  await harness().messages();
+});
+
+test('forged requests naming ever new certificate URLs cost at most 10 fetches a minute; past that 503 certificate_fetch_limited, a cached certificate still verifies', async () => {
+  // GIVEN the genuine certificate in the cache
+  expect((await harness().send(signPayPal(captureCompleted()))).body).toMatchObject({ ok: true, code: 'accepted' });
+  await harness().messages();
+  const budget = x509!.MAX_FETCHES_PER_WINDOW - 1;
+  expect(budget).toBe(9);
+
+  // WHEN 15 forged requests name 15 new URLs on the certificate host (none of which exists)
+  const before = requests.length;
+  const answers = [];
+  for (let i = 0; i < 15; i++) answers.push(await harness().send(signPayPal(captureCompleted(), { certUrl: `${origin}/v1/notifications/certs/CERT-forged-${i}` })));
+
+  // THEN the host is asked 9 more times (10 in the minute), the rest are refused without a fetch, nothing written
+  expect(requests.length - before).toBe(budget);
+  expect(answers.map((a) => `${a.status} ${a.body?.error}`)).toEqual([...Array(budget).fill('502 certificate_unavailable'), ...Array(15 - budget).fill('503 certificate_fetch_limited')]);
+  expect(await harness().messages()).toEqual([]);
+
+  // AND a genuine delivery naming the cached certificate is still accepted
+  expect((await harness().send(signPayPal(captureCompleted()))).body).toMatchObject({ ok: true, code: 'accepted' });
   await harness().messages();
 });
 

@@ -221,6 +221,7 @@ describe('plaid', () => {
     ['does not answer within the timeout', 'hang' as const],
     ['redirects', 'redirect' as const],
     ['answers more than the size cap', 'huge' as const],
+    ['rate-limits (429 RATE_LIMIT_EXCEEDED)', 'rate-limited' as const],
   ])('when the key service %s: 503 key_unavailable (Plaid retries), nothing written; the retry after it recovers is accepted', async (_name, mode) => {
     // GIVEN a key service that fails
     const body = webhook();

@@ -27,7 +27,7 @@ export interface KeyService {
   readonly keys: Map<string, ServedKey>;
   /** Credentials Plaid accepts. */
   readonly credentials: Array<{ client_id: string; secret: string }>;
-  mode: 'ok' | 'error' | 'hang' | 'redirect' | 'huge';
+  mode: 'ok' | 'error' | 'hang' | 'redirect' | 'huge' | 'rate-limited';
   close(): Promise<void>;
 }
 
@@ -55,6 +55,8 @@ export async function keyService(): Promise<KeyService> {
       response.end(JSON.stringify(json));
     };
     if (service.mode === 'error') return send(500, { error_type: 'API_ERROR', error_code: 'INTERNAL_SERVER_ERROR' });
+    // Plaid's rate limit (error type RATE_LIMIT_EXCEEDED, HTTP 429; the error code varies by endpoint).
+    if (service.mode === 'rate-limited') return send(429, { error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'RATE_LIMIT', error_message: 'rate limit exceeded' });
     if (service.mode === 'hang') {
       // Never answers (until the server closes): the verifier's timeout must end the call.
       hanging.add(() => response.destroy());
