@@ -117,9 +117,9 @@ test('signed fields that are JSON booleans and numbers are signed as Adyen\'s li
   expect(validator.validateHMAC(JSON.parse(body).notificationItems[0].NotificationRequestItem, KEY)).toBe(true);
 
   // WHEN it is delivered, THEN it is accepted; with success turned to false (the signature unchanged), refused
-  expect((await adyen.send({ body })).body).toMatchObject({ ok: true, code: 'accepted' });
-  await adyen.messages();
-  await expectRejected(adyen, { body: body.replace('"success":true', '"success":false') }, 'signature_mismatch');
+  expect((await adyen().send({ body })).body).toMatchObject({ ok: true, code: 'accepted' });
+  await adyen().messages();
+  await expectRejected(adyen(), { body: body.replace('"success":true', '"success":false') }, 'signature_mismatch');
 });
 
 test('a batch where every item is signed is accepted; one unsigned or mis-signed item refuses the whole POST', async () => {

@@ -1,13 +1,15 @@
 /**
  * The JWKS family without Plaid: a JWT signed with a key from a JWK set (`GET <jwksUrl>`), the `alg` from a
- * configured list, a body hash claim. Configured as a custom scheme (no construct factory exposes it yet). Tokens
+ * configured list, a body hash claim. Configured as `WebhookProvider.jwks()` writes it (`_toConfig`). Tokens
  * are made with `jose` (RS256 key pairs, `SignJWT`) and judged by its `jwtVerify` with the body-hash check; the JWK
  * set is served by the loopback stand-in. The standard matrix is test/support/provider-matrix.ts; this file keeps
  * the key fetches and the algorithm refusals.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { Duration } from 'aws-cdk-lib';
 import { expectRejected, type Harness } from '../support/provider-harness';
 import { headerOf, providerMatrix, type SignedRequest } from '../support/provider-matrix';
+import { BodyHashEncoding, JwksAlgorithm, RequestValue, WebhookProvider } from '../../lib';
 import { keyService, type KeyService } from '../support/key-service';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
@@ -57,21 +59,27 @@ async function joseAccepts(request: SignedRequest): Promise<boolean> {
   }
 }
 
+/** The provider as a user writes it; its configuration as the construct gives it to the verifier. */
+const provider = WebhookProvider.jwks({
+  id: 'acme-jwks',
+  jwksUrl: JWKS_URL,
+  algorithms: [JwksAlgorithm.RS256],
+  bodyHashClaim: 'body_sha256',
+  bodyHashEncoding: BodyHashEncoding.BASE64URL,
+  maxAge: Duration.minutes(5),
+  deliveryId: [RequestValue.jsonPath('id')],
+});
+const { secretId: _secretId, ...providerConfig } = provider._toConfig(`https://hooks.example.com/${provider.id}`);
+
 let otherKey: PrivateKey | undefined;
 const matrix = providerMatrix({
   kind: 'custom',
-  generic: { factory: 'the jwks scheme', configuration: 'RS256 from a JWK set URL, claim body_sha256 (base64url), iat within 5 minutes' },
+  generic: { factory: 'WebhookProvider.jwks', configuration: 'RS256 from a JWK set URL, claim body_sha256 (base64url), iat within 5 minutes' },
   notApplicable: {
     'several signatures': 'one token carries one signature',
     'rotation': 'no secret is stored: keys come from the JWK set, fetched by kid',
   },
-  harness: {
-    id: 'acme-jwks',
-    config: {
-      scheme: { jwks: { header: 'authorization', algorithms: ['RS256'], keySource: 'jwks', jwksUrl: JWKS_URL, bodyHashClaim: 'body_sha256', bodyHashEncoding: 'base64url', maxAgeSeconds: 300, clockSkewSeconds: 10 } },
-      deliveryId: [{ jsonPath: 'id' }],
-    },
-  },
+  harness: { id: provider.id, config: { ...providerConfig, kind: 'custom' } },
   auth: 'public-key',
   secret: 'unused',
   // Not a secret: `sign` then signs with another RS256 key under kid k1.
@@ -93,7 +101,7 @@ const matrix = providerMatrix({
 });
 const harness = (): Harness => matrix.harness();
 
-describe('jwks (custom scheme)', () => {
+describe('jwks (WebhookProvider.jwks)', () => {
   test('a genuine token is accepted after one GET of the JWK set; a token under another kid of the set costs no second fetch', async () => {
     // (From an empty key cache: the matrix's cases filled it. The bundle's jwks.js is the module the verifier uses.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
