@@ -934,13 +934,7 @@ export class WebhookProvider {
     if (options.issuer !== undefined && options.issuerIsKeyId) {
       throw new Error('Set either issuer (a fixed iss) or issuerIsKeyId (the iss names the key), not both.');
     }
-    checkDuration('maxAge', options.maxAge);
-    checkDuration('clockSkew', options.clockSkew);
-    const maxAgeSeconds = options.maxAge === undefined ? undefined : seconds(options.maxAge, 'maxAge');
-    const clockSkewSeconds = seconds(options.clockSkew ?? Duration.seconds(10), 'clockSkew');
-    if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
-      throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
-    }
+    const { maxAgeSeconds, clockSkewSeconds } = tokenWindow(options.maxAge, options.clockSkew);
     return WebhookProvider.generic(options, {
       jwt: {
         header: (options.header ?? 'Authorization').toLowerCase(),
@@ -1000,13 +994,7 @@ export class WebhookProvider {
     if (!Object.values(BodyHashEncoding).includes(encoding)) {
       throw new Error(`bodyHashEncoding must be one of ${Object.values(BodyHashEncoding).join(', ')}, got ${JSON.stringify(String(encoding))}.`);
     }
-    checkDuration('maxAge', options.maxAge);
-    checkDuration('clockSkew', options.clockSkew);
-    const maxAgeSeconds = options.maxAge === undefined ? undefined : seconds(options.maxAge, 'maxAge');
-    const clockSkewSeconds = seconds(options.clockSkew ?? Duration.seconds(10), 'clockSkew');
-    if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
-      throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
-    }
+    const { maxAgeSeconds, clockSkewSeconds } = tokenWindow(options.maxAge, options.clockSkew);
     checkArray('deliveryId', options.deliveryId, checkRequestValue);
     if (options.eventType !== undefined) checkRequestValue('eventType', options.eventType);
     return WebhookProvider.certificateGeneric(options, {
@@ -1462,4 +1450,16 @@ function checkTemplate(template: string, options: { timestamp?: TimestampSource;
     throw new Error('signedContent uses {id}, so the first deliveryId source must be a header.');
   }
   return template;
+}
+
+/** A token's `maxAge` and `clockSkew` (JWT and JWKS schemes) in seconds, checked: the skew 0 to 300 s, 10 s by default. */
+function tokenWindow(maxAge: Duration | undefined, clockSkew: Duration | undefined): { maxAgeSeconds?: number; clockSkewSeconds: number } {
+  checkDuration('maxAge', maxAge);
+  checkDuration('clockSkew', clockSkew);
+  const maxAgeSeconds = maxAge === undefined ? undefined : seconds(maxAge, 'maxAge');
+  const clockSkewSeconds = seconds(clockSkew ?? Duration.seconds(10), 'clockSkew');
+  if (!Token.isUnresolved(clockSkewSeconds) && (clockSkewSeconds < 0 || clockSkewSeconds > 300)) {
+    throw new Error(`clockSkew must be 0 to 300 seconds, got ${clockSkewSeconds}.`);
+  }
+  return { maxAgeSeconds, clockSkewSeconds };
 }

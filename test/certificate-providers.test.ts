@@ -8,18 +8,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AppStoreEnvironment, CertificateSignatureAlgorithm, RequestValue, WebhookProvider, WebhookReceiver } from '../lib';
+import { receiverWith } from './support/stacks';
 import { verifierConfigOf } from './support/verifier-config';
 
-function receiverWith(...providers: WebhookProvider[]): { stack: Stack; receiver: WebhookReceiver } {
-  const stack = new Stack(new App(), 'Stack');
-  const processor = new lambda.Function(stack, 'Processor', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
-  });
-  const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
-  return { stack, receiver };
-}
 
 test('PayPal and the App Store get no secret: none is configured, none is granted; Stripe beside them keeps its own', () => {
   // GIVEN

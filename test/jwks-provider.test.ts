@@ -11,21 +11,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BodyHashEncoding, JwksAlgorithm, RequestValue, WebhookProvider, WebhookReceiver, type JwksProviderOptions } from '../lib';
 import { FETCH_TIMEOUT_MS, FETCH_WINDOW_MS, KEY_MAX_AGE_MS, MAX_FETCHES_PER_WINDOW, MAX_RESPONSE_BYTES, UNKNOWN_KID_RETRY_MS } from '../lambda/verifier/jwks';
+import { receiverWith } from './support/stacks';
 import { verifierConfigOf } from './support/verifier-config';
 
 const JWKS_URL = 'https://keys.example.com/.well-known/jwks.json';
 const ROOT = path.join(__dirname, '..');
 
-function receiverWith(...providers: WebhookProvider[]): { stack: Stack; receiver: WebhookReceiver } {
-  const stack = new Stack(new App(), 'Stack');
-  const processor = new lambda.Function(stack, 'Processor', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
-  });
-  const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
-  return { stack, receiver };
-}
 
 describe('WebhookProvider.jwks', () => {
   test('writes the whole scheme, with no secret configured and none granted (Stripe beside it keeps its own)', () => {

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { WebhookReceiver, type WebhookProvider } from '../../lib';
 
 export interface Given {
   readonly app: App;
@@ -47,4 +48,16 @@ export function givenStack(options: { nag?: boolean; outdir?: string } = {}): Gi
     stripeSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'StripeSecret', 'webhooks/stripe'),
     githubSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'GitHubSecret', 'webhooks/github'),
   };
+}
+
+/** A receiver of these providers in a stack of its own, with an inline processor (for tests of what a provider writes). */
+export function receiverWith(...providers: WebhookProvider[]): { stack: Stack; receiver: WebhookReceiver } {
+  const stack = new Stack(new App(), 'Stack');
+  const processor = new lambda.Function(stack, 'Processor', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+  const receiver = new WebhookReceiver(stack, 'Receiver', { providers, processor });
+  return { stack, receiver };
 }
