@@ -44,10 +44,8 @@ export interface PreparedCheck {
   readonly timestamp?: string;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-// Unpadded, and no length that leaves a lone character (it would encode no whole byte).
-const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
-const DIGITS = /^[0-9]{1,16}$/;
+// Whole digits, at most 16 of them (beyond, a number of seconds or milliseconds is no date anyone signs).
+const MAX_TIMESTAMP_DIGITS = 16;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_SIGNATURE_CHARS = 1024;
 
@@ -139,13 +137,13 @@ function prepareDropboxSign(request: RequestView): PreparedCheck {
 // Signatures over a signed-content template: HMAC, Ed25519, ECDSA P-256
 
 function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: number): PreparedCheck {
-  const repeated = config.repeatedHeader ? request.headers.getAll?.(config.header) : undefined;
-  const raw = repeated !== undefined && repeated.length > 1 ? repeated.join(config.format.pairSeparator ?? ',') : firstHeader(request.headers, config.header, config.headerAliases);
-  const main = raw === undefined ? '' : raw.trim();
+  const main = mainSignatureHeader(config, request.headers);
   let others: string[] | undefined;
-  for (const name of config.otherSignatureHeaders ?? []) {
-    const other = firstHeader(request.headers, name);
-    if (other !== undefined) (others ??= []).push(other);
+  if (config.otherSignatureHeaders !== undefined) {
+    for (const name of config.otherSignatureHeaders) {
+      const other = firstHeader(request.headers, name);
+      if (other !== undefined) (others ??= []).push(other);
+    }
   }
   if (main === '' && others === undefined) {
     throw new AuthenticationError('signature_missing', `Missing ${config.header} header.`);
@@ -153,7 +151,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   // Each presented signature decoded as it is read (no list of strings, no intermediate objects).
   const signatures: Buffer[] = [];
   const fromHeader = main === '' ? undefined : readSignatureHeader(config, main, signatures);
-  for (const other of others ?? []) readSignatureHeader(config, other.trim(), signatures);
+  if (others !== undefined) for (const other of others) readSignatureHeader(config, other.trim(), signatures);
   if (signatures.length === 0) {
     throw new AuthenticationError('signature_malformed', `The ${config.header} header holds no ${config.encoding} signature.`);
   }
@@ -180,13 +178,16 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   if (config.alternateKeys) {
     return {
       timestamp,
+      // A secret's readings are tried in order up to the first that matches: which reading the provider keys with is
+      // no secret, and a match needs a genuine signature (every secret is still tried, by firstMatch).
       match: (keys) => firstMatch(keys, (key) => {
-        let matched = false;
-        for (const keyBytes of hmacKeys(config, key)) {
-          const expected = hmacOf(algorithm, keyBytes, parts);
+        for (const keyObject of hmacKeyObjects(config, key)) {
+          const expected = hmacOf(algorithm, keyObject, parts);
+          let matched = false;
           for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
+          if (matched) return true;
         }
-        return matched;
+        return false;
       }),
     };
   }
@@ -221,13 +222,27 @@ export function secretOfKeyId(entry: string, keyId: string): string | undefined 
   return entry.slice(0, at) === keyId ? entry.slice(at + 1) : undefined;
 }
 
+/**
+ * The signature header's value, trimmed ('' when absent or blank); with `repeatedHeader`, a header sent more than
+ * once is read as one list, its values joined with the pair separator.
+ */
+function mainSignatureHeader(config: SignatureConfig, headers: Headers): string {
+  if (config.repeatedHeader) {
+    const repeated = headers.getAll?.(config.header);
+    if (repeated !== undefined && repeated.length > 1) return repeated.join(config.format.pairSeparator ?? ',').trim();
+  }
+  const raw = firstHeader(headers, config.header, config.headerAliases);
+  return raw === undefined ? '' : raw.trim();
+}
+
 /** The value of the first of these headers that is present and not blank. */
 function firstHeader(headers: Headers, name: string, aliases?: readonly string[]): string | undefined {
   const value = headers.get(name);
-  if (value !== undefined && value.trim() !== '') return value;
-  for (const alias of aliases ?? []) {
+  if (value !== undefined && !isBlank(value)) return value;
+  if (aliases === undefined) return undefined;
+  for (const alias of aliases) {
     const aliased = headers.get(alias);
-    if (aliased !== undefined && aliased.trim() !== '') return aliased;
+    if (aliased !== undefined && !isBlank(aliased)) return aliased;
   }
   return undefined;
 }
@@ -247,35 +262,101 @@ function readSignatureHeader(config: SignatureConfig, header: string, signatures
     return undefined;
   }
   if (format.kind === 'list') {
-    for (const entry of header.split(format.pairSeparator ?? ' ')) {
-      const value = entry.trim();
+    const separator = format.pairSeparator ?? ' ';
+    for (let start = 0; start < header.length; ) {
+      let end = header.indexOf(separator, start);
+      if (end < 0) end = header.length;
+      const value = trimmedSlice(header, start, end);
       if (value.startsWith(prefix)) addDecoded(signatures, value.slice(prefix.length), config.encoding);
+      start = end + separator.length;
     }
     return undefined;
   }
+  // Read in place, entry by entry (no list of entries, no copy of an entry): each key and value is cut from the
+  // header once, and trimmed only when it has white space to lose.
+  const pairSeparator = format.pairSeparator ?? ',';
+  const keyValueSeparator = format.keyValueSeparator ?? '=';
   let timestamp: string | undefined;
-  for (const entry of header.split(format.pairSeparator ?? ',')) {
-    const at = entry.indexOf(format.keyValueSeparator ?? '=');
-    if (at <= 0) continue;
-    const key = entry.slice(0, at).trim();
-    const value = entry.slice(at + 1).trim();
-    if (key === format.signatureKey) addDecoded(signatures, value, config.encoding);
-    else if (key === format.timestampKey) {
-      // Two different timestamps (a header sent twice, which an HTTP API joins with a comma) are ambiguous: no
-      // provider sends them, and picking one (Stripe's SDK takes the last) would be a guess.
-      if (timestamp !== undefined && timestamp !== value) {
-        throw new AuthenticationError('signature_malformed', `The ${config.header} header carries two different timestamps.`);
+  for (let start = 0; start < header.length; ) {
+    let end = header.indexOf(pairSeparator, start);
+    if (end < 0) end = header.length;
+    const at = header.indexOf(keyValueSeparator, start);
+    if (at > start && at < end) {
+      const key = trimmedSlice(header, start, at);
+      const value = trimmedSlice(header, at + keyValueSeparator.length, end);
+      if (key === format.signatureKey) addDecoded(signatures, value, config.encoding);
+      else if (key === format.timestampKey) {
+        // Two different timestamps (a header sent twice, which an HTTP API joins with a comma) are ambiguous: no
+        // provider sends them, and picking one (Stripe's SDK takes the last) would be a guess.
+        if (timestamp !== undefined && timestamp !== value) {
+          throw new AuthenticationError('signature_malformed', `The ${config.header} header carries two different timestamps.`);
+        }
+        timestamp = value;
       }
-      timestamp = value;
     }
+    start = end + pairSeparator.length;
   }
   return timestamp;
 }
+
+/** Whether `text.trim()` is empty, without making the trimmed string. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isWhiteSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** `text.slice(start, end).trim()`, cutting the trimmed range directly. */
+function trimmedSlice(text: string, start: number, end: number): string {
+  while (start < end && isWhiteSpace(text.charCodeAt(start))) start++;
+  while (end > start && isWhiteSpace(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+/** Whether `String.prototype.trim` removes this character (the ASCII ones answered without a regular expression). */
+function isWhiteSpace(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return WHITE_SPACE.test(String.fromCharCode(code));
+}
+
+const WHITE_SPACE = /^\s$/;
 
 /** Adds `value` decoded to `signatures`, unless it does not decode. */
 function addDecoded(signatures: Buffer[], value: string, encoding: SignatureConfig['encoding']): void {
   const decoded = decode(value, encoding);
   if (decoded !== undefined) signatures.push(decoded);
+}
+
+/** The base64 alphabets by character code: 0 for neither, 1 for standard only, 2 for URL-safe only, 3 for both. */
+const BASE64_ALPHABETS = (() => {
+  const table = new Uint8Array(128);
+  const both = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (let i = 0; i < both.length; i++) table[both.charCodeAt(i)] = 3;
+  table[0x2b] = 1; // +
+  table[0x2f] = 1; // /
+  table[0x2d] = 2; // -
+  table[0x5f] = 2; // _
+  return table;
+})();
+
+/**
+ * Whether `value` is base64 as providers write it: standard base64 in whole groups of four, padded with `=`; or
+ * unpadded URL-safe base64 whose length leaves no lone character (it would encode no whole byte). Checked with one
+ * table lookup a character.
+ */
+export function isBase64Text(value: string, urlSafe: boolean): boolean {
+  let end = value.length;
+  if (urlSafe) {
+    if (end % 4 === 1) return false;
+  } else {
+    if (end % 4 !== 0) return false;
+    if (end > 0 && value.charCodeAt(end - 1) === 0x3d) end -= value.charCodeAt(end - 2) === 0x3d ? 2 : 1;
+  }
+  const alphabet = urlSafe ? 2 : 1;
+  for (let i = 0; i < end; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128 || (BASE64_ALPHABETS[code] & alphabet) === 0) return false;
+  }
+  return true;
 }
 
 function decode(value: string, encoding: 'hex' | 'base64' | 'base64url'): Buffer | undefined {
@@ -287,7 +368,79 @@ function decode(value: string, encoding: 'hex' | 'base64' | 'base64url'): Buffer
     const bytes = Buffer.allocUnsafe(value.length / 2);
     return bytes.write(value, 'hex') * 2 === value.length ? bytes : undefined;
   }
-  return (encoding === 'base64url' ? BASE64URL : BASE64).test(value) ? Buffer.from(value, encoding) : undefined;
+  return isBase64Text(value, encoding === 'base64url') ? Buffer.from(value, encoding) : undefined;
+}
+
+/**
+ * The value of 1 to `MAX_TIMESTAMP_DIGITS` ASCII digits, or -1 for any other text (read in one pass: no regular
+ * expression, no string-to-number conversion).
+ */
+function wholeNumber(text: string): number {
+  if (text.length === 0 || text.length > MAX_TIMESTAMP_DIGITS) return -1;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * An RFC 3339 date-time's milliseconds since the epoch, exactly as `Date.parse` reads it (NaN where it refuses the
+ * date, such as month 13); undefined for text that is not an RFC 3339 date-time. The usual form
+ * (`2026-12-03T10:11:12Z`, `...T10:11:12.634Z`, `...T02:11:12-08:00`) is read by position, without a regular
+ * expression or the date parser; any other (a space or lower-case `t`, hour 24, year 0099) goes to both.
+ */
+export function rfc3339Millis(value: string): number | undefined {
+  const length = value.length;
+  if (length >= 20 && length <= 35 && value.charCodeAt(10) === 0x54 /* T */ && value.charCodeAt(4) === 0x2d && value.charCodeAt(7) === 0x2d
+    && value.charCodeAt(13) === 0x3a && value.charCodeAt(16) === 0x3a) {
+    const year = digitsAt(value, 0, 4);
+    const month = digitsAt(value, 5, 2);
+    const day = digitsAt(value, 8, 2);
+    const hour = digitsAt(value, 11, 2);
+    const minute = digitsAt(value, 14, 2);
+    const second = digitsAt(value, 17, 2);
+    let at = 19;
+    let ms = 0;
+    if (value.charCodeAt(at) === 0x2e /* . */) {
+      let digits = 0;
+      for (at++; at < length && digits < 9; at++, digits++) {
+        const digit = value.charCodeAt(at) - 0x30;
+        if (digit < 0 || digit > 9) break;
+        // Date.parse keeps milliseconds and drops finer digits.
+        if (digits < 3) ms += digit * (digits === 0 ? 100 : digits === 1 ? 10 : 1);
+      }
+      if (digits === 0) at = -1;
+    }
+    let offsetMinutes: number | undefined;
+    if (at === length - 1 && value.charCodeAt(at) === 0x5a /* Z */) offsetMinutes = 0;
+    else if (at === length - 6 && value.charCodeAt(at + 3) === 0x3a) {
+      const sign = value.charCodeAt(at);
+      const hours = digitsAt(value, at + 1, 2);
+      const minutes = digitsAt(value, at + 4, 2);
+      if ((sign === 0x2b || sign === 0x2d) && hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59) {
+        offsetMinutes = (sign === 0x2b ? 1 : -1) * (hours * 60 + minutes);
+      }
+    }
+    if (year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59
+      && second >= 0 && second <= 59 && offsetMinutes !== undefined) {
+      return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+    }
+  }
+  return RFC3339.test(value) ? Date.parse(value) : undefined;
+}
+
+/** The number written by `count` ASCII digits at `start`, or -1 when any is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** Reads the signed timestamp, checks its window, and returns it exactly as sent (it is signed as sent). */
@@ -301,11 +454,13 @@ function checkTimestamp(config: TimestampConfig, request: RequestView, fromSigna
   }
   let seconds: number;
   if (config.unit === 'rfc3339') {
-    if (!RFC3339.test(value)) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not an RFC 3339 date-time.');
-    seconds = Date.parse(value) / 1000;
+    const ms = rfc3339Millis(value);
+    if (ms === undefined) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not an RFC 3339 date-time.');
+    seconds = ms / 1000;
   } else {
-    if (!DIGITS.test(value)) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not a whole number.');
-    seconds = Number(value) / (config.unit === 'ms' ? 1000 : 1);
+    const whole = wholeNumber(value);
+    if (whole < 0) throw new AuthenticationError('timestamp_malformed', 'The signed timestamp is not a whole number.');
+    seconds = config.unit === 'ms' ? whole / 1000 : whole;
   }
   const ageSeconds = nowMs / 1000 - seconds;
   const tolerance = config.toleranceSeconds;
@@ -431,6 +586,24 @@ function keyObjectOf(material: string, encoding: SignatureConfig['keyEncoding'])
 function isForgivingBase64(value: string): boolean {
   const unpadded = value.length % 4 === 0 ? value.replace(/={1,2}$/, '') : value;
   return unpadded.length > 0 && unpadded.length % 4 !== 1 && /^[A-Za-z0-9+/]*$/.test(unpadded);
+}
+
+/**
+ * `hmacKeys` as key objects, made once per scheme and secret (bounded as `HMAC_KEY_OBJECTS` is): Polar's readings of
+ * a secret are worked out on its first request, not on each.
+ */
+const ALTERNATE_KEYS_BY_SCHEME = new WeakMap<object, Map<string, readonly KeyObject[]>>();
+
+function hmacKeyObjects(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): readonly KeyObject[] {
+  let bySecret = ALTERNATE_KEYS_BY_SCHEME.get(config);
+  if (!bySecret) ALTERNATE_KEYS_BY_SCHEME.set(config, (bySecret = new Map()));
+  let keys = bySecret.get(secret);
+  if (!keys) {
+    if (bySecret.size >= MAX_CACHED_KEYS) bySecret.clear();
+    keys = hmacKeys(config, secret).map((key) => createSecretKey(key));
+    bySecret.set(secret, keys);
+  }
+  return keys;
 }
 
 /** The HMAC keys a secret stands for: `keyEncoding`'s, then each of `alternateKeys` that applies. */
