@@ -10,6 +10,8 @@ import { Webhook } from 'standardwebhooks';
 import { resolveProviders } from '../catalog/providers';
 import { isBase64Text, prepare, rfc3339Millis, type Headers } from '../lambda/verifier/auth';
 import { AuthenticationError } from '../lambda/verifier/errors';
+import { headerEntries, headerLookup } from '../lambda/verifier/limits';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 /** A deterministic generator (a failure names its seed), so a failing input can be replayed. */
 function generator(seed: number): (n: number) => number {
@@ -190,5 +192,43 @@ describe('RFC 3339 timestamps: read by position as Date.parse reads them', () =>
       }
       expect([value, rfc3339Millis(value)]).toEqual([value, expected(value)]);
     }
+  });
+});
+
+describe('header lookups: a scan of the names, as an index of headerEntries answered', () => {
+  test('5000 generated events: every lookup and list matches the entries, a header with several values reads as blank', () => {
+    // GIVEN events with names in several letter cases, in `headers`, in `multiValueHeaders` or both, some repeated,
+    // some null (the reference: every entry whose name lower-cases to the wanted one)
+    const random = generator(7230);
+    const names = ['Stripe-Signature', 'stripe-signature', 'STRIPE-SIGNATURE', 'X-Request-Id', 'x-request-id', 'Content-Type', 'x-\u212Aey', 'x-key', 'X-Kex'];
+    const wanted = ['stripe-signature', 'x-request-id', 'content-type', 'x-key', 'X-Key', 'x-kex', 'absent'];
+    const differences: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const headers: Record<string, string | null> = {};
+      const multiValueHeaders: Record<string, string[] | null> = {};
+      for (let n = random(5); n > 0; n--) {
+        const name = pick(random, names);
+        const where = random(4);
+        if (where === 0) headers[name] = random(6) === 0 ? null : `v${random(3)}`;
+        else if (where === 1) multiValueHeaders[name] = random(6) === 0 ? null : Array.from({ length: random(3) }, () => `m${random(3)}`);
+        else {
+          multiValueHeaders[name] = [`b${random(3)}`];
+          headers[name] = multiValueHeaders[name]![0];
+        }
+      }
+      const event = { headers, multiValueHeaders } as unknown as APIGatewayProxyEvent;
+      const entries = headerEntries(event);
+      const lookup = headerLookup(event);
+      for (const name of wanted) {
+        const values = entries.filter(([key]) => key.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
+        const expected = values.length === 0 ? undefined : values.length === 1 ? values[0] : '';
+        if (lookup.get(name) !== expected || JSON.stringify(lookup.getAll!(name)) !== JSON.stringify(values)) {
+          differences.push(`${JSON.stringify(event)} ${name}: ${lookup.get(name)} ${JSON.stringify(lookup.getAll!(name))}, expected ${expected} ${JSON.stringify(values)}`);
+        }
+      }
+    }
+
+    // THEN none differs
+    expect(differences).toEqual([]);
   });
 });

@@ -476,6 +476,18 @@ const HUBSPOT_DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
 
 const TEMPLATE_PIECES = new Map<string, readonly string[]>();
 
+/** Each route's public URL as HubSpot signs it, worked out once (only without a query: a query is the sender's). */
+const HUBSPOT_URLS = new Map<string, string>();
+
+function hubspotUrl(url: string, cacheable: boolean): string {
+  let decoded = HUBSPOT_URLS.get(url);
+  if (decoded === undefined) {
+    decoded = url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded));
+    if (cacheable) HUBSPOT_URLS.set(url, decoded);
+  }
+  return decoded;
+}
+
 /** A template cut at its placeholders, once per template (there are as many templates as configured providers). */
 function templatePieces(template: string): readonly string[] {
   let pieces = TEMPLATE_PIECES.get(template);
@@ -504,7 +516,7 @@ export function signedParts(template: string, request: RequestView, timestamp: s
     else if (piece === '{id}') text += request.id ?? '';
     else if (piece === '{url}') {
       const url = fullUrl(request);
-      text += urlDecoding === 'hubspot' ? url.replace(HUBSPOT_DECODED, (encoded) => decodeURIComponent(encoded)) : url;
+      text += urlDecoding === 'hubspot' ? hubspotUrl(url, request.rawQuery === '') : url;
     }
     else if (piece === '{method}') text += request.method;
     else text += piece;

@@ -56,38 +56,41 @@ export function headerEntries(event: APIGatewayProxyEvent): Array<[string, strin
  * each value.
  */
 export function headerLookup(event: APIGatewayProxyEvent): Headers {
-  // Built once per request in one pass over the same entries as `headerEntries`, in its order, without making them: a
-  // name seen once maps to its value, a name seen again to a list.
-  const values = new Map<string, string | string[]>();
+  // No index is built: a request carries twenty or so headers (API Gateway adds its own) and the verifier asks for a
+  // handful, so each lookup scans the names, comparing only those of the same length case-insensitively. Same
+  // entries and order as `headerEntries`, without making them.
   const multi = event.multiValueHeaders ?? {};
-  for (const name in multi) {
-    const list = multi[name];
-    if (list === undefined || list === null) continue;
-    const key = name.toLowerCase();
-    for (const value of list) addHeader(values, key, String(value ?? ''));
-  }
   const single = event.headers ?? {};
-  for (const name in single) {
-    const value = single[name];
-    if (!(name in multi) && value !== undefined && value !== null) addHeader(values, name.toLowerCase(), String(value));
-  }
+  const read = (name: string, all: string[] | undefined): string | undefined => {
+    const wanted = name.toLowerCase();
+    let found: string | undefined;
+    let count = 0;
+    for (const key in multi) {
+      const list = multi[key];
+      if (key.length !== wanted.length || list === undefined || list === null || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+      for (const value of list) {
+        found = String(value ?? '');
+        count++;
+        all?.push(found);
+      }
+    }
+    for (const key in single) {
+      const value = single[key];
+      if (key.length !== wanted.length || value === undefined || value === null || key in multi || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+      found = String(value);
+      count++;
+      all?.push(found);
+    }
+    return count <= 1 ? found : '';
+  };
   return {
-    get: (name) => {
-      const found = values.get(name.toLowerCase());
-      return typeof found === 'string' ? found : found === undefined ? undefined : '';
-    },
+    get: (name) => read(name, undefined),
     getAll: (name) => {
-      const found = values.get(name.toLowerCase());
-      return typeof found === 'string' ? [found] : [...(found ?? [])];
+      const all: string[] = [];
+      read(name, all);
+      return all;
     },
   };
-}
-
-function addHeader(values: Map<string, string | string[]>, key: string, value: string): void {
-  const seen = values.get(key);
-  if (seen === undefined) values.set(key, value);
-  else if (typeof seen === 'string') values.set(key, [seen, value]);
-  else seen.push(value);
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
