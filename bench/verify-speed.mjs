@@ -10,7 +10,8 @@
 // BENCH_VERIFY_CLOCK (`cpu`, the default: the process's CPU time, user + system, so that on a shared machine the time
 // another process holds the core is not counted against whichever variant it interrupted; `wall`: elapsed time),
 // BENCH_VERIFY_FLOOR (`binary`: the floor reads its digest as ours does, see FLOOR_BINARY), BENCH_VERIFY_ONLY (a
-// comma-separated subset of providers).
+// comma-separated subset of providers), BENCH_VERIFY_RUNS (default 3 processes, see RUNS), BENCH_VERIFY_PIN (`0`: no
+// taskset).
 import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign as signWith, timingSafeEqual, verify } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -693,74 +694,127 @@ const median = (xs) => {
 };
 const fmt = (n) => (n >= 1e5 ? `${Math.round(n / 1000)}k` : n >= 1e4 ? `${(n / 1000).toFixed(1)}k` : String(Math.round(n)));
 
+// The whole measurement runs BENCH_VERIFY_RUNS times (default 3), each in a process of its own (its own heap, its own
+// compiled code), and the table gives each figure's median over the runs, with the range of each ratio: on a shared
+// machine one process's ratios move by a tenth or more. On Linux each process is held to one CPU (taskset; the last
+// CPU, BENCH_VERIFY_PIN=0 to leave it free): a Lambda function below 1,769 MB has less than one vCPU, and a process
+// whose threads move between cores measured up to a third slower, for its whole life, on these machines.
+const RUNS = Math.max(1, Number(process.env.BENCH_VERIFY_RUNS ?? 3));
+const CHILD = process.env.BENCH_VERIFY_CHILD === '1';
+const only = process.env.BENCH_VERIFY_ONLY?.split(',');
+
+/** One run: each provider's median ops/s for ours, its SDK and (HMAC schemes) the bare floor. */
+async function measure() {
+  const rows = [];
+  for (let c of cases) {
+    if (typeof c === 'function') {
+      if (only && !only.includes(c.provider ?? 'linear')) continue;
+      c = await c();
+    }
+    if (only && !only.includes(c.provider)) continue;
+    const bytes = Buffer.from(c.body);
+    const check = checkerFor(c.provider, c.publicUrl, { parse: c.parse });
+    const nowMs = Date.now();
+    const ours = () => {
+      if (!check(bytes, c.headers, c.secret, nowMs)) throw new Error(`${c.provider}: our check refused the request`);
+    };
+    ours();
+    // Like for like: where both parse the body, the floor parses it too (from its bytes, as ours must).
+    if (c.parse && c.bare && !c.bareNote) {
+      const check = c.bare;
+      c.bare = () => JSON.parse(bytes.toString('utf8')) !== undefined && check();
+      c.bareNote = 'bare = HMAC + JSON.parse of the body';
+    }
+    const first = c.sdkVerify();
+    const sdkAsync = first instanceof Promise;
+    if (sdkAsync) await first;
+    if (c.bare && !c.bare()) throw new Error(`${c.provider}: the bare check refused the request`);
+    const variants = [['ours', ours, false], ['sdk', c.sdkVerify, sdkAsync], ...(c.bare ? [['bare', c.bare, false]] : [])];
+    // Calibrate each variant's batch to about BATCH_MS, after a warm-up.
+    const calls = {};
+    for (const [name, fn, isAsync] of variants) {
+      await batch(fn, isAsync, 200);
+      calls[name] = Math.max(20, Math.round((await batch(fn, isAsync, 500)) * (BATCH_MS / 1000)));
+    }
+    const rates = Object.fromEntries(variants.map(([name]) => [name, []]));
+    // Each round starts with the next variant, so that none always follows the same one (the garbage an SDK leaves is
+    // collected during whatever runs after it).
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < variants.length; i++) {
+        const [name, fn, isAsync] = variants[(i + round) % variants.length];
+        rates[name].push(await batch(fn, isAsync, calls[name]));
+      }
+    }
+    const said = [
+      c.parse ? 'both parse the JSON body (ours from its bytes)' : undefined,
+      sdkAsync ? 'the SDK is async: each call awaited' : undefined,
+      c.bareLabel ? `bare = ${c.bareLabel}` : undefined,
+      c.bareNote,
+      c.note,
+    ].filter(Boolean);
+    rows.push({
+      provider: c.provider, sdk: c.sdk, hmacFloor: c.bare !== undefined && !c.bareLabel, note: said.length > 0 ? `${c.provider}: ${said.join('; ')}` : undefined,
+      ours: median(rates.ours), sdkRate: median(rates.sdk), bare: c.bare ? median(rates.bare) : undefined,
+    });
+  }
+  return rows;
+}
+
+/** Runs the measurement in `RUNS` child processes, one after another, and merges their rows. */
+async function measureInProcesses() {
+  const { spawnSync } = await import('node:child_process');
+  const { availableParallelism } = await import('node:os');
+  const pin = process.platform === 'linux' && process.env.BENCH_VERIFY_PIN !== '0' && spawnSync('taskset', ['--version']).status === 0;
+  const command = pin ? ['taskset', ['-c', String(availableParallelism() - 1), process.execPath]] : [process.execPath, []];
+  const runs = [];
+  for (let run = 0; run < RUNS; run++) {
+    const child = spawnSync(command[0], [...command[1], new URL(import.meta.url).pathname], {
+      env: { ...process.env, BENCH_VERIFY_CHILD: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
+    });
+    if (child.status !== 0) throw new Error(`run ${run + 1} of ${RUNS} failed (exit ${child.status})`);
+    runs.push(JSON.parse(child.stdout.trim().split('\n').at(-1)));
+    process.stderr.write(`run ${run + 1} of ${RUNS} done\n`);
+  }
+  return runs[0].map((row, i) => {
+    const all = runs.map((rows) => rows[i]);
+    const range = (ratio) => {
+      const values = all.map(ratio).filter((value) => value !== undefined).sort((a, b) => a - b);
+      return values.length === 0 ? undefined : { median: median(values), min: values[0], max: values.at(-1) };
+    };
+    return {
+      ...row,
+      ours: median(all.map((r) => r.ours)), sdkRate: median(all.map((r) => r.sdkRate)),
+      bare: row.bare === undefined ? undefined : median(all.map((r) => r.bare)),
+      vsSdk: range((r) => r.ours / r.sdkRate), vsBare: range((r) => (r.bare === undefined ? undefined : r.ours / r.bare)),
+    };
+  });
+}
+
+if (CHILD) {
+  process.stdout.write(`${JSON.stringify(await measure())}\n`);
+  process.exit(0);
+}
+const rows = await measureInProcesses();
+const ratio = (value) => (value === undefined ? '-' : RUNS > 1 ? `${value.median.toFixed(2)}x (${value.min.toFixed(2)}-${value.max.toFixed(2)})` : `${value.median.toFixed(2)}x`);
 console.log(
-  `\nverification speed: ops per ${CLOCK === 'cpu' ? 'CPU' : 'wall-clock'} second on one signed ~2 KB request, median of ${ROUNDS} interleaved rounds ` +
-    `(Node ${process.versions.node})`,
+  `\nverification speed: ops per ${CLOCK === 'cpu' ? 'CPU' : 'wall-clock'} second on one signed ~2 KB request, median of ${ROUNDS} interleaved rounds` +
+    `${RUNS > 1 ? `, then the median of ${RUNS} runs in separate processes (each ratio's range over the runs in brackets)` : ''} (Node ${process.versions.node})`,
 );
-console.log('provider           ours     sdk      ours/sdk  bare     ours/bare  sdk');
+const width = RUNS > 1 ? 20 : 10;
+console.log(`${'provider'.padEnd(18)} ${'ours'.padEnd(8)} ${'sdk'.padEnd(8)} ${'ours/sdk'.padEnd(width)} ${'bare'.padEnd(8)} ${'ours/bare'.padEnd(width)} sdk`);
 let belowSdk = 0;
 let belowBare = 0;
-const notes = [];
-const only = process.env.BENCH_VERIFY_ONLY?.split(',');
-for (let c of cases) {
-  if (typeof c === 'function') {
-    if (only && !only.includes(c.provider ?? 'linear')) continue;
-    c = await c();
-  }
-  if (only && !only.includes(c.provider)) continue;
-  const bytes = Buffer.from(c.body);
-  const check = checkerFor(c.provider, c.publicUrl, { parse: c.parse });
-  const nowMs = Date.now();
-  const ours = () => {
-    if (!check(bytes, c.headers, c.secret, nowMs)) throw new Error(`${c.provider}: our check refused the request`);
-  };
-  ours();
-  // Like for like: where both parse the body, the floor parses it too (from its bytes, as ours must).
-  if (c.parse && c.bare && !c.bareNote) {
-    const check = c.bare;
-    c.bare = () => JSON.parse(bytes.toString('utf8')) !== undefined && check();
-    c.bareNote = 'bare = HMAC + JSON.parse of the body';
-  }
-  const first = c.sdkVerify();
-  const sdkAsync = first instanceof Promise;
-  if (sdkAsync) await first;
-  if (c.bare && !c.bare()) throw new Error(`${c.provider}: the bare check refused the request`);
-  const variants = [['ours', ours, false], ['sdk', c.sdkVerify, sdkAsync], ...(c.bare ? [['bare', c.bare, false]] : [])];
-  // Calibrate each variant's batch to about BATCH_MS, after a warm-up.
-  const calls = {};
-  for (const [name, fn, isAsync] of variants) {
-    await batch(fn, isAsync, 200);
-    calls[name] = Math.max(20, Math.round((await batch(fn, isAsync, 500)) * (BATCH_MS / 1000)));
-  }
-  const rates = Object.fromEntries(variants.map(([name]) => [name, []]));
-  // Each round starts with the next variant, so that none always follows the same one (the garbage an SDK leaves is
-  // collected during whatever runs after it).
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < variants.length; i++) {
-      const [name, fn, isAsync] = variants[(i + round) % variants.length];
-      rates[name].push(await batch(fn, isAsync, calls[name]));
-    }
-  }
-  const ourRate = median(rates.ours);
-  const sdkRate = median(rates.sdk);
-  const bareRate = c.bare ? median(rates.bare) : undefined;
-  const vsSdk = ourRate / sdkRate;
-  const vsBare = bareRate === undefined ? undefined : ourRate / bareRate;
-  if (vsSdk < TARGET.sdk) belowSdk++;
-  const said = [
-    c.parse ? 'both parse the JSON body (ours from its bytes)' : undefined,
-    sdkAsync ? 'the SDK is async: each call awaited' : undefined,
-    c.bareLabel ? `bare = ${c.bareLabel}` : undefined,
-    c.bareNote,
-    c.note,
-  ].filter(Boolean);
-  if (said.length > 0) notes.push(`${c.provider}: ${said.join('; ')}`);
-  if (vsBare !== undefined && !c.bareLabel && vsBare < TARGET.bare) belowBare++;
+for (const row of rows) {
+  const vsSdk = row.vsSdk ?? { median: row.ours / row.sdkRate };
+  const vsBare = row.vsBare ?? (row.bare === undefined ? undefined : { median: row.ours / row.bare });
+  if (vsSdk.median < TARGET.sdk) belowSdk++;
+  if (vsBare !== undefined && row.hmacFloor && vsBare.median < TARGET.bare) belowBare++;
   console.log(
-    `${c.provider.padEnd(18)} ${fmt(ourRate).padEnd(8)} ${fmt(sdkRate).padEnd(8)} ${`${vsSdk.toFixed(2)}x`.padEnd(9)} ` +
-      `${bareRate === undefined ? '-'.padEnd(8) : fmt(bareRate).padEnd(8)} ${vsBare === undefined ? '-'.padEnd(10) : `${vsBare.toFixed(2)}x`.padEnd(10)} ${c.sdk}`,
+    `${row.provider.padEnd(18)} ${fmt(row.ours).padEnd(8)} ${fmt(row.sdkRate).padEnd(8)} ${ratio(vsSdk).padEnd(width)} ` +
+      `${row.bare === undefined ? '-'.padEnd(8) : fmt(row.bare).padEnd(8)} ${ratio(vsBare).padEnd(width)} ${row.sdk}`,
   );
 }
+const notes = rows.map((row) => row.note).filter(Boolean);
 console.log(`like for like:\n${notes.map((note) => `  ${note}`).join('\n')}`);
 console.log(
   FLOOR_BINARY
@@ -769,5 +823,6 @@ console.log(
 );
 console.log(
   `ours >= ${TARGET.sdk.toFixed(1)}x the provider's verifier: ${belowSdk === 0 ? 'met for every provider' : `BELOW for ${belowSdk} provider(s)`}; ` +
-    `ours >= ${TARGET.bare}x bare HMAC: ${belowBare === 0 ? 'met for every HMAC scheme' : `BELOW for ${belowBare} scheme(s)`}`,
+    `ours >= ${TARGET.bare}x bare HMAC: ${belowBare === 0 ? 'met for every HMAC scheme' : `BELOW for ${belowBare} scheme(s)`}` +
+    `${RUNS > 1 ? ` (on the medians over ${RUNS} runs)` : ''}`,
 );
