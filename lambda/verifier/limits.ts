@@ -62,21 +62,21 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
   const multi = event.multiValueHeaders ?? {};
   const single = event.headers ?? {};
   const read = (name: string, all: string[] | undefined): string | undefined => {
-    const wanted = name.toLowerCase();
+    const wanted = lowerCase(name);
     let found: string | undefined;
     let count = 0;
-    for (const key in multi) {
-      const list = multi[key];
-      if (key.length !== wanted.length || list === undefined || list === null || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+    for (const received in multi) {
+      const list = multi[received];
+      if (received.length !== wanted.length || list === undefined || list === null || (received !== wanted && received.toLowerCase() !== wanted)) continue;
       for (const value of list) {
         found = String(value ?? '');
         count++;
         all?.push(found);
       }
     }
-    for (const key in single) {
-      const value = single[key];
-      if (key.length !== wanted.length || value === undefined || value === null || key in multi || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+    for (const received in single) {
+      const value = single[received];
+      if (received.length !== wanted.length || value === undefined || value === null || received in multi || (received !== wanted && received.toLowerCase() !== wanted)) continue;
       found = String(value);
       count++;
       all?.push(found);
@@ -91,6 +91,23 @@ export function headerLookup(event: APIGatewayProxyEvent): Headers {
       return all;
     },
   };
+}
+
+/**
+ * The lower case of a header name the verifier asks for, worked out once per name: the names asked for are the
+ * configuration's (a few per provider), and lower-casing a string costs as much as scanning a request's names.
+ */
+const LOWER_CASE_NAMES = new Map<string, string>();
+const MAX_LOWER_CASE_NAMES = 1024;
+
+function lowerCase(name: string): string {
+  let lower = LOWER_CASE_NAMES.get(name);
+  if (lower === undefined) {
+    if (LOWER_CASE_NAMES.size >= MAX_LOWER_CASE_NAMES) LOWER_CASE_NAMES.clear();
+    lower = name.toLowerCase();
+    LOWER_CASE_NAMES.set(name, lower);
+  }
+  return lower;
 }
 
 function checkHeaders(event: APIGatewayProxyEvent, maxCount: number, maxBytes: number): void {
