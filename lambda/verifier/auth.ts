@@ -837,22 +837,71 @@ function prepareContentful(toleranceSeconds: number, request: RequestView, nowMs
   if (!presented || presented.trim() === '') throw new AuthenticationError('signature_missing', 'Missing x-contentful-signature header.');
   const signature = decode(presented.trim(), 'hex');
   if (!signature || signature.length !== 32) throw new AuthenticationError('signature_malformed', 'x-contentful-signature is not a hex SHA-256 HMAC.');
-  const named = (request.headers.get(CONTENTFUL_SIGNED_HEADERS) ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  if (!named.includes(CONTENTFUL_SIGNED_HEADERS) || !named.includes(CONTENTFUL_TIMESTAMP)) {
-    throw new AuthenticationError('signature_malformed', 'x-contentful-signed-headers must name itself and x-contentful-timestamp.');
-  }
+  const named = contentfulSignedNames(request.headers.get(CONTENTFUL_SIGNED_HEADERS) ?? '');
   const timestamp = checkTimestamp({ source: 'header', header: CONTENTFUL_TIMESTAMP, unit: 'ms', toleranceSeconds, allowFuture: false }, request, undefined, nowMs);
-  // The headers named and present, trimmed and sorted; the signed-headers value as the SDK rewrites it (their names,
-  // sorted), the timestamp as sent.
-  const present = [...new Set(named)].filter((name) => request.headers.get(name) !== undefined).sort();
-  const valueOf = (name: string) => (name === CONTENTFUL_SIGNED_HEADERS ? present.join(',') : name === CONTENTFUL_TIMESTAMP ? timestamp : request.headers.get(name)!.trim());
-  const headerText = present.map((name) => `${name}:${valueOf(name)}`).join(';');
   // The canonical request in its two parts, the body not copied.
-  const parts = [`${request.method}\n${contentfulPath(request)}\n${headerText}\n`, request.body];
+  const parts = [`${request.method}\n${contentfulPath(request)}\n${contentfulHeaderText(named, request, timestamp)}\n`, request.body];
   return {
     timestamp,
     match: (keys) => firstMatch(keys, (key) => constantTimeEqual(hmacOf('sha256', keyObjectOf(key, 'utf8'), parts), signature)),
   };
+}
+
+/** The names an x-contentful-signed-headers value lists: trimmed, lowercase, each once, sorted; and them joined. */
+interface ContentfulNames {
+  readonly names: readonly string[];
+  readonly joined: string;
+}
+
+/**
+ * The names of each x-contentful-signed-headers value seen, worked out once: Contentful sends the same list with
+ * every delivery of a webhook. Only lists that name both required headers are kept, and past
+ * `MAX_CONTENTFUL_LISTS` the cache starts over: the value is the sender's, so it must not grow without bound.
+ */
+const CONTENTFUL_NAMES = new Map<string, ContentfulNames>();
+const MAX_CONTENTFUL_LISTS = 64;
+
+function contentfulSignedNames(value: string): ContentfulNames {
+  let entry = CONTENTFUL_NAMES.get(value);
+  if (!entry) {
+    const named = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+    if (!named.includes(CONTENTFUL_SIGNED_HEADERS) || !named.includes(CONTENTFUL_TIMESTAMP)) {
+      throw new AuthenticationError('signature_malformed', 'x-contentful-signed-headers must name itself and x-contentful-timestamp.');
+    }
+    const names = [...new Set(named)].sort();
+    entry = { names, joined: names.join(',') };
+    if (CONTENTFUL_NAMES.size >= MAX_CONTENTFUL_LISTS) CONTENTFUL_NAMES.clear();
+    CONTENTFUL_NAMES.set(value, entry);
+  }
+  return entry;
+}
+
+/**
+ * `h1:v1;h2:v2`, the signed headers of the canonical request: those named and present, sorted, values trimmed; the
+ * signed-headers value as the SDK rewrites it (the names of those present, sorted), the timestamp as sent.
+ */
+function contentfulHeaderText({ names, joined }: ContentfulNames, request: RequestView, timestamp: string): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    let value: string;
+    if (name === CONTENTFUL_SIGNED_HEADERS) {
+      value = joined;
+    } else if (name === CONTENTFUL_TIMESTAMP) {
+      value = timestamp;
+    } else {
+      const received = request.headers.get(name);
+      // A named header that is absent is left out, of the text and of the names: made again from those present
+      // (the two required ones are, or the request was refused before).
+      if (received === undefined) {
+        const present = names.filter((other) => request.headers.get(other) !== undefined);
+        return contentfulHeaderText({ names: present, joined: present.join(',') }, request, timestamp);
+      }
+      value = received.trim();
+    }
+    text += i === 0 ? `${name}:${value}` : `;${name}:${value}`;
+  }
+  return text;
 }
 
 /** The request's public path and query, normalised as Contentful's SDK does (`getNormalizedEncodedURI`). */
@@ -892,21 +941,20 @@ const ADYEN_SIGNED_FIELDS = [
 ];
 
 function prepareAdyen(request: RequestView): PreparedCheck {
-  const body = request.json() as { notificationItems?: unknown };
-  const items = Array.isArray(body?.notificationItems)
-    ? body.notificationItems.map((entry) => (entry as { NotificationRequestItem?: unknown })?.NotificationRequestItem)
-    : [];
-  if (items.length === 0) throw new AuthenticationError('signature_missing', 'The body carries no Adyen notification items.');
-  const checks = items.map((item) => {
-    const presented = valueAt(item, 'additionalData.hmacSignature');
+  const entries = (request.json() as { notificationItems?: unknown } | null)?.notificationItems;
+  if (!Array.isArray(entries) || entries.length === 0) throw new AuthenticationError('signature_missing', 'The body carries no Adyen notification items.');
+  const checks: Array<{ readonly signature: Buffer; readonly content: string }> = [];
+  for (const entry of entries) {
+    const item = (entry as { NotificationRequestItem?: unknown } | null | undefined)?.NotificationRequestItem;
+    const presented = adyenSignature(item);
     if (!presented) throw new AuthenticationError('signature_missing', 'A notification item carries no hmacSignature.');
     const signature = decode(presented, 'base64');
     if (!signature) throw new AuthenticationError('signature_malformed', 'An hmacSignature is not base64.');
     let content = adyenField(item, ADYEN_FIELD_PATHS[0]);
     for (let i = 1; i < ADYEN_FIELD_PATHS.length; i++) content += `:${adyenField(item, ADYEN_FIELD_PATHS[i])}`;
     // Hashed as UTF-8 text (an HMAC update takes the string as is).
-    return { signature, content };
-  });
+    checks.push({ signature, content });
+  }
   // Every item must be signed: one genuine item does not vouch for the others.
   return {
     match: (keys) => firstMatch(keys, (key) => {
@@ -921,18 +969,31 @@ function prepareAdyen(request: RequestView): PreparedCheck {
 }
 
 const ADYEN_FIELD_PATHS = ADYEN_SIGNED_FIELDS.map((path) => path.split('.'));
+const ADYEN_SIGNATURE_PATH = ['additionalData', 'hmacSignature'];
 
 /**
  * A signed field of an item as Adyen's library writes it: a string, number or boolean as text, anything else
- * (absent, null, an object) as ''. Object members only: no segment of these paths names an array item.
+ * (absent, null, an object) as ''.
  */
 function adyenField(item: unknown, segments: readonly string[]): string {
+  const node = adyenNode(item, segments);
+  return typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean' ? String(node) : '';
+}
+
+/** An item's `additionalData.hmacSignature`, a string or a number as text, as `valueAt` reads it. */
+function adyenSignature(item: unknown): string | undefined {
+  const node = adyenNode(item, ADYEN_SIGNATURE_PATH);
+  return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined;
+}
+
+/** The node at a path of object members (no segment of Adyen's paths names an array item), or undefined. */
+function adyenNode(item: unknown, segments: readonly string[]): unknown {
   let current = item;
   for (const segment of segments) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return '';
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
-  return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : '';
+  return current;
 }
 
 // ---------------------------------------------------------------------------------------------------------

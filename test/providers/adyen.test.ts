@@ -144,6 +144,23 @@ test('a batch where every item is signed is accepted; one unsigned or mis-signed
   await expectRejected(adyen(), { body: JSON.stringify(missing) }, 'signature_missing');
 });
 
+test.each([
+  ['a JSON boolean', (i: Record<string, any>) => (i.additionalData.hmacSignature = true)],
+  ['an object', (i: Record<string, any>) => (i.additionalData.hmacSignature = { value: i.additionalData.hmacSignature })],
+  ['an array', (i: Record<string, any>) => (i.additionalData.hmacSignature = [i.additionalData.hmacSignature])],
+  ['inside an additionalData that is an array', (i: Record<string, any>) => (i.additionalData = [i.additionalData])],
+])('an hmacSignature that is %s is no signature: 401 signature_missing, as Adyen refuses it', async (_name, change) => {
+  const request = withFirstItem({ body: notification([item()]), headers: {} }, change as (item: Item) => void);
+  expect(adyenAccepts(request)).toBe(false);
+  await expectRejected(adyen(), { body: request.body }, 'signature_missing');
+});
+
+test('an entry of notificationItems that is not an object carries no item: 401 signature_missing', async () => {
+  const body = JSON.parse(notification([item()]));
+  body.notificationItems.push(null);
+  await expectRejected(adyen(), { body: JSON.stringify(body) }, 'signature_missing');
+});
+
 test('fields outside the eight Adyen signs are not covered, as Adyen documents', async () => {
   // GIVEN a genuine item whose unsigned additionalData is changed after signing
   const changed = JSON.parse(notification([item({ additionalData: { paymentMethodVariant: 'visa' } })]));

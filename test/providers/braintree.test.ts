@@ -15,6 +15,7 @@
  * `sampleSignature`, `bt_signature` a form field, several `<public key>|<hex>` pairs as its several signatures.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { braintreeFields, prepareBraintree } from '../../lambda/verifier/braintree';
 import { expectRejected, type Harness } from '../support/provider-harness';
 import { providerMatrix, type SignedRequest } from '../support/provider-matrix';
 
@@ -138,6 +139,77 @@ describe('braintree', () => {
     expect(await validateSignature(fields)).toBeNull();
     expect((await harness().send(form(fields))).status).toBe(200);
     expect(await harness().messages()).toHaveLength(1);
+  });
+});
+
+describe('the form: bt_signature and bt_payload read as URLSearchParams reads them', () => {
+  test('escapes in either case, an escaped field name, a leading "?", other fields and a later duplicate: the first of each field is read, and accepted as the SDK accepts it', async () => {
+    // GIVEN a genuine notification, its fields written the ways a form encoder may write them
+    const fields = await sample();
+    const escape = (value: string) => encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+    const body = `?kind=check&bt%5Fsignature=${escape(fields.bt_signature)}&bt_payload=${escape(fields.bt_payload)}&bt_payload=AAAA&bt_signature=x`;
+    const read = new URLSearchParams(body);
+    expect(await braintreeAccepts({ bt_signature: read.get('bt_signature')!, bt_payload: read.get('bt_payload')! })).toBe(true);
+
+    // WHEN it is posted, THEN it is accepted
+    expect((await harness().send({ body, headers: FORM })).status).toBe(200);
+    expect(await harness().messages()).toHaveLength(1);
+  });
+
+  test('a "+" left unescaped in bt_payload is a space, so the payload is not base64: 400 body_malformed', async () => {
+    const fields = await sample();
+    const payload = Buffer.from('<notification><kind>check</kind><note>>>></note></notification>').toString('base64');
+    expect(payload).toContain('+');
+    const body = `bt_signature=${encodeURIComponent(fields.bt_signature)}&bt_payload=${payload}`;
+    const answer = await harness().send({ body, headers: FORM });
+    expect({ status: answer.status, error: answer.body?.error }).toEqual({ status: 400, error: 'body_malformed' });
+  });
+
+  test.each([
+    ['plain fields', 'bt_signature=a%7Cb&bt_payload=PG5v%0A'],
+    ['a leading "?" and an empty pair', '?&bt_payload=PG5v&&bt_signature=pk%7C00'],
+    ['a name written with escapes, and with "+" for its space', 'bt%5fpayload=x&bt+payload=y&bt_signature=z'],
+    ['a field without "="', 'bt_signature&bt_payload=%3D%3d'],
+    ['"=" in a value', 'bt_payload=a=b=c&bt_signature==='],
+    ['a "%" that starts no escape', 'bt_payload=%zz%4&bt_signature=%'],
+    ['escapes of UTF-8, of bytes that are not UTF-8, and "+"', 'bt_payload=%C3%A9+%FF%e2%82&bt_signature=%F0%9F%98%80'],
+    ['a later duplicate', 'bt_payload=first&bt_payload=second&bt_signature=one&bt_signature=two'],
+    ['bytes that are not ASCII around the fields', 'note=café&bt_payload=%C3%A9é&bt_signature=\u00ff'],
+    ['no fields', 'kind=check'],
+    ['nothing', ''],
+  ])('%s: the fields are those URLSearchParams reads', (_name, body) => {
+    const bytes = Buffer.from(body);
+    const form = new URLSearchParams(bytes.toString('utf8'));
+    expect(braintreeFields(bytes)).toEqual({ signature: form.get('bt_signature') ?? undefined, payload: form.get('bt_payload') ?? undefined });
+  });
+
+  test('bytes that are not UTF-8 in the form: read as URLSearchParams reads the form decoded as UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from('bt_payload=%C3'), Buffer.from([0xa9, 0xff]), Buffer.from('&bt_signature=pk%7C')]);
+    const form = new URLSearchParams(bytes.toString('utf8'));
+    expect(braintreeFields(bytes)).toEqual({ signature: form.get('bt_signature')!, payload: form.get('bt_payload')! });
+  });
+});
+
+describe('the HMAC key of each private key (made once, then kept)', () => {
+  /** The index of the secret that authenticates `request`, as the verifier's check answers it. */
+  const matched = (request: SignedRequest, secrets: string[]) =>
+    prepareBraintree({ body: Buffer.from(String(request.body)), headers: { get: () => undefined }, method: 'POST', rawQuery: '', json: () => undefined }).match(secrets);
+
+  test('two private keys of one public key, as before and after the merchant replaced it: each request matches the key that signed it', async () => {
+    // GIVEN requests signed by the SDK with two private keys of the same public key
+    const replaced = randomBytes(16).toString('hex');
+    const newSecret = `${PUBLIC_KEY}:${replaced}`;
+    const before = form(await sample());
+    const after = form(await gatewayOf(PUBLIC_KEY, replaced).webhookTesting.sampleNotification('check', 'x'));
+
+    // WHEN each is checked against either key, both, and both in the other order
+    const answers = [
+      matched(before, [SECRET]), matched(after, [SECRET]), matched(after, [newSecret]), matched(before, [newSecret]),
+      matched(before, [newSecret, SECRET]), matched(after, [SECRET, newSecret]),
+    ];
+
+    // THEN only the key that signed a request matches it
+    expect(answers).toEqual([0, -1, 0, -1, 1, 1]);
   });
 });
 

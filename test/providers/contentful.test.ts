@@ -133,3 +133,47 @@ test('a repeated delivery of the same entry version is a duplicate', async () =>
   expect(answers.map((answer) => [answer.code, answer.deliveryId])).toEqual([['accepted', `${id}:Entry:7`], ['duplicate', `${id}:Entry:7`]]);
   expect(await matrix.harness().messages()).toHaveLength(1);
 });
+
+describe('the x-contentful-signed-headers list (its names are worked out once per list)', () => {
+  const CONTENT_TYPE = { 'Content-Type': 'application/vnd.contentful.management.v1+json' };
+  /** A delivery whose signed headers are `headers`, signed by Contentful's package. */
+  const signWith = (headers: Record<string, string>, body = entryPublished()): SignedRequest => ({
+    body,
+    headers: { ...CONTENT_TYPE, ...headers, ...signRequest(SECRET, { method: 'POST', path: PATH, headers, body }, Date.now()) },
+  });
+
+  test('deliveries naming different headers, one after the other: each is signed over its own list, and accepted as Contentful accepts it', async () => {
+    const requests = [
+      signWith({ 'x-contentful-topic': TOPIC }),
+      signWith(SIGNED),
+      signWith({ ...SIGNED, 'x-contentful-crn': 'crn:contentful:::content:spaces/space1' }),
+      signWith({ 'x-contentful-topic': TOPIC }),
+    ];
+    expect(requests.map((request) => contentfulAccepts(request))).toEqual([true, true, true, true]);
+
+    const answers = [];
+    for (const request of requests) answers.push((await matrix.harness().send(request)).body.code);
+
+    expect(answers).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    expect(await matrix.harness().messages()).toHaveLength(4);
+  });
+
+  test('one list, a named header present then absent then added unsigned: each request is canonicalised by the headers it carries, as Contentful does', async () => {
+    const environment = { 'x-contentful-environment-id': 'master' };
+    // GIVEN a delivery that signs the environment header, and one signed without it that carries the same list
+    const withEnvironment = signWith({ 'x-contentful-topic': TOPIC, ...environment });
+    const list = withEnvironment.headers['x-contentful-signed-headers'];
+    expect(list).toBe('x-contentful-environment-id,x-contentful-signed-headers,x-contentful-timestamp,x-contentful-topic');
+    const signedWithout = signWith({ 'x-contentful-topic': TOPIC });
+    const without = { ...signedWithout, headers: { ...signedWithout.headers, 'x-contentful-signed-headers': list } };
+    // (the header then added: now it is signed, and the signature did not cover it)
+    const added = { ...without, headers: { ...without.headers, ...environment } };
+    expect([contentfulAccepts(withEnvironment), contentfulAccepts(without), contentfulAccepts(added)]).toEqual([true, true, false]);
+
+    // WHEN they arrive in that order, THEN the first two are accepted and the last is refused
+    expect((await matrix.harness().send(withEnvironment)).body).toMatchObject({ ok: true, code: 'accepted' });
+    expect((await matrix.harness().send(without)).body).toMatchObject({ ok: true, code: 'accepted' });
+    expect(await matrix.harness().messages()).toHaveLength(2);
+    await expectRejected(matrix.harness(), added, 'signature_mismatch');
+  });
+});
