@@ -170,39 +170,54 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
       }),
     };
   }
-  const algorithm = config.algorithm;
   const keyId = config.keyIdHeader !== undefined ? request.headers.get(config.keyIdHeader) : undefined;
   if (config.keyIdHeader !== undefined && !keyId) {
     throw new AuthenticationError('signature_missing', `Missing ${config.keyIdHeader} header.`);
   }
-  if (config.alternateKeys) {
-    return {
-      timestamp,
-      // A secret's readings are tried in order up to the first that matches: which reading the provider keys with is
-      // no secret, and a match needs a genuine signature (every secret is still tried, by firstMatch).
-      match: (keys) => firstMatch(keys, (key) => {
-        for (const keyObject of hmacKeyObjects(config, key)) {
-          const expected = hmacOf(algorithm, keyObject, parts);
-          let matched = false;
-          for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
-          if (matched) return true;
-        }
-        return false;
-      }),
-    };
+  return new HmacCheck(config, parts, signatures, keyId, timestamp);
+}
+
+/**
+ * The check of an HMAC signature: one object a request, with `match` a method, so a request allocates no closures
+ * for it. Every key is tried whichever matched, as `firstMatch` tries them.
+ */
+class HmacCheck implements PreparedCheck {
+  constructor(
+    private readonly config: SignatureConfig,
+    private readonly parts: readonly SignedPart[],
+    private readonly signatures: readonly Buffer[],
+    /** With a key id header, a secret is `<key id>:<secret>` and only those of the named key are tried. */
+    private readonly keyId: string | undefined,
+    readonly timestamp: string | undefined,
+  ) {}
+
+  match(keys: readonly string[]): number {
+    let found = -1;
+    for (let i = 0; i < keys.length; i++) {
+      if (this.matches(keys[i]) && found < 0) found = i;
+    }
+    return found;
   }
-  return {
-    timestamp,
-    match: (keys) => firstMatch(keys, (entry) => {
-      // With a key id header, a secret is `<key id>:<secret>` and only those of the named key are tried.
-      const key = keyId === undefined ? entry : secretOfKeyId(entry, keyId);
-      if (key === undefined) return false;
-      const expected = hmacOf(algorithm, hmacKeyObject(config, key), parts);
-      let matched = false;
-      for (const candidate of signatures) matched = constantTimeEqual(expected, candidate) || matched;
-      return matched;
-    }),
-  };
+
+  private matches(entry: string): boolean {
+    const key = this.keyId === undefined ? entry : secretOfKeyId(entry, this.keyId);
+    if (key === undefined) return false;
+    if (this.config.alternateKeys === undefined) return this.matchesKey(hmacKeyObject(this.config, key));
+    // A secret's readings (Polar's) are tried in order up to the first that matches: which reading the provider keys
+    // with is no secret, and a match needs a genuine signature.
+    for (const keyObject of hmacKeyObjects(this.config, key)) {
+      if (this.matchesKey(keyObject)) return true;
+    }
+    return false;
+  }
+
+  /** Whether any presented signature is this key's HMAC of the content; every one is compared. */
+  private matchesKey(key: KeyObject): boolean {
+    const expected = hmacOf(this.config.algorithm, key, this.parts);
+    let matched = false;
+    for (const candidate of this.signatures) matched = constantTimeEqual(expected, candidate) || matched;
+    return matched;
+  }
 }
 
 /** The HMAC of content given in parts, each fed to it in turn (no copy of the whole). */
