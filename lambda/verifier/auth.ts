@@ -177,10 +177,7 @@ function prepareSignature(config: SignatureConfig, request: RequestView, nowMs: 
   return new HmacCheck(config, parts, signatures, keyId, timestamp);
 }
 
-/**
- * The check of an HMAC signature: one object a request, with `match` a method, so a request allocates no closures
- * for it. Every key is tried whichever matched, as `firstMatch` tries them.
- */
+/** The check of an HMAC signature: one object a request, with `match` a method. */
 class HmacCheck implements PreparedCheck {
   constructor(
     private readonly config: SignatureConfig,
@@ -192,19 +189,14 @@ class HmacCheck implements PreparedCheck {
   ) {}
 
   match(keys: readonly string[]): number {
-    let found = -1;
-    for (let i = 0; i < keys.length; i++) {
-      if (this.matches(keys[i]) && found < 0) found = i;
-    }
-    return found;
+    return firstMatch(keys, (entry) => this.matches(entry));
   }
 
   private matches(entry: string): boolean {
     const key = this.keyId === undefined ? entry : secretOfKeyId(entry, this.keyId);
     if (key === undefined) return false;
-    if (this.config.alternateKeys === undefined) return this.matchesKey(hmacKeyObject(this.config, key));
-    // A secret's readings (Polar's) are tried in order up to the first that matches: which reading the provider keys
-    // with is no secret, and a match needs a genuine signature.
+    // A secret's readings (Polar's: its text, then its base64 decoding) are tried in order up to the first that
+    // matches: which reading the provider keys with is no secret, and a match needs a genuine signature.
     for (const keyObject of hmacKeyObjects(this.config, key)) {
       if (this.matchesKey(keyObject)) return true;
     }
@@ -572,23 +564,30 @@ const MAX_CACHED_KEYS = 256;
 let cachedKeyCount = 0;
 
 /**
- * Each scheme's keys by the secret as stored, so that a request finds its key with one lookup of a string the
- * secret cache already holds (no `keyPrefix` cut, no hashing of a new string). Bounded as `HMAC_KEY_OBJECTS` is.
+ * Each scheme's keys by the secret as stored, so that a request finds them with one lookup of a string the secret
+ * cache already holds (no `keyPrefix` cut, no hashing of a new string). Bounded as `HMAC_KEY_OBJECTS` is.
  */
-const KEYS_BY_SCHEME = new WeakMap<object, Map<string, KeyObject>>();
+const KEYS_BY_SCHEME = new WeakMap<object, Map<string, readonly KeyObject[]>>();
 
-/** `secret`'s HMAC key (`keyEncoding`, without `keyPrefix`), as a key object made on first use. */
-export function hmacKeyObject(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix'>, secret: string): KeyObject {
+/**
+ * The HMAC keys `secret` stands for, as key objects made on first use: its `keyEncoding` reading without
+ * `keyPrefix`, then (Polar) each of `alternateKeys` that applies.
+ */
+function hmacKeyObjects(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): readonly KeyObject[] {
   let bySecret = KEYS_BY_SCHEME.get(config);
   if (!bySecret) KEYS_BY_SCHEME.set(config, (bySecret = new Map()));
-  let key = bySecret.get(secret);
-  if (!key) {
+  let keys = bySecret.get(secret);
+  if (!keys) {
     if (bySecret.size >= MAX_CACHED_KEYS) bySecret.clear();
-    const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
-    key = keyObjectOf(material, config.keyEncoding);
-    bySecret.set(secret, key);
+    if (config.alternateKeys === undefined) {
+      const material = config.keyPrefix && secret.startsWith(config.keyPrefix) ? secret.slice(config.keyPrefix.length) : secret;
+      keys = [keyObjectOf(material, config.keyEncoding)];
+    } else {
+      keys = hmacKeys(config, secret).map((key) => createSecretKey(key));
+    }
+    bySecret.set(secret, keys);
   }
-  return key;
+  return keys;
 }
 
 function keyObjectOf(material: string, encoding: SignatureConfig['keyEncoding']): KeyObject {
@@ -613,24 +612,6 @@ function keyObjectOf(material: string, encoding: SignatureConfig['keyEncoding'])
 function isForgivingBase64(value: string): boolean {
   const unpadded = value.length % 4 === 0 ? value.replace(/={1,2}$/, '') : value;
   return unpadded.length > 0 && unpadded.length % 4 !== 1 && /^[A-Za-z0-9+/]*$/.test(unpadded);
-}
-
-/**
- * `hmacKeys` as key objects, made once per scheme and secret (bounded as `HMAC_KEY_OBJECTS` is): Polar's readings of
- * a secret are worked out on its first request, not on each.
- */
-const ALTERNATE_KEYS_BY_SCHEME = new WeakMap<object, Map<string, readonly KeyObject[]>>();
-
-function hmacKeyObjects(config: Pick<SignatureConfig, 'keyEncoding' | 'keyPrefix' | 'alternateKeys'>, secret: string): readonly KeyObject[] {
-  let bySecret = ALTERNATE_KEYS_BY_SCHEME.get(config);
-  if (!bySecret) ALTERNATE_KEYS_BY_SCHEME.set(config, (bySecret = new Map()));
-  let keys = bySecret.get(secret);
-  if (!keys) {
-    if (bySecret.size >= MAX_CACHED_KEYS) bySecret.clear();
-    keys = hmacKeys(config, secret).map((key) => createSecretKey(key));
-    bySecret.set(secret, keys);
-  }
-  return keys;
 }
 
 /** The HMAC keys a secret stands for: `keyEncoding`'s, then each of `alternateKeys` that applies. */
